@@ -1,0 +1,1 @@
+"""Steward's business rules: pure Python, no Dagster, no SQL, no network."""

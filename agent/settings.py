@@ -1,0 +1,114 @@
+"""A tenant's settings, validated before they reach the database or any decision.
+
+Settings live as JSON on the tenant row; everything that reads them goes through `TenantSettings`
+so that a typo in a send mode or a negative cap is refused at the door with a clear message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SendMode = Literal["dry_run", "internal_only", "limited_live"]
+MAILBOX_SCHEMES = ("maildir", "imap", "imaps", "gmail")
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class Caps(BaseModel):
+    """Per tenant rate limits; defaults follow the product's first safe rollout."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    emails_per_hour: int = Field(10, ge=0)
+    emails_per_day: int = Field(50, ge=0)
+    social_posts_per_day: int = Field(20, ge=0)
+    newsletters_per_day: int = Field(1, ge=0)
+    seo_changes_per_day: int = Field(5, ge=0)
+    research_per_hour: int = Field(5, ge=0)
+
+
+class Thresholds(BaseModel):
+    """Business thresholds the rules read; named after the promises made to users."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engagement_days: int = Field(21, ge=1)
+    engagement_due_soon_days: int = Field(3, ge=0)
+    min_touch_gap_hours: int = Field(48, ge=0)
+    price_tolerance_pct: float = Field(5.0, ge=0)
+    default_tech_fee: float = Field(0.0, ge=0)
+    deal_stalled_days: int = Field(14, ge=1)
+    quote_follow_up_days: int = Field(3, ge=1)
+    quote_max_follow_ups: int = Field(4, ge=0)
+    feedback_after_days: int = Field(7, ge=0)
+    ingest_stalled_hours: int = Field(24, ge=1)
+    max_attachment_mb: float = Field(25.0, gt=0)
+
+
+class SendWindow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start_hour: int = Field(8, ge=0, le=23)
+    end_hour: int = Field(18, ge=1, le=24)
+    weekends: bool = False
+
+
+class TenantSettings(BaseModel):
+    """Everything a tenant can configure; unknown keys are refused rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    send_mode: SendMode = "dry_run"
+    allowlist: list[str] = Field(default_factory=list)
+    caps: Caps = Field(default_factory=Caps)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    send_window: SendWindow = Field(default_factory=SendWindow)
+    mailbox: str | None = None
+    own_addresses: list[str] = Field(default_factory=list)
+    alert_email: str | None = None
+    documents_dir: str | None = None
+    signature: str | None = None
+
+    @field_validator("mailbox")
+    @classmethod
+    def _mailbox_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = urlparse(value).scheme
+        if scheme not in MAILBOX_SCHEMES:
+            raise ValueError(
+                "mailbox URL must start with one of "
+                + ", ".join(s + "://" for s in MAILBOX_SCHEMES)
+            )
+        if "@" in value and ":" in urlparse(value).netloc.split("@")[0]:
+            raise ValueError("mailbox URL must not contain a password; use the environment")
+        return value
+
+    @field_validator("allowlist", "own_addresses")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        cleaned = [v.strip().lower() for v in values if v.strip()]
+        for v in cleaned:
+            if " " in v or ("@" not in v and "." not in v):
+                raise ValueError(f"{v!r} is neither an address nor a domain")
+        return cleaned
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {name!r}") from exc
+    return name
+
+
+def validate_slug(slug: str) -> str:
+    if not SLUG_PATTERN.match(slug):
+        raise ValueError(
+            f"invalid tenant slug {slug!r}: use lowercase letters, digits and dashes (max 63)"
+        )
+    return slug

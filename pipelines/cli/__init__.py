@@ -1,0 +1,56 @@
+"""The `steward` command line: one-line errors and a non-zero exit on any failure.
+
+Sub-commands live in their own modules; this one wires them and turns known errors into
+`error: ...` on stderr instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pydantic
+import typer
+
+from pipelines.cli import db, demo, killswitch, run, tenant
+from pipelines.cli.common import CliError, err
+from resources.database import DatabaseError, UnknownTenantError
+from resources.scoping import UnscopedQueryError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Steward: the autonomous operations agent for small service businesses.",
+)
+app.add_typer(tenant.app, name="tenant")
+app.add_typer(db.app, name="db")
+app.add_typer(killswitch.app, name="killswitch")
+app.command("run")(run.run)
+app.command("demo")(demo.demo)
+app.command("ui")(run.ui)
+
+KNOWN_ERRORS = (
+    CliError,
+    DatabaseError,
+    UnknownTenantError,
+    UnscopedQueryError,
+    ValueError,
+    TimeoutError,
+)
+
+
+def one_line(exc: BaseException) -> str:
+    if isinstance(exc, pydantic.ValidationError):
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()
+        ]
+        return "invalid settings: " + "; ".join(problems)
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def main() -> None:
+    try:
+        app()
+    except KNOWN_ERRORS as exc:
+        err(one_line(exc))
+        sys.exit(1)

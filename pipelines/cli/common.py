@@ -1,0 +1,36 @@
+"""Shared CLI pieces: consoles, the database and instance, and error output."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from rich.console import Console
+
+from resources.database import Database
+
+out = Console()
+stderr = Console(stderr=True)
+
+
+class CliError(Exception):
+    """A user-facing failure: the message is printed as is."""
+
+
+def err(message: str) -> None:
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def database() -> Database:
+    return Database()
+
+
+def ready_database() -> Database:
+    """The database, refused with one clear line when it is unreachable or not upgraded."""
+    db = Database()
+    db.require_current_schema()
+    return db
+
+
+def actor() -> str:
+    return os.environ.get("STEWARD_ACTOR") or f"cli:{getpass.getuser()}"

@@ -1,0 +1,36 @@
+"""`steward killswitch`: the global database flag (the env switch is STEWARD_KILL_SWITCH)."""
+
+from __future__ import annotations
+
+import typer
+
+from pipelines.cli.common import CliError, actor, out, ready_database
+from resources.killswitch import kill_state, set_database_flag
+
+app = typer.Typer(no_args_is_help=True, help="Stop every action of every tenant at once.")
+
+
+@app.command()
+def on(
+    reason: str = typer.Option(..., "--reason", help="Why; shown wherever a run is skipped."),
+) -> None:
+    """Turn the global kill switch on."""
+    if not reason.strip():
+        raise CliError("--reason must say why")
+    set_database_flag(ready_database(), True, reason.strip(), actor())
+    out.print(f"kill switch ON: {reason.strip()}", highlight=False)
+
+
+@app.command()
+def off() -> None:
+    """Turn the global database kill switch off (the environment switch stays as it is)."""
+    db = ready_database()
+    set_database_flag(db, False, None, actor())
+    out.print(f"kill switch OFF ({kill_state(db).describe()})", highlight=False)
+
+
+@app.command()
+def status() -> None:
+    """Print the effective state: `on <scope>: <reason>` or `off`."""
+    state = kill_state(ready_database())
+    print(f"on\t{state.scope}\t{state.reason or ''}" if state.active else "off")

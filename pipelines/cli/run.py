@@ -1,0 +1,119 @@
+"""`steward run AREA`: launch an area's job on the configured Dagster instance and wait for it.
+
+The run is the same job the schedule launches, created from workspace.yaml, so it is listed in the
+UI's run history and can be re-executed there.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import typer
+from rich.table import Table
+
+from assets.hour import HOUR_TAG, parse_hour
+from pipelines.cli.common import CliError, out, ready_database
+from pipelines.instance import PROJECT, get_instance, prepare_dagster_home
+from pipelines.jobs import AREA_JOBS
+from pipelines.launch import launch_job, partition_tags, run_failure_summary, wait_for_run
+from resources import schema
+from resources.database import Database
+from sensors.tenants import sync_partitions
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def run(
+    area: str = typer.Argument(..., help=f"One of: {', '.join(AREA_JOBS)}."),
+    tenant: list[str] = typer.Option(None, "--tenant", help="Tenant slug (repeatable)."),
+    all_tenants: bool = typer.Option(False, "--all", help="Every tenant, in one run."),
+    hour: str = typer.Option(None, "--hour", help="Hour to run for, YYYY-MM-DDTHH in UTC."),
+) -> None:
+    """Launch AREA for some tenants or all of them, wait, and print what it did."""
+    if area not in AREA_JOBS:
+        raise CliError(f"unknown area {area!r}: choose one of {', '.join(AREA_JOBS)}")
+    if bool(tenant) == all_tenants:
+        raise CliError("give --tenant SLUG (one or more) or --all")
+    tags = {"steward/area": area}
+    if hour:
+        parse_hour(hour)
+        tags[HOUR_TAG] = hour
+    db = ready_database()
+    slugs = [t.slug for t in db.tenants()]
+    unknown = [s for s in tenant or [] if s not in slugs]
+    if unknown:
+        raise CliError(f"unknown tenant {unknown[0]!r} (see `steward tenant list`)")
+    if not slugs:
+        raise CliError("no tenants yet: add one with `steward tenant add` or run `steward demo`")
+    instance = get_instance()
+    sync_partitions(instance, slugs)
+    batches = [slugs] if all_tenants else [[s] for s in tenant]
+    failed = []
+    for keys in batches:
+        run_tags = {**tags, **partition_tags(keys)}
+        if len(keys) == 1:
+            run_tags["steward/tenant"] = keys[0]
+        started = time.monotonic()
+        with out.status(f"{area}: launching for {len(keys)} tenant(s)") as status:
+            run_id = launch_job(instance, AREA_JOBS[area], run_tags, QUIET_LOGS)
+            result = wait_for_run(
+                instance,
+                run_id,
+                on_status=lambda s, rid=run_id: status.update(f"{area}: run {rid[:8]} {s.value}"),
+            )
+        seconds = time.monotonic() - started
+        if result.status.value != "SUCCESS":
+            failed.append(
+                f"run {run_id} {result.status.value.lower()}: "
+                f"{run_failure_summary(instance, run_id)}"
+            )
+            continue
+        out.print(f"{area}: run {run_id} succeeded in {seconds:.1f}s for {len(keys)} tenant(s)")
+        print_summary(db, keys, run_id)
+    if failed:
+        raise CliError("; ".join(failed))
+
+
+def print_summary(db: Database, slugs: list[str], run_id: str) -> None:
+    """The warehouse events the run wrote, one table row per tenant."""
+    events = schema.warehouse_events
+    rows = []
+    for slug in slugs:
+        with db.for_tenant(slug) as scope:
+            payloads = scope.execute(
+                scope.select(events.c.event_type, events.c.payload)
+                .where(events.c.dagster_run_id == run_id)
+                .order_by(events.c.id)
+            ).all()
+        rows += [(slug, p.event_type, p.payload) for p in payloads]
+    if not rows:
+        return
+    metrics = list(rows[0][2])
+    table = Table(
+        "", *(f"{slug}\n{event_type}" for slug, event_type, _ in rows), title=f"run {run_id[:8]}"
+    )
+    for metric in metrics:
+        table.add_row(metric, *(str(payload.get(metric, "")) for _, _, payload in rows))
+    out.print(table)
+
+
+def ui(port: int = typer.Option(3000, help="Port for the Dagster UI.")) -> None:
+    """Start the Dagster UI and daemon (`dagster dev`) on the same instance the CLI uses."""
+    prepare_dagster_home()
+    os.chdir(PROJECT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "dev",
+            "-w",
+            str(PROJECT / "workspace.yaml"),
+            "-p",
+            str(port),
+        ],
+        check=False,
+    )

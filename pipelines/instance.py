@@ -1,0 +1,41 @@
+"""The Dagster instance the CLI, `make ui` and the tests share.
+
+DAGSTER_HOME defaults to .steward/dagster. Its dagster.yaml is copied from the project's
+dagster.yaml (embedded SQLite) or, when STEWARD_DAGSTER_PG_URL is set, dagster.postgres.yaml.
+A dagster.yaml the user wrote there themselves (without our marker line) is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from resources.paths import steward_home
+
+PROJECT = Path(__file__).resolve().parent.parent
+MARKER = "# managed by steward: edit the project's dagster.yaml instead\n"
+
+
+def instance_template() -> Path:
+    name = "dagster.postgres.yaml" if os.environ.get("STEWARD_DAGSTER_PG_URL") else "dagster.yaml"
+    return PROJECT / name
+
+
+def prepare_dagster_home() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or steward_home() / "dagster").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ.setdefault("STEWARD_HOME", str(steward_home()))
+    target = home / "dagster.yaml"
+    if not target.exists() or target.read_text().startswith(MARKER):
+        wanted = MARKER + instance_template().read_text()
+        if not target.exists() or target.read_text() != wanted:
+            target.write_text(wanted)
+    return home
+
+
+def get_instance() -> dg.DagsterInstance:
+    prepare_dagster_home()
+    return dg.DagsterInstance.get()

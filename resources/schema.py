@@ -1,0 +1,441 @@
+"""The application schema as SQLAlchemy Core tables.
+
+Alembic migrations create these tables (see migrations/versions); this module is what the code
+reads and writes through, and a test proves the two agree. Every tenant-owned table carries an
+indexed `tenant_id`; `TENANT_TABLES` lists them so scoping and row-level security cover all of them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+Money = sa.Numeric(12, 2)
+
+
+def _now() -> sa.Column:
+    return sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
+
+
+def _updated() -> sa.Column:
+    return sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
+
+
+def _tenant(nullable: bool = False) -> sa.Column:
+    return sa.Column(
+        "tenant_id",
+        sa.BigInteger,
+        sa.ForeignKey("tenants.id", ondelete="CASCADE"),
+        nullable=nullable,
+        index=True,
+    )
+
+
+def _id() -> sa.Column:
+    return sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+
+
+def _ref(name: str, table: str) -> sa.Column:
+    return sa.Column(
+        name, sa.BigInteger, sa.ForeignKey(f"{table}.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    _id(),
+    sa.Column("slug", sa.String(63), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("agent_enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("settings", JSON, nullable=False),
+    _now(),
+    _updated(),
+)
+
+system_config = sa.Table(
+    "system_config",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", JSON, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("updated_by", sa.String(200)),
+    _updated(),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("billing_type", sa.String(20), nullable=False, server_default="bill"),
+    sa.Column("credit_limit", Money, nullable=False, server_default="0"),
+    sa.Column("outstanding_balance", Money, nullable=False, server_default="0"),
+    sa.Column("terms", sa.String(40)),
+    sa.Column("industry", sa.String(100)),
+    sa.Column("phone", sa.String(40)),
+    sa.Column("website", sa.String(200)),
+    sa.Column("address", sa.Text),
+    sa.Column("profile", JSON),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "name"),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("account_id", "accounts"),
+    sa.Column("email", sa.String(320)),
+    sa.Column("first_name", sa.String(100)),
+    sa.Column("last_name", sa.String(100)),
+    sa.Column("full_name", sa.String(200)),
+    sa.Column("phone", sa.String(40)),
+    sa.Column("title", sa.String(200)),
+    sa.Column("company", sa.String(200)),
+    sa.Column("linkedin_url", sa.String(300)),
+    sa.Column("address", sa.Text),
+    sa.Column("source", sa.String(40), nullable=False, server_default="manual"),
+    sa.Column("provenance", JSON),
+    sa.Column("last_touch_at", sa.DateTime(timezone=True)),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "email"),
+)
+
+products = sa.Table(
+    "products",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("sku", sa.String(60), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("price", Money, nullable=False),
+    sa.Column("tech_fee", Money, nullable=False, server_default="0"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    _now(),
+    sa.UniqueConstraint("tenant_id", "sku"),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("order_number", sa.String(60), nullable=False),
+    _ref("account_id", "accounts"),
+    _ref("contact_id", "contacts"),
+    sa.Column("product_sku", sa.String(60)),
+    sa.Column("billing_type", sa.String(20), nullable=False, server_default="bill"),
+    sa.Column("fee_amount", Money),
+    sa.Column("tech_fee", Money),
+    sa.Column("total_amount", Money),
+    sa.Column("status", sa.String(20), nullable=False, server_default="new"),
+    sa.Column("property_address", sa.Text),
+    sa.Column("borrower_name", sa.String(200)),
+    sa.Column("borrower_email", sa.String(320)),
+    sa.Column("borrower_phone", sa.String(40)),
+    sa.Column("inspection_required", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("property_contact_name", sa.String(200)),
+    sa.Column("property_contact_phone", sa.String(40)),
+    sa.Column("raw", JSON),
+    sa.Column("ordered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Column("validated_at", sa.DateTime(timezone=True)),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "order_number"),
+)
+
+deals = sa.Table(
+    "deals",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("account_id", "accounts"),
+    _ref("contact_id", "contacts"),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("stage", sa.String(30), nullable=False, server_default="lead"),
+    sa.Column("amount", Money, nullable=False, server_default="0"),
+    sa.Column("probability", sa.Float),
+    sa.Column("expected_close", sa.Date),
+    sa.Column("last_activity_at", sa.DateTime(timezone=True)),
+    sa.Column("stalled_at", sa.DateTime(timezone=True)),
+    sa.Column("next_follow_up_at", sa.DateTime(timezone=True)),
+    sa.Column("follow_up_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("auto_follow_up_enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    _now(),
+    _updated(),
+)
+
+quotes = sa.Table(
+    "quotes",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("quote_number", sa.String(60), nullable=False),
+    _ref("account_id", "accounts"),
+    _ref("contact_id", "contacts"),
+    _ref("deal_id", "deals"),
+    sa.Column("status", sa.String(20), nullable=False, server_default="draft"),
+    sa.Column("amount", Money, nullable=False, server_default="0"),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("viewed_at", sa.DateTime(timezone=True)),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("valid_until", sa.Date),
+    sa.Column("follow_up_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_follow_up_at", sa.DateTime(timezone=True)),
+    sa.Column("outcome_reason", sa.Text),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "quote_number"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("message_key", sa.String(500), nullable=False),
+    sa.Column("message_id_header", sa.String(998)),
+    sa.Column("thread_key", sa.String(500)),
+    sa.Column("in_reply_to", sa.String(998)),
+    sa.Column("references", sa.Text),
+    sa.Column("direction", sa.String(8), nullable=False, server_default="in"),
+    sa.Column("folder", sa.String(200)),
+    sa.Column("from_addr", sa.String(320)),
+    sa.Column("to_addrs", JSON),
+    sa.Column("cc_addrs", JSON),
+    sa.Column("subject", sa.Text),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("body_text", sa.Text),
+    sa.Column("classification", sa.String(40)),
+    sa.Column("classification_reason", sa.Text),
+    _ref("contact_id", "contacts"),
+    _ref("account_id", "accounts"),
+    sa.Column("links", JSON),
+    sa.Column("status", sa.String(20), nullable=False, server_default="stored"),
+    sa.Column("error", sa.Text),
+    _now(),
+    sa.UniqueConstraint("tenant_id", "message_key"),
+)
+
+touches = sa.Table(
+    "touches",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("contact_id", "contacts"),
+    _ref("account_id", "accounts"),
+    _ref("message_id", "messages"),
+    sa.Column("touch_type", sa.String(30), nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("by_whom", sa.String(200), nullable=False, server_default="agent"),
+    sa.Column("source_key", sa.String(500)),
+    _now(),
+    sa.UniqueConstraint("tenant_id", "source_key"),
+    sa.Index("ix_touches_contact_time", "tenant_id", "contact_id", "occurred_at"),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("filename", sa.String(500), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("content_type", sa.String(200)),
+    sa.Column("size_bytes", sa.BigInteger),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(30), nullable=False, server_default="upload"),
+    _ref("message_id", "messages"),
+    _ref("order_id", "orders"),
+    sa.Column("status", sa.String(20), nullable=False, server_default="stored"),
+    sa.Column("error", sa.Text),
+    _now(),
+    sa.UniqueConstraint("tenant_id", "sha256", "filename"),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("parent_id", "tasks"),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("kind", sa.String(40), nullable=False, server_default="general"),
+    sa.Column("execution_type", sa.String(20), nullable=False, server_default="manual"),
+    sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
+    sa.Column("priority", sa.Integer, nullable=False, server_default="50"),
+    sa.Column("approval_status", sa.String(20), nullable=False, server_default="not_required"),
+    sa.Column("approval_expires_at", sa.DateTime(timezone=True)),
+    sa.Column("decided_by", sa.String(200)),
+    sa.Column("decision_reason", sa.Text),
+    sa.Column("requested_by", sa.String(200)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("max_attempts", sa.Integer, nullable=False, server_default="3"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("confidence", sa.Float),
+    sa.Column("context", JSON),
+    sa.Column("deliverable", sa.Text),
+    sa.Column("last_error", sa.Text),
+    sa.Column("idempotency_key", sa.String(300)),
+    sa.Column("due_at", sa.DateTime(timezone=True)),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "idempotency_key"),
+    sa.Index("ix_tasks_pick", "tenant_id", "status", "priority"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("idempotency_key", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("target", sa.String(500)),
+    sa.Column("payload", JSON),
+    sa.Column("reason", sa.Text),
+    sa.Column("rule", sa.String(100)),
+    sa.Column("priority", sa.Integer, nullable=False, server_default="50"),
+    sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("not_before", sa.DateTime(timezone=True)),
+    sa.Column("provider", sa.String(40)),
+    sa.Column("provider_ref", sa.String(500)),
+    sa.Column("last_error", sa.Text),
+    _ref("task_id", "tasks"),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "idempotency_key"),
+    sa.Index("ix_outbox_due", "tenant_id", "status", "not_before"),
+)
+
+agent_runs = sa.Table(
+    "agent_runs",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("cycle_number", sa.Integer, nullable=False),
+    sa.Column("cycle_hour", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("dagster_run_id", sa.String(64)),
+    sa.Column("phase", sa.String(20), nullable=False, server_default="plan"),
+    sa.Column("status", sa.String(20), nullable=False, server_default="running"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("duration_ms", sa.Integer),
+    sa.Column("actions_planned", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("actions_executed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("actions_deferred", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("actions_blocked", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("actions_awaiting_approval", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("errors", JSON),
+    sa.UniqueConstraint("tenant_id", "cycle_number"),
+)
+
+reflections = sa.Table(
+    "reflections",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("agent_run_id", "agent_runs"),
+    sa.Column("cycle_hour", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("summary", sa.Text),
+    sa.Column("changes", JSON),
+    sa.Column("metrics", JSON),
+    sa.Column("blocked", JSON),
+    sa.Column("hints", JSON),
+    _now(),
+)
+
+policy_violations = sa.Table(
+    "policy_violations",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("agent_run_id", "agent_runs"),
+    sa.Column("action_kind", sa.String(40), nullable=False),
+    sa.Column("target", sa.String(500)),
+    sa.Column("idempotency_key", sa.String(300)),
+    sa.Column("rule", sa.String(100), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("blocked", sa.Boolean, nullable=False, server_default=sa.true()),
+    _now(),
+)
+
+rate_limit_counters = sa.Table(
+    "rate_limit_counters",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("action_kind", sa.String(40), nullable=False),
+    sa.Column("window", sa.String(8), nullable=False),
+    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("tenant_id", "action_kind", "window", "window_start"),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    _id(),
+    _tenant(nullable=True),
+    sa.Column("rule", sa.String(100), nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False, server_default="warning"),
+    sa.Column("dedupe_key", sa.String(300), nullable=False),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("occurrences", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("channels", JSON),
+    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_alerts_dedupe", "tenant_id", "dedupe_key"),
+)
+
+warehouse_events = sa.Table(
+    "warehouse_events",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("event_key", sa.String(300), nullable=False),
+    sa.Column("event_type", sa.String(60), nullable=False),
+    sa.Column("entity_type", sa.String(40)),
+    sa.Column("entity_id", sa.String(100)),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("payload", JSON),
+    sa.Column("dagster_run_id", sa.String(64)),
+    _now(),
+    sa.UniqueConstraint("tenant_id", "event_key"),
+    sa.Index("ix_warehouse_events_type_time", "tenant_id", "event_type", "occurred_at"),
+)
+
+TENANT_TABLES: tuple[sa.Table, ...] = tuple(t for t in metadata.sorted_tables if "tenant_id" in t.c)

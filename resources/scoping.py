@@ -1,9 +1,9 @@
 """Tenant scoping of SQL statements.
 
 Every statement run through a tenant scope gets `tenant_id = :tenant` on each tenant-owned table it
-reads, updates or deletes, and inserts are stamped with the tenant. Raw SQL text and nested
-selects that were not built by the same scope are refused, so an unscoped query on tenant data
-cannot be written by accident. PostgreSQL row-level security is the second line behind this.
+reads, updates or deletes, in the outer statement and in every nested select, at the moment it
+runs; inserts are stamped with the tenant. Raw SQL text is refused. So an unscoped query on tenant
+data cannot be written by accident; PostgreSQL row-level security is the second line behind this.
 """
 
 from __future__ import annotations
@@ -19,19 +19,19 @@ from sqlalchemy.sql.selectable import Alias, Join, Select
 from resources.schema import TENANT_TABLES
 
 TENANT_TABLE_NAMES = frozenset(t.name for t in TENANT_TABLES)
-SCOPE_OPTION = "steward_tenant_id"
 
 
 class UnscopedQueryError(RuntimeError):
     """A statement would read or write tenant data without the tenant filter."""
 
 
-def _base_tables(from_obj: Any) -> Iterable[Any]:
+def _base_tables(from_obj: Any, optional: bool = False) -> Iterable[tuple[Any, bool]]:
+    """Tables under a FROM item, each with whether an outer join may leave its row NULL."""
     if isinstance(from_obj, Join):
-        yield from _base_tables(from_obj.left)
-        yield from _base_tables(from_obj.right)
+        yield from _base_tables(from_obj.left, optional or from_obj.full)
+        yield from _base_tables(from_obj.right, optional or from_obj.isouter)
     else:
-        yield from_obj
+        yield from_obj, optional
 
 
 def _tenant_column(from_obj: Any) -> sa.ColumnElement | None:
@@ -51,47 +51,43 @@ def touches_tenant_data(stmt: Any) -> bool:
     )
 
 
-def scope_select(stmt: Select, tenant_id: int) -> Select:
+def _filter_froms(stmt: Select, tenant_id: int) -> Select:
     for from_obj in stmt.get_final_froms():
-        for base in _base_tables(from_obj):
+        for base, optional in _base_tables(from_obj):
             column = _tenant_column(base)
             if column is not None:
-                stmt = stmt.where(column == tenant_id)
-    return stmt.execution_options(**{SCOPE_OPTION: tenant_id})
+                match = column == tenant_id
+                stmt = stmt.where(sa.or_(match, column.is_(None)) if optional else match)
+    return stmt
 
 
-def _check_nested(stmt: Any, tenant_id: int) -> None:
-    for element in visitors.iterate(stmt):
-        if element is stmt or not isinstance(element, Select):
-            continue
-        if element.get_execution_options().get(SCOPE_OPTION) == tenant_id:
-            continue
-        if touches_tenant_data(element):
-            raise UnscopedQueryError(
-                "a nested select reads tenant data without the tenant filter; build it with "
-                "scope.select(...)"
-            )
+def _scope_nested(stmt: Any, tenant_id: int) -> Any:
+    """Scope every select nested inside `stmt` (subqueries, IN lists, EXISTS)."""
+
+    def replace(element: Any) -> Any:
+        if element is not stmt and isinstance(element, Select):
+            return _filter_froms(_scope_nested(element, tenant_id), tenant_id)
+        return None
+
+    return visitors.replacement_traverse(stmt, {}, replace)
 
 
 def scope_statement(stmt: Any, tenant_id: int) -> Any:
-    """Return `stmt` restricted to `tenant_id`, or raise if that cannot be guaranteed."""
+    """Return `stmt` restricted to `tenant_id` everywhere it reads, or raise if it cannot be."""
     if isinstance(stmt, sa.TextClause):
         raise UnscopedQueryError("raw SQL text cannot run in a tenant scope; use SQLAlchemy Core")
+    if not isinstance(stmt, (Select, Update, Delete, Insert)):
+        raise UnscopedQueryError(f"unsupported statement {type(stmt).__name__} in a tenant scope")
+    if isinstance(stmt, Insert):
+        return stmt if stmt.select is None else _scope_nested(stmt, tenant_id)
+    stmt = _scope_nested(stmt, tenant_id)
     if isinstance(stmt, Select):
-        if stmt.get_execution_options().get(SCOPE_OPTION) != tenant_id:
-            stmt = scope_select(stmt, tenant_id)
-        _check_nested(stmt, tenant_id)
-        return stmt
+        return _filter_froms(stmt, tenant_id)
     if isinstance(stmt, (Update, Delete)):
         column = _tenant_column(stmt.table)
         if column is not None:
             stmt = stmt.where(column == tenant_id)
-        _check_nested(stmt, tenant_id)
-        return stmt
-    if isinstance(stmt, Insert):
-        _check_nested(stmt, tenant_id)
-        return stmt
-    raise UnscopedQueryError(f"unsupported statement type {type(stmt).__name__} in a tenant scope")
+    return stmt
 
 
 def stamp_rows(

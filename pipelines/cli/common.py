@@ -9,7 +9,7 @@ from rich.console import Console
 
 from resources.database import Database
 
-out = Console()
+out = Console(soft_wrap=True)
 stderr = Console(stderr=True)
 
 

@@ -1,0 +1,43 @@
+# Steward: `make run` sets everything up and runs the product on the embedded default;
+# `make test` runs the suite on SQLite and on the PostgreSQL server at 127.0.0.1:5432.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STEWARD := $(BIN)/steward
+
+export STEWARD_HOME ?= $(CURDIR)/.steward
+export STEWARD_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: install run ui test lint check bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(STEWARD) db upgrade
+	$(STEWARD) demo
+	$(STEWARD) run overview --all
+
+ui: install
+	$(STEWARD) ui
+
+lint: install
+	$(BIN)/ruff check .
+
+check: install
+	$(BIN)/python -c "from pipelines.instance import prepare_dagster_home; prepare_dagster_home()"
+	DAGSTER_HOME=$(STEWARD_HOME)/dagster $(BIN)/dagster definitions validate -w workspace.yaml
+
+test: install lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/datagen.py
+
+clean:
+	rm -rf .steward

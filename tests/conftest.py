@@ -1,0 +1,107 @@
+"""Fixtures: an application database on SQLite and on the real PostgreSQL server.
+
+`db` runs each test that asks for it on both backends. On PostgreSQL the application connects as
+a plain role (no superuser, no BYPASSRLS) so row-level security is in force in every test.
+STEWARD_TEST_PG_URL names an admin connection (default: postgres on 127.0.0.1:5432); without a
+reachable server the PostgreSQL half is skipped locally and fails under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from resources.database import Database, normalize_url
+from resources.roles import ensure_app_role
+
+APP_ROLE = "steward_test_app"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_admin_url() -> str:
+    return normalize_url(os.environ.get("STEWARD_TEST_PG_URL") or DEFAULT_PG)
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = sa.create_engine(pg_admin_url(), connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except sa.exc.OperationalError as exc:
+        return str(exc.orig).splitlines()[0]
+
+
+def create_pg_database(prefix: str = "steward_test") -> tuple[str, str]:
+    """A new empty database; returns (admin URL, app-role URL) for it."""
+    problem = _pg_available()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    admin_url = make_url(pg_admin_url()).set(database=name)
+    app_url = admin_url.set(username=APP_ROLE, password=None)
+    return (admin_url.render_as_string(hide_password=False),
+            app_url.render_as_string(hide_password=False))
+
+
+def drop_pg_database(admin_url: str) -> None:
+    """Drop it even while pooled connections remain (WITH FORCE ends them)."""
+    name = make_url(admin_url).database
+    admin = sa.create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[tuple[str, str]]:
+    admin_url, app_url = create_pg_database()
+    admin_db = Database(url=admin_url)
+    admin_db.upgrade()
+    ensure_app_role(admin_db.engine, APP_ROLE)
+    yield admin_url, app_url
+    admin_db.engine.dispose()
+    drop_pg_database(admin_url)
+
+
+def truncate_all(admin_url: str) -> None:
+    engine = Database(url=admin_url).engine
+    with engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE tenants, system_config RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """An upgraded, empty application database on each backend."""
+    if request.param == "sqlite":
+        database = Database(url=f"sqlite:///{tmp_path / 'app.db'}")
+        database.upgrade()
+        return database
+    admin_url, app_url = request.getfixturevalue("pg_database")
+    truncate_all(admin_url)
+    return Database(url=app_url)
+
+
+@pytest.fixture
+def steward_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private STEWARD_HOME and DAGSTER_HOME, as a new user's checkout would have."""
+    home = tmp_path / "steward-home"
+    monkeypatch.setenv("STEWARD_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    for var in ("STEWARD_DATABASE_URL", "STEWARD_DATABASE_ADMIN_URL", "STEWARD_KILL_SWITCH",
+                "STEWARD_DAGSTER_PG_URL"):
+        monkeypatch.delenv(var, raising=False)
+    return home

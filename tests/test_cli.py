@@ -1,0 +1,98 @@
+"""The `steward` command as a user or a script runs it: output lines, exit codes, runs in Dagster."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from tests.conftest import truncate_all
+
+STEWARD = [sys.executable, "-c", "from pipelines.cli import main; main()"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def cli_env(request: pytest.FixtureRequest, steward_env: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    if request.param == "postgres":
+        admin_url, app_url = request.getfixturevalue("pg_database")
+        truncate_all(admin_url)
+        env.update(STEWARD_DATABASE_URL=app_url, STEWARD_DATABASE_ADMIN_URL=admin_url)
+    return env
+
+
+def steward(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([*STEWARD, *args], env=env, capture_output=True, text=True,
+                            timeout=300)
+    if ok:
+        assert result.returncode == 0, result.stderr[-3000:]
+    else:
+        assert result.returncode != 0
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr[-3000:]
+    return result
+
+
+def test_tenant_commands_and_kill_switch(cli_env: dict[str, str]) -> None:
+    steward(cli_env, "db", "upgrade")
+    steward(cli_env, "tenant", "add", "acme", "--name", "Acme Appraisals", "--timezone",
+            "America/Chicago", "--mailbox", "maildir:///tmp/acme", "--cap", "emails_per_day=20")
+    steward(cli_env, "tenant", "add", "beta", "--send-mode", "internal_only",
+            "--allowlist", "beta.example")
+    steward(cli_env, "tenant", "update", "acme", "--send-mode", "limited_live")
+    steward(cli_env, "tenant", "disable", "beta")
+    listed = steward(cli_env, "tenant", "list").stdout.splitlines()
+    assert [line.split("\t")[:3] for line in listed] == [
+        ["acme", "enabled", "limited_live"], ["beta", "disabled", "internal_only"]]
+    assert '"emails_per_day": 20' in steward(cli_env, "tenant", "show", "acme").stdout
+
+    assert steward(cli_env, "killswitch", "status").stdout.strip() == "off"
+    steward(cli_env, "killswitch", "on", "--reason", "storm")
+    assert steward(cli_env, "killswitch", "status").stdout.startswith("on\tglobal (database)\tstorm")
+    steward(cli_env, "killswitch", "off")
+    env_on = {**cli_env, "STEWARD_KILL_SWITCH": "1"}
+    assert steward(env_on, "killswitch", "status").stdout.startswith("on\tglobal (STEWARD_KILL")
+
+
+def test_bad_input_gives_one_line_and_non_zero(cli_env: dict[str, str]) -> None:
+    if "STEWARD_DATABASE_URL" not in cli_env:
+        assert "steward db upgrade" in steward(cli_env, "tenant", "list", ok=False).stderr
+    steward(cli_env, "db", "upgrade")
+    assert "send_mode" in steward(cli_env, "tenant", "add", "x", "--send-mode", "yolo",
+                                  ok=False).stderr
+    steward(cli_env, "tenant", "add", "x", "--cap", "emails_per_day", ok=False)
+    steward(cli_env, "tenant", "add", "x", "--timezone", "Mars/Base", ok=False)
+    steward(cli_env, "tenant", "add", "Bad Slug", ok=False)
+    assert "unknown tenant" in steward(cli_env, "tenant", "enable", "ghost", ok=False).stderr
+    assert "unknown tenant" in steward(cli_env, "run", "overview", "--tenant", "ghost",
+                                       ok=False).stderr
+    steward(cli_env, "run", "nonsense", "--all", ok=False)
+    steward(cli_env, "run", "overview", ok=False)
+    steward(cli_env, "run", "overview", "--all", "--hour", "yesterday", ok=False)
+    unreachable = {**cli_env, "STEWARD_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}
+    assert "cannot reach the database" in steward(unreachable, "tenant", "list", ok=False).stderr
+
+
+def test_run_launches_through_the_instance_and_shows_in_run_history(
+    cli_env: dict[str, str], steward_env: Path
+) -> None:
+    steward(cli_env, "db", "upgrade")
+    steward(cli_env, "tenant", "add", "acme")
+    steward(cli_env, "tenant", "add", "beta")
+    output = steward(cli_env, "run", "overview", "--all", "--hour", "2026-11-20T14").stdout
+    assert "succeeded" in output and "for 2 tenant(s)" in output
+    steward(cli_env, "run", "overview", "--tenant", "beta")
+
+    os.environ["DAGSTER_HOME"] = str(steward_env / "dagster")
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert [r.job_name for r in runs] == ["overview", "overview"]
+        assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+        assert all(r.remote_job_origin is not None for r in runs)
+        assert runs[1].tags["steward/hour"] == "2026-11-20T14"
+        assert runs[0].tags["dagster/partition"] == "beta"
+        assert instance.get_dynamic_partitions("tenants") == ["acme", "beta"]

@@ -1,0 +1,110 @@
+"""Migrations, schema agreement and tenant scoping, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+import migrations
+from resources import schema
+from resources.database import Database, DatabaseError
+from resources.scoping import UnscopedQueryError
+from tests.conftest import create_pg_database, drop_pg_database
+from tests.helpers import seed_tenant
+
+
+def test_upgrade_from_empty_reaches_head_and_matches_the_code(db: Database) -> None:
+    assert db.schema_revision() == migrations.head_revision()
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, schema.metadata) == []
+
+
+def test_every_tenant_table_has_an_indexed_tenant_id(db: Database) -> None:
+    inspector = sa.inspect(db.engine)
+    for table in schema.TENANT_TABLES:
+        indexed = {c for ix in inspector.get_indexes(table.name) for c in ix["column_names"]}
+        assert "tenant_id" in indexed, table.name
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_downgrade_to_base_and_upgrade_again(backend: str, tmp_path: Path) -> None:
+    if backend == "sqlite":
+        db, admin_url = Database(url=f"sqlite:///{tmp_path / 'm.db'}"), None
+    else:
+        admin_url, _ = create_pg_database("steward_mig")
+        db = Database(url=admin_url)
+    try:
+        db.upgrade()
+        migrations.downgrade(db.engine, "base")
+        assert db.schema_revision() is None
+        assert "tenants" not in sa.inspect(db.engine).get_table_names()
+        db.upgrade()
+        assert db.schema_revision() == migrations.head_revision()
+    finally:
+        db.engine.dispose()
+        if admin_url:
+            drop_pg_database(admin_url)
+
+
+def test_out_of_date_database_is_refused_with_the_fix(tmp_path: Path) -> None:
+    db = Database(url=f"sqlite:///{tmp_path / 'old.db'}")
+    with pytest.raises(DatabaseError, match="run `steward db upgrade`"):
+        db.require_current_schema()
+
+
+def test_unreachable_database_gives_one_clear_line() -> None:
+    db = Database(url="postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(DatabaseError, match=r"^cannot reach the database at .*127\.0\.0\.1:1"):
+        db.tenants()
+
+
+def test_scope_reads_updates_and_deletes_only_its_tenant(db: Database) -> None:
+    seed_tenant(db, "alpha", contacts=3)
+    seed_tenant(db, "beta", contacts=2)
+    contacts = schema.contacts
+    with db.for_tenant("alpha") as scope:
+        assert scope.count(contacts) == 3
+        scope.execute(sa.update(contacts).values(title="Updated"))
+        scope.execute(sa.delete(contacts).where(contacts.c.email == "c0@beta.example"))
+        joined = scope.execute(
+            sa.select(contacts.c.email, schema.accounts.c.name).join(
+                schema.accounts, schema.accounts.c.id == contacts.c.account_id, isouter=True
+            )
+        ).all()
+        assert len(joined) == 3
+    with db.for_tenant("beta") as scope:
+        rows = scope.execute(scope.select(contacts.c.email, contacts.c.title)).all()
+        assert len(rows) == 2
+        assert all(r.title is None for r in rows)
+
+
+def test_scope_refuses_what_it_cannot_scope(db: Database) -> None:
+    seed_tenant(db, "alpha")
+    seed_tenant(db, "beta")
+    contacts = schema.contacts
+    with db.for_tenant("alpha") as scope:
+        with pytest.raises(UnscopedQueryError, match="raw SQL"):
+            scope.execute(sa.text("SELECT * FROM contacts"))
+        inner = sa.select(contacts.c.email).where(contacts.c.email.like("%beta%"))
+        assert scope.execute(sa.select(sa.func.count()).select_from(inner.subquery())).scalar() == 0
+        exists = sa.exists(sa.select(contacts.c.id).where(contacts.c.email.like("%beta%")))
+        assert scope.execute(sa.select(sa.func.count()).where(exists)).scalar() == 0
+        beta_id = scope.tenant_id + 1
+        with pytest.raises(UnscopedQueryError, match="another tenant"):
+            scope.insert(contacts, {"email": "x@x.example", "tenant_id": beta_id})
+    with db.system() as sys, pytest.raises(UnscopedQueryError):
+        sys.execute(sa.select(contacts))
+
+
+def test_insert_is_stamped_with_the_scope_tenant(db: Database) -> None:
+    seed_tenant(db, "alpha", contacts=0)
+    with db.for_tenant("alpha") as scope:
+        scope.execute(sa.insert(schema.products).values(sku="A-1", name="Appraisal", price=400))
+        scope.insert(schema.products, [{"sku": "A-2", "name": "Review", "price": 150}])
+        tenant_ids = {r.tenant_id for r in scope.execute(scope.select(schema.products)).all()}
+        assert tenant_ids == {scope.tenant_id}

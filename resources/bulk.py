@@ -8,7 +8,7 @@ which the table's policy checks every row. Both steps run in the caller's transa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,8 +17,10 @@ from psycopg.types.json import Jsonb
 COPY_THRESHOLD = 200
 
 
-def copy_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+def copy_insert(
+    conn: sa.Connection, table: sa.Table, columns: list[str], rows: list[Mapping[str, Any]]
+) -> int:
+    """Insert rows that all name exactly `columns`."""
     unknown = [c for c in columns if c not in table.c]
     if unknown:
         raise ValueError(f"{table.name} has no column(s) {', '.join(unknown)}")
@@ -32,7 +34,7 @@ def copy_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         )
         with cur.copy(f"COPY {temp} ({column_list}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([_adapt(row.get(c)) for c in columns])
+                copy.write_row([_adapt(row[c]) for c in columns])
         cur.execute(f'INSERT INTO "{table.name}" ({column_list}) SELECT {column_list} FROM {temp}')
         inserted = cur.rowcount
         cur.execute(f"DROP TABLE {temp}")

@@ -9,10 +9,10 @@ Tables without tenant data (tenants, system_config) are reached through `Databas
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import dagster as dg
@@ -54,9 +54,21 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@lru_cache(maxsize=8)
+MAX_ENGINES = 8
+_engines: OrderedDict[str, Engine] = OrderedDict()
+
+
 def engine_for(url: str) -> Engine:
+    """One engine (and pool) per URL, the least recently used disposed beyond MAX_ENGINES."""
     url = normalize_url(url)
+    engine = _engines.pop(url, None) or _create_engine(url)
+    _engines[url] = engine
+    while len(_engines) > MAX_ENGINES:
+        _engines.popitem(last=False)[1].dispose()
+    return engine
+
+
+def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30})
 
@@ -123,20 +135,27 @@ class TenantScope:
             self.conn.execute(scoped, params) if params is not None else self.conn.execute(scoped)
         )
 
-    def insert(self, table: sa.Table, rows: Sequence[Mapping[str, Any]] | Mapping[str, Any]):
-        """Insert one row or many; an empty list inserts nothing.
+    def insert(
+        self, table: sa.Table, rows: Sequence[Mapping[str, Any]] | Mapping[str, Any]
+    ) -> int:
+        """Insert one row or many and return how many; an empty list inserts nothing.
 
-        Large batches on PostgreSQL go through COPY into a temporary table and one
+        Rows are grouped by the columns they name, so a column a row leaves out gets its default.
+        Large groups on PostgreSQL go through COPY into a temporary table and one
         INSERT ... SELECT: COPY straight into the table is refused under row-level security,
-        and this keeps nearly all of COPY's speed while the policy still checks every row.
+        and this keeps most of COPY's speed while the policy still checks every row.
         """
-        if not rows:
-            return None
-        if self.conn.dialect.name == "postgresql" and not isinstance(rows, Mapping) \
-                and len(rows) >= COPY_THRESHOLD:
-            copy_insert(self.conn, table, stamp_rows(table.name, rows, self.tenant.id))
-            return None
-        return self.execute(sa.insert(table), rows)
+        stamped = stamp_rows(table.name, [rows] if isinstance(rows, Mapping) else rows,
+                             self.tenant.id)
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in stamped:
+            groups.setdefault(tuple(row), []).append(row)
+        for columns, group in groups.items():
+            if self.conn.dialect.name == "postgresql" and len(group) >= COPY_THRESHOLD:
+                copy_insert(self.conn, table, list(columns), group)
+            else:
+                self.conn.execute(sa.insert(table), group)
+        return len(stamped)
 
     def scalar(self, stmt: Any) -> Any:
         return self.execute(stmt).scalar()

@@ -52,6 +52,8 @@ def touches_tenant_data(stmt: Any) -> bool:
 
 
 def _filter_froms(stmt: Select, tenant_id: int) -> Select:
+    """A WHERE filter per tenant table in the FROM list. An outer join's optional side may also
+    be NULL; a row linked to another tenant's row is then dropped rather than shown."""
     for from_obj in stmt.get_final_froms():
         for base, optional in _base_tables(from_obj):
             column = _tenant_column(base)
@@ -72,6 +74,21 @@ def _scope_nested(stmt: Any, tenant_id: int) -> Any:
     return visitors.replacement_traverse(stmt, {}, replace)
 
 
+def _where_tables(clause: Any) -> list[Any]:
+    """Tenant tables a WHERE names directly (UPDATE ... FROM, DELETE ... USING), not nested."""
+    found: list[Any] = []
+    stack = [clause]
+    while stack:
+        element = stack.pop()
+        if element is None or isinstance(element, Select):
+            continue
+        table = getattr(element, "table", None) if isinstance(element, sa.ColumnClause) else None
+        if table is not None and _tenant_column(table) is not None and table not in found:
+            found.append(table)
+        stack.extend(element.get_children())
+    return found
+
+
 def scope_statement(stmt: Any, tenant_id: int) -> Any:
     """Return `stmt` restricted to `tenant_id` everywhere it reads, or raise if it cannot be."""
     if isinstance(stmt, sa.TextClause):
@@ -83,8 +100,9 @@ def scope_statement(stmt: Any, tenant_id: int) -> Any:
     stmt = _scope_nested(stmt, tenant_id)
     if isinstance(stmt, Select):
         return _filter_froms(stmt, tenant_id)
-    if isinstance(stmt, (Update, Delete)):
-        column = _tenant_column(stmt.table)
+    tables = [stmt.table, *(t for t in _where_tables(stmt.whereclause) if t is not stmt.table)]
+    for table in tables:
+        column = _tenant_column(table)
         if column is not None:
             stmt = stmt.where(column == tenant_id)
     return stmt

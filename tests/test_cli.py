@@ -1,4 +1,4 @@
-"""The `steward` command as a user or a script runs it: output lines, exit codes, runs in Dagster."""
+"""The `steward` command as a user or a script runs it: output, exit codes, Dagster runs."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def test_tenant_commands_and_kill_switch(cli_env: dict[str, str]) -> None:
 
     assert steward(cli_env, "killswitch", "status").stdout.strip() == "off"
     steward(cli_env, "killswitch", "on", "--reason", "storm")
-    assert steward(cli_env, "killswitch", "status").stdout.startswith("on\tglobal (database)\tstorm")
+    status = steward(cli_env, "killswitch", "status").stdout
+    assert status.startswith("on\tglobal (database)\tstorm")
     steward(cli_env, "killswitch", "off")
     env_on = {**cli_env, "STEWARD_KILL_SWITCH": "1"}
     assert steward(env_on, "killswitch", "status").stdout.startswith("on\tglobal (STEWARD_KILL")

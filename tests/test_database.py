@@ -108,3 +108,46 @@ def test_insert_is_stamped_with_the_scope_tenant(db: Database) -> None:
         scope.insert(schema.products, [{"sku": "A-2", "name": "Review", "price": 150}])
         tenant_ids = {r.tenant_id for r in scope.execute(scope.select(schema.products)).all()}
         assert tenant_ids == {scope.tenant_id}
+
+
+def test_outer_join_never_shows_a_row_linked_to_another_tenant(db: Database) -> None:
+    seed_tenant(db, "alpha", contacts=2)
+    seed_tenant(db, "beta", contacts=0)
+    contacts, accounts = schema.contacts, schema.accounts
+    with db.for_tenant("beta") as scope:
+        beta_account = scope.scalar(scope.select(accounts.c.id))
+    with db.for_tenant("alpha") as scope:
+        scope.execute(sa.update(contacts).where(contacts.c.email == "c0@alpha.example")
+                      .values(account_id=beta_account))
+        rows = scope.execute(
+            sa.select(contacts.c.email, accounts.c.name)
+            .join(accounts, accounts.c.id == contacts.c.account_id, isouter=True)
+            .order_by(contacts.c.email)
+        ).all()
+    assert ("c1@alpha.example", None) in [(r.email, r.name) for r in rows]
+    assert all(r.name != "beta account" for r in rows)
+
+
+def test_update_from_another_table_is_scoped_on_both(db: Database) -> None:
+    seed_tenant(db, "alpha", contacts=1)
+    seed_tenant(db, "beta", contacts=1)
+    contacts, accounts = schema.contacts, schema.accounts
+    with db.for_tenant("beta") as scope:
+        scope.execute(sa.update(contacts).values(
+            account_id=scope.select(accounts.c.id).scalar_subquery()))
+    with db.for_tenant("alpha") as scope:
+        scope.execute(sa.update(contacts).where(contacts.c.account_id == accounts.c.id)
+                      .values(company=accounts.c.name))
+    with db.for_tenant("beta") as scope:
+        assert scope.scalar(scope.select(contacts.c.company)) is None
+
+
+def test_bulk_insert_gives_left_out_columns_their_defaults(db: Database) -> None:
+    seed_tenant(db, "alpha", contacts=0)
+    rows = [{"name": f"a{i}"} if i % 2 else {"name": f"a{i}", "active": False}
+            for i in range(600)]
+    with db.for_tenant("alpha") as scope:
+        assert scope.insert(schema.accounts, rows) == 600
+        active = scope.execute(scope.select(schema.accounts.c.active, sa.func.count())
+                               .group_by(schema.accounts.c.active)).all()
+    assert dict(active) == {True: 300 + 1, False: 300}

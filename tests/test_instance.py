@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.run_coordinator import DefaultRunCoordinator
 import pytest
+from dagster._core.run_coordinator import DefaultRunCoordinator
 from sqlalchemy.engine import make_url
 
 from assets.overview import tenant_overview

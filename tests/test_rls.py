@@ -6,6 +6,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from resources import schema
 from resources.database import Database
 from tests.helpers import seed_tenant
 
@@ -27,11 +28,12 @@ def test_runtime_role_is_bound_by_rls(pg_db: Database) -> None:
         row = conn.execute(sa.text(
             "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
         )).one()
-        forced = conn.execute(sa.text(
-            "SELECT bool_and(relrowsecurity AND relforcerowsecurity) FROM pg_class "
-            "WHERE relname IN ('contacts', 'orders', 'outbox', 'warehouse_events')"
-        )).scalar()
-    assert (row.rolsuper, row.rolbypassrls, forced) == (False, False, True)
+        protected = conn.execute(sa.text(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' "
+            "AND relrowsecurity AND relforcerowsecurity"
+        )).scalars().all()
+    assert (row.rolsuper, row.rolbypassrls) == (False, False)
+    assert sorted(protected) == sorted(t.name for t in schema.TENANT_TABLES)
 
 
 def test_raw_sql_inside_a_tenant_transaction_sees_only_that_tenant(pg_db: Database) -> None:
@@ -63,7 +65,6 @@ def test_without_a_tenant_no_tenant_rows_are_visible(pg_db: Database) -> None:
 
 
 def test_bulk_insert_keeps_the_policy(pg_db: Database) -> None:
-    from resources import schema
     from resources.bulk import COPY_THRESHOLD, copy_insert
 
     rows = [{"email": f"bulk{i}@alpha.example", "provenance": {"email": "import"}}
@@ -76,5 +77,5 @@ def test_bulk_insert_keeps_the_policy(pg_db: Database) -> None:
         assert scope.count(schema.contacts) == 2
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
         with pg_db.for_tenant("alpha") as scope:
-            copy_insert(scope.conn, schema.contacts,
+            copy_insert(scope.conn, schema.contacts, ["tenant_id", "email"],
                         [{"tenant_id": beta_id, "email": "evil@x.example"}])

@@ -90,7 +90,8 @@ def tenant_overview(context: dg.AssetExecutionContext, database: Database) -> dg
     for slug in context.partition_keys:
         with database.for_tenant(slug) as scope:
             figures = tenant_figures(scope, as_of)
-            figures["kill_switch"] = kill_state(database, scope.tenant).describe()
+            state = kill_state(database, scope.tenant)
+            figures["kill_switch"] = state.describe() if state.active else "off"
             record_event(scope, figures, hour, context.run_id)
         context.log_event(
             dg.AssetObservation(

@@ -13,10 +13,9 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -25,6 +24,10 @@ from agent.settings import TenantSettings
 from resources import schema
 from resources.bulk import COPY_THRESHOLD, copy_insert
 from resources.paths import default_database_url
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 from resources.scoping import (
     TENANT_TABLE_NAMES,
     UnscopedQueryError,
@@ -161,6 +164,8 @@ class TenantScope:
         return self.execute(stmt).scalar()
 
     def frame(self, stmt: Any) -> pd.DataFrame:
+        import pandas as pd  # loaded on first use: it costs every CLI call a quarter second
+
         result = self.execute(stmt)
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 

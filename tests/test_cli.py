@@ -97,3 +97,16 @@ def test_run_launches_through_the_instance_and_shows_in_run_history(
         assert runs[1].tags["steward/hour"] == "2026-11-20T14"
         assert runs[0].tags["dagster/partition"] == "beta"
         assert instance.get_dynamic_partitions("tenants") == ["acme", "beta"]
+
+
+def test_database_from_a_newer_steward_is_refused(steward_env: Path) -> None:
+    import sqlalchemy as sa
+
+    env = dict(os.environ)
+    steward(env, "db", "upgrade")
+    engine = sa.create_engine(f"sqlite:///{steward_env / 'steward.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'ffff'"))
+    engine.dispose()
+    assert "schema is at ffff" in steward(env, "tenant", "list", ok=False).stderr
+    assert "ffff" in steward(env, "db", "upgrade", ok=False).stderr

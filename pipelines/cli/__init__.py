@@ -1,15 +1,17 @@
 """The `steward` command line: one-line errors and a non-zero exit on any failure.
 
-Sub-commands live in their own modules; this one wires them and turns known errors into
-`error: ...` on stderr instead of a traceback.
+Sub-commands live in their own modules; this one wires them and turns errors into
+`error: ...` on stderr instead of a traceback (STEWARD_DEBUG=1 lets unexpected ones through).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pydantic
 import typer
+from alembic.util.exc import CommandError
 
 from pipelines.cli import db, demo, killswitch, run, tenant
 from pipelines.cli.common import CliError, err
@@ -36,6 +38,7 @@ KNOWN_ERRORS = (
     UnscopedQueryError,
     ValueError,
     TimeoutError,
+    CommandError,
 )
 
 
@@ -54,3 +57,8 @@ def main() -> None:
     except KNOWN_ERRORS as exc:
         err(one_line(exc))
         sys.exit(1)
+    except Exception as exc:
+        if os.environ.get("STEWARD_DEBUG"):
+            raise
+        err(f"unexpected {type(exc).__name__}: {one_line(exc)} (STEWARD_DEBUG=1 shows where)")
+        sys.exit(2)

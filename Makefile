@@ -21,6 +21,7 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(STEWARD) db upgrade
 	$(STEWARD) demo
+	$(STEWARD) run ingest --all
 	$(STEWARD) run overview --all
 
 ui: install

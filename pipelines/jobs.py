@@ -12,4 +12,12 @@ overview_job = dg.define_asset_job(
     description="Per-tenant inventory: counts, engagement window, kill switch state.",
 )
 
-AREA_JOBS = {"overview": overview_job.name}
+ingest_job = dg.define_asset_job(
+    "ingest",
+    selection=dg.AssetSelection.groups("inbox"),
+    partitions_def=tenant_partitions,
+    executor_def=dg.in_process_executor,
+    description="Read every tenant's mailbox incrementally and store what is new.",
+)
+
+AREA_JOBS = {"ingest": ingest_job.name, "overview": overview_job.name}

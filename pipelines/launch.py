@@ -18,22 +18,11 @@ from dagster._cli.workspace.cli_target import (
     get_remote_repository_from_code_location,
     get_workspace_from_cli_opts,
 )
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
 from dagster_shared.cli import WorkspaceOpts
 
 from pipelines.instance import PROJECT
 
 DONE = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
-
-
-def partition_tags(keys: list[str]) -> dict[str, str]:
-    if len(keys) == 1:
-        return {PARTITION_NAME_TAG: keys[0]}
-    return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
 
 
 def launch_job(

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 import migrations
 from agent.settings import TenantSettings
 from resources import schema
-from resources.bulk import COPY_THRESHOLD, copy_insert
+from resources.bulk import COPY_THRESHOLD, copy_insert, dialect_insert
 from resources.paths import default_database_url
 
 if TYPE_CHECKING:
@@ -139,26 +139,36 @@ class TenantScope:
         )
 
     def insert(
-        self, table: sa.Table, rows: Sequence[Mapping[str, Any]] | Mapping[str, Any]
+        self,
+        table: sa.Table,
+        rows: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        skip_conflicts_on: Sequence[str] | None = None,
     ) -> int:
-        """Insert one row or many and return how many; an empty list inserts nothing.
+        """Insert one row or many and return how many went in; an empty list inserts nothing.
 
-        Rows are grouped by the columns they name, so a column a row leaves out gets its default.
-        Large groups on PostgreSQL go through COPY into a temporary table and one
-        INSERT ... SELECT: COPY straight into the table is refused under row-level security,
-        and this keeps most of COPY's speed while the policy still checks every row.
+        `skip_conflicts_on` names a unique key: rows already present under it are skipped, which
+        makes re-runs and concurrent runs idempotent. Rows are grouped by the columns they name,
+        so a column a row leaves out gets its default. Large groups on PostgreSQL go through COPY
+        into a temporary table and one INSERT ... SELECT: COPY straight into the table is refused
+        under row-level security, and this keeps most of its speed while the policy checks rows.
         """
-        stamped = stamp_rows(table.name, [rows] if isinstance(rows, Mapping) else rows,
-                             self.tenant.id)
+        stamped = stamp_rows(
+            table.name, [rows] if isinstance(rows, Mapping) else rows, self.tenant.id
+        )
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in stamped:
             groups.setdefault(tuple(row), []).append(row)
+        inserted = 0
         for columns, group in groups.items():
             if self.conn.dialect.name == "postgresql" and len(group) >= COPY_THRESHOLD:
-                copy_insert(self.conn, table, list(columns), group)
-            else:
-                self.conn.execute(sa.insert(table), group)
-        return len(stamped)
+                inserted += copy_insert(self.conn, table, list(columns), group, skip_conflicts_on)
+                continue
+            stmt = dialect_insert(self.conn.dialect.name, table)
+            if skip_conflicts_on:
+                stmt = stmt.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
+            result = self.conn.execute(stmt, group)
+            inserted += result.rowcount if result.rowcount >= 0 else len(group)
+        return inserted
 
     def scalar(self, stmt: Any) -> Any:
         return self.execute(stmt).scalar()

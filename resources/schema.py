@@ -123,6 +123,7 @@ contacts = sa.Table(
     sa.Column("source", sa.String(40), nullable=False, server_default="manual"),
     sa.Column("provenance", JSON),
     sa.Column("last_touch_at", sa.DateTime(timezone=True)),
+    sa.Column("ooo_until", sa.Date),
     _now(),
     _updated(),
     sa.UniqueConstraint("tenant_id", "email"),
@@ -241,6 +242,9 @@ messages = sa.Table(
     sa.Column("links", JSON),
     sa.Column("status", sa.String(20), nullable=False, server_default="stored"),
     sa.Column("error", sa.Text),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("source_key", sa.String(500)),
+    sa.Column("raw_path", sa.Text),
     _now(),
     sa.UniqueConstraint("tenant_id", "message_key"),
 )
@@ -436,6 +440,65 @@ warehouse_events = sa.Table(
     _now(),
     sa.UniqueConstraint("tenant_id", "event_key"),
     sa.Index("ix_warehouse_events_type_time", "tenant_id", "event_type", "occurred_at"),
+)
+
+suppressions = sa.Table(
+    "suppressions",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("reason", sa.String(30), nullable=False),
+    sa.Column("detail", sa.Text),
+    _ref("message_id", "messages"),
+    _now(),
+    sa.UniqueConstraint("tenant_id", "email"),
+)
+
+signals = sa.Table(
+    "signals",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("message_id", "messages"),
+    _ref("contact_id", "contacts"),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("strength", sa.Float, nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("actioned_at", sa.DateTime(timezone=True)),
+    _now(),
+    sa.UniqueConstraint("tenant_id", "message_id", "kind"),
+)
+
+cadence_pauses = sa.Table(
+    "cadence_pauses",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("contact_id", "contacts"),
+    _ref("message_id", "messages"),
+    sa.Column("thread_key", sa.String(500)),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("paused_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("resumed_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("tenant_id", "message_id"),
+)
+
+mailbox_state = sa.Table(
+    "mailbox_state",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("mailbox", sa.String(500), nullable=False),
+    sa.Column("checkpoint", JSON),
+    sa.Column("status", sa.String(20), nullable=False, server_default="never_checked"),
+    sa.Column("detail", sa.Text),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("checked_at", sa.DateTime(timezone=True)),
+    sa.Column("last_success_at", sa.DateTime(timezone=True)),
+    sa.Column("last_message_at", sa.DateTime(timezone=True)),
+    sa.Column("messages_total", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("tenant_id", "mailbox"),
 )
 
 TENANT_TABLES: tuple[sa.Table, ...] = tuple(t for t in metadata.sorted_tables if "tenant_id" in t.c)

@@ -12,10 +12,9 @@ import sqlalchemy as sa
 
 from assets.hour import HOUR_TAG
 from assets.overview import tenant_overview
-from assets.partitions import TENANTS
+from assets.partitions import TENANTS, partition_tags
 from pipelines.definitions import defs
 from pipelines.instance import PROJECT, prepare_dagster_home
-from pipelines.launch import partition_tags
 from resources import schema
 from resources.database import Database
 from resources.registry import add_tenant, remove_tenant

@@ -15,10 +15,11 @@ import typer
 from rich.table import Table
 
 from assets.hour import HOUR_TAG, parse_hour
+from assets.partitions import partition_tags
 from pipelines.cli.common import CliError, out, ready_database
 from pipelines.instance import PROJECT, get_instance, prepare_dagster_home
 from pipelines.jobs import AREA_JOBS
-from pipelines.launch import launch_job, partition_tags, run_failure_summary, wait_for_run
+from pipelines.launch import launch_job, run_failure_summary, wait_for_run
 from resources import schema
 from resources.database import Database
 from sensors.tenants import sync_partitions

@@ -1,0 +1,65 @@
+"""The one entry point from a parsed message to the facts the cycle acts on.
+
+Detectors run in a fixed order and each sees only what it should: the sender's own words (no
+quoted text, so our own outreach quoted back never counts as their complaint), signatures only on
+inbound mail from outside the tenant, and opportunity signals and human requests only on mail a
+person wrote (an auto-reply saying "for urgent orders call..." is not urgency).
+"""
+
+from __future__ import annotations
+
+from agent.mail.bounces import bounce_from
+from agent.mail.classify import Findings, classify
+from agent.mail.model import MailFacts, ParsedMessage, Signal
+from agent.mail.references import find_references
+from agent.mail.signals import (
+    STRENGTHS,
+    human_request,
+    is_automatic,
+    is_bulk,
+    is_ours,
+    loop_suspected,
+    opportunity_signals,
+    out_of_office,
+    return_date,
+    unsubscribe_request,
+)
+from agent.mail.signatures import extract_signature, own_words
+
+
+def _replied_to_ours(msg: ParsedMessage, own_domains: list[str]) -> str | None:
+    candidates = ([msg.in_reply_to] if msg.in_reply_to else []) + msg.references[::-1]
+    return next((c for c in candidates if is_ours(c, own_domains, message_id=True)), None)
+
+
+def analyze(msg: ParsedMessage, own_domains: list[str]) -> MailFacts:
+    """Label, signals, bounce, opt-out, out-of-office, human request, references, signature and
+    loop suspicion for one message. `own_domains` lists the tenant's domains or addresses."""
+    body = own_words(msg.body_text)
+    inbound = not (msg.sender and is_ours(msg.sender.email, own_domains))
+    bounce = bounce_from(msg)
+    automatic = bounce is not None or is_automatic(msg)
+    person_wrote = inbound and not automatic and not msg.fatal
+    away = out_of_office(msg, body) if inbound and bounce is None else None
+    hits = opportunity_signals(msg.subject, body) if person_wrote and away is None else {}
+    request = human_request(body) if person_wrote and away is None else None
+    found = Findings(
+        body=body, bounce=bounce,
+        unsubscribe=unsubscribe_request(msg, body) if inbound and bounce is None else None,
+        out_of_office=away, human_request=request,
+        references=find_references(msg.subject, body), signals=hits,
+        replied_to_ours=_replied_to_ours(msg, own_domains),
+        sent_by_us=None if inbound or msg.sender is None else msg.sender.email)
+    # Auto-replies are signed too, but bounces and newsletters describe no one we deal with.
+    enrich = inbound and bounce is None and not msg.fatal and not is_bulk(msg)
+    sent = msg.sent_at.date() if msg.sent_at else None
+    return MailFacts(
+        label=classify(msg, found),
+        signals=[Signal(kind, STRENGTHS[kind], hit.context) for kind, hit in hits.items()],
+        bounce=bounce, unsubscribe=found.unsubscribe is not None,
+        out_of_office=away is not None,
+        out_of_office_until=(return_date(body, sent) or return_date(msg.subject, sent))
+        if away else None,
+        human_request=request, references=found.references,
+        signature=extract_signature(msg.body_text, msg.sender) if enrich else None,
+        loop_suspected=loop_suspected(msg, own_domains))

@@ -1,0 +1,1 @@
+"""Storing ingested mail: messages, contacts, links, outcomes, attachments and mailbox state."""

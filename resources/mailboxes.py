@@ -1,0 +1,18 @@
+"""The mailbox resource: opens a tenant's mailbox source with its credentials.
+
+Credentials never pass through the database or the run config: they are read from the
+environment or the secrets file when the source is opened (resources/mailbox/credentials.py).
+"""
+
+import dagster as dg
+
+from resources.mailbox import MailSource, open_source
+from resources.mailbox.credentials import Credentials
+
+
+class Mailboxes(dg.ConfigurableResource):
+    timeout_s: float = 30.0
+    batch_size: int = 500
+
+    def open(self, tenant_slug: str, url: str) -> MailSource:
+        return open_source(url, tenant_slug, Credentials.for_tenant(tenant_slug), self.timeout_s)

@@ -1,0 +1,1 @@
+"""Tests of agent.mail: parsing, bounces, signatures, signals, names and classification."""

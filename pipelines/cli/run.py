@@ -92,7 +92,7 @@ def print_summary(db: Database, slugs: list[str], run_id: str) -> None:
         rows += [(slug, p.event_type, p.payload) for p in payloads]
     if not rows:
         return
-    metrics = list(rows[0][2])
+    metrics = list(dict.fromkeys(key for _, _, payload in rows for key in payload))
     table = Table(
         "", *(f"{slug}\n{event_type}" for slug, event_type, _ in rows), title=f"run {run_id[:8]}"
     )

@@ -59,10 +59,9 @@ def ingest_tenant(
             while True:
                 result = source.fetch(checkpoint, limit=mailboxes.batch_size)
                 items = [process(raw, own, max_bytes) for raw in result.messages]
-                newest = max((i.msg.sent_at for i in items if i.msg.sent_at), default=None)
                 with database.for_tenant(tenant.slug) as scope:
                     batch = store_batch(scope, items, own, now)
-                    save_success(scope, url, result.checkpoint, now, batch.new, newest)
+                    save_success(scope, url, result.checkpoint, now, batch.new)
                 counts.add(batch)
                 checkpoint = result.checkpoint
                 notes += [f"unreadable this time: {e}" for e in result.errors]

@@ -211,3 +211,15 @@ def test_schedule_launches_one_run_for_all_tenants() -> None:
             dg.build_schedule_context(instance=instance, scheduled_execution_time=NOW))
     assert request.tags["dagster/asset_partition_range_start"] == "a"
     assert request.tags["dagster/asset_partition_range_end"] == "c"
+
+
+def test_a_mailbox_gone_quiet_raises_ingest_stalled(db: Database, demo: Path) -> None:
+    ingest(db, [ACME])
+    with db.for_tenant(ACME) as scope:
+        scope.execute(sa.update(schema.mailbox_state)
+                      .values(last_message_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    quiet = ingest(db, [ACME])
+    assert quiet.metadata["new"].value == 0
+    (alert,) = rows(db, ACME, schema.alerts)
+    assert (alert["rule"], alert["status"]) == ("ingest_stalled", "open")
+    assert "no new mail since 2026-01-01" in alert["detail"]

@@ -13,7 +13,7 @@ import pydantic
 import typer
 from alembic.util.exc import CommandError
 
-from pipelines.cli import db, demo, killswitch, run, tenant
+from pipelines.cli import db, demo, inbox, killswitch, run, tenant
 from pipelines.cli.common import CliError, err
 from resources.database import DatabaseError, UnknownTenantError
 from resources.scoping import UnscopedQueryError
@@ -27,6 +27,7 @@ app = typer.Typer(
 app.add_typer(tenant.app, name="tenant")
 app.add_typer(db.app, name="db")
 app.add_typer(killswitch.app, name="killswitch")
+app.add_typer(inbox.app, name="inbox")
 app.command("run")(run.run)
 app.command("demo")(demo.demo)
 app.command("ui")(run.ui)

@@ -34,13 +34,9 @@ def _save(scope: TenantScope, mailbox: str, values: dict[str, Any]) -> None:
 
 
 def save_success(
-    scope: TenantScope,
-    mailbox: str,
-    checkpoint: dict,
-    now: datetime,
-    new: int,
-    newest: datetime | None,
+    scope: TenantScope, mailbox: str, checkpoint: dict, now: datetime, new: int
 ) -> None:
+    """A good sync; `last_message_at` is when new mail last arrived here (what "stalled" means)."""
     state = load_state(scope, mailbox) or {}
     values: dict[str, Any] = {
         "checkpoint": checkpoint,
@@ -52,7 +48,7 @@ def save_success(
         "messages_total": (state.get("messages_total") or 0) + new,
     }
     if new:
-        values["last_message_at"] = max(newest or now, _aware(state.get("last_message_at")) or now)
+        values["last_message_at"] = now
     _save(scope, mailbox, values)
     resolve_alert(scope, f"mailbox_errors:{mailbox}")
 

@@ -56,7 +56,7 @@ def test_imap_mailbox_ingests_incrementally_and_reports_auth_failures(
     assert ingest(db, "imap-co")["new"] == 1
 
     monkeypatch.setenv("STEWARD_MAILBOX_PASSWORD_IMAP_CO", "wrong")
-    for attempt in range(3):
+    for _ in range(3):
         failed = ingest(db, "imap-co")
         assert failed["healthy"] is False and "imap-co: auth_failed" in failed["failing"]
         assert "wrong" not in failed["failing"]

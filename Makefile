@@ -39,6 +39,7 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/datagen.py
+	$(BIN)/python -m bench.ingest_imap
 
 clean:
 	rm -rf .steward

@@ -1,23 +1,22 @@
 """`inbox`: every tenant's mailbox, read incrementally and turned into facts the cycle acts on.
 
 Per tenant: fetch what is new since the stored checkpoint, parse and analyse each message
-(agent.mail), store the batch and the new checkpoint in one transaction (so a crash re-fetches,
-and dedupe makes that harmless), record the mailbox's connection status, and raise alerts for a
-mailbox that keeps failing or has gone quiet. Ingest only reads: the kill switches, which stop
-actions, do not stop it. One tenant's failure is recorded and the others go on.
+(agent.mail; a large batch on every core, see resources/inbox/analysis.py), store the batch and
+the new checkpoint in one transaction (so a crash re-fetches, and dedupe makes that harmless),
+record the mailbox's connection status, and raise alerts for a mailbox that keeps failing or has
+gone quiet. Ingest only reads: the kill switches, which stop actions, do not stop it. One
+tenant's failure is recorded and the others go on.
 """
 
 from datetime import UTC, datetime
 
 import dagster as dg
 
-from agent.mail.analyze import analyze
-from agent.mail.model import RawMail
-from agent.mail.parse import parse_message
 from agent.overview import as_markdown
 from assets.partitions import tenant_partitions
 from resources.database import Database, Tenant
-from resources.inbox.model import IngestCounts, Item, is_own
+from resources.inbox.analysis import Analyser, fetch_analysed
+from resources.inbox.model import IngestCounts
 from resources.inbox.state import check_stalled, load_state, save_failure, save_success
 from resources.inbox.store import store_batch
 from resources.mailbox import MailboxError
@@ -28,24 +27,10 @@ SUMMARY = ("status", "fetched", "new", "duplicate", "quarantined", "contacts_cre
            "touches", "cadence_pauses", "suppressed", "signals", "attachments")
 
 
-def process(raw: RawMail, own: list[str], max_attachment_bytes: int) -> Item:
-    """Parse and analyse one message; whatever goes wrong quarantines it, never the batch."""
-    msg = parse_message(raw.data, max_attachment_bytes)
-    direction = "out" if msg.sender and is_own(msg.sender.email, own) else "in"
-    if msg.fatal:
-        return Item(raw, msg, None, direction, f"unreadable: {'; '.join(msg.errors)[:500]}")
-    try:
-        facts = analyze(msg, own)
-    except Exception as exc:  # a bug in one rule must not lose the message or stop the batch
-        return Item(raw, msg, None, direction, f"analysis failed: {type(exc).__name__}: {exc}")
-    quarantine = f"mail loop: {facts.loop_suspected}" if facts.loop_suspected else None
-    return Item(raw, msg, facts, direction, quarantine)
-
-
 def ingest_tenant(
     database: Database, mailboxes: Mailboxes, tenant: Tenant, now: datetime
-) -> tuple[IngestCounts, str]:
-    """Sync one tenant's mailbox until nothing new is left; returns counts and status."""
+) -> tuple[IngestCounts, str, list[str]]:
+    """Sync one tenant's mailbox until nothing new is left; returns counts, status and notes."""
     url = tenant.settings.mailbox
     counts, notes = IngestCounts(), []
     if not url:
@@ -55,19 +40,17 @@ def ingest_tenant(
     with database.for_tenant(tenant.slug) as scope:
         checkpoint = (load_state(scope, url) or {}).get("checkpoint")
     try:
-        with mailboxes.open(tenant.slug, url) as source:
-            while True:
-                result = source.fetch(checkpoint, limit=mailboxes.batch_size)
-                items = [process(raw, own, max_bytes) for raw in result.messages]
+        with (
+            mailboxes.open(tenant.slug, url) as source,
+            Analyser(own, max_bytes, mailboxes.analysis_workers) as analyser,
+        ):
+            for result, items in fetch_analysed(source, checkpoint, mailboxes.batch_size, analyser):
                 with database.for_tenant(tenant.slug) as scope:
                     batch = store_batch(scope, items, own, now)
                     save_success(scope, url, result.checkpoint, now, batch.new)
                 counts.add(batch)
-                checkpoint = result.checkpoint
                 notes += [f"unreadable this time: {e}" for e in result.errors]
                 notes += [f"folder {f} re-read: UIDVALIDITY changed" for f in result.resynced]
-                if not result.more:
-                    break
     except MailboxError as exc:
         with database.for_tenant(tenant.slug) as scope:
             failures = save_failure(scope, url, exc.status, str(exc), now)

@@ -13,6 +13,9 @@ from resources.mailbox.credentials import Credentials
 class Mailboxes(dg.ConfigurableResource):
     timeout_s: float = 30.0
     batch_size: int = 500
+    # Processes that parse and analyse a large batch: 0 means one per core, 1 means none (all in
+    # the run's own process). Small batches never start any.
+    analysis_workers: int = 0
 
     def open(self, tenant_slug: str, url: str) -> MailSource:
         return open_source(url, tenant_slug, Credentials.for_tenant(tenant_slug), self.timeout_s)

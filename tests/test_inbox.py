@@ -32,12 +32,12 @@ def demo(db: Database, tmp_path: Path, steward_env: Path) -> Path:
 
 
 def ingest(db: Database, slugs: list[str]) -> dg.MaterializeResult:
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(TENANTS, slugs)
-    result = dg.materialize(
-        [inbox], instance=instance, tags=partition_tags(slugs),
-        resources={"database": db, "mailboxes": Mailboxes(batch_size=25)},
-    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(TENANTS, slugs)
+        result = dg.materialize(
+            [inbox], instance=instance, tags=partition_tags(slugs),
+            resources={"database": db, "mailboxes": Mailboxes(batch_size=25)},
+        )
     assert result.success
     return result.asset_materializations_for_node("inbox")[0]
 
@@ -202,8 +202,8 @@ def test_cpython_mail_corpus_is_stored_or_quarantined(db: Database, tmp_path: Pa
     assert len(rows(db, "corpus", schema.messages)) == meta["new"]
 
 
-def test_schedule_launches_one_run_for_all_tenants() -> None:
-    with dg.instance_for_test() as instance:
+def test_schedule_launches_one_run_for_all_tenants(tmp_path: Path) -> None:
+    with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
         context = dg.build_schedule_context(instance=instance, scheduled_execution_time=NOW)
         assert isinstance(ingest_schedule(context), dg.SkipReason)
         instance.add_dynamic_partitions(TENANTS, ["a", "b", "c"])

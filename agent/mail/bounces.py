@@ -26,6 +26,13 @@ ORIGINAL_FOLLOWS = re.compile(
     r"headers? of the original|^\s*received:\s", re.IGNORECASE)
 QUOTED_HEADER = re.compile(
     r"^\s*(?:from|to|cc|subject|date|message-id|reply-to|sender|return-path):", re.IGNORECASE)
+FAILURE_WORDS = re.compile(
+    r"fail|undeliver|could not be delivered|couldn't be delivered|not be delivered|rejected|"
+    r"does not exist|doesn't exist|unknown|no such|invalid|not found|unavailable|refused|"
+    r"permanent|\b5\d\d\b|\b5\.\d{1,3}\.\d{1,3}\b|delay|retry",
+    re.IGNORECASE,
+)
+MAX_TEXT_RECIPIENTS = 5
 EMAIL = re.compile(r"[a-z0-9._%+'-]+@[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
 
 
@@ -84,16 +91,28 @@ def _report_text(body: str) -> str:
     return "\n".join(kept)
 
 
+def _failure_lines(body: str) -> str:
+    """Only the lines that state a failure, or follow one ("The following address failed:"):
+    an address merely quoted in the report must never be suppressed."""
+    kept, previous = [], ""
+    for line in _report_text(body).splitlines():
+        if FAILURE_WORDS.search(line) or FAILURE_WORDS.search(previous):
+            kept.append(line)
+        if line.strip():
+            previous = line
+    return "\n".join(kept)
+
+
 def _from_text(msg: ParsedMessage) -> Bounce | None:
     if not _is_plain_bounce(msg):
         return None
     listed = msg.headers.get("x-failed-recipients", "")
     ours = {a.email for a in msg.to + msg.cc} | ({msg.sender.email} if msg.sender else set())
-    found = [e.lower() for e in EMAIL.findall(listed or _report_text(msg.body_text))]
+    found = [e.lower() for e in EMAIL.findall(listed or _failure_lines(msg.body_text))]
     recipients = [e for e in dict.fromkeys(found)
                   if e not in ours and e.split("@")[0] not in DAEMONS]
-    if not recipients:
-        return None
+    if not recipients or (not listed and len(recipients) > MAX_TEXT_RECIPIENTS):
+        return None  # a free-text "bounce" naming many addresses is more likely a quoted thread
     diagnostic: str | None = None
     status = ""
     for line in msg.body_text.splitlines():

@@ -8,6 +8,7 @@ first: the signature inside a quoted reply belongs to someone else (often to us)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -53,6 +54,7 @@ FAX = re.compile(r"\bfax\b|^\s*f\s*[:.]", re.IGNORECASE)
 MAX_BLOCK_LINES = 10
 
 
+@lru_cache(maxsize=8)  # analysis asks twice per message: for its own words and the signature
 def unquoted(text: str) -> str:
     """The text a sender wrote: quoted lines ("> ...") and quoted sections dropped."""
     lines = text.replace("\r\n", "\n").split("\n")
@@ -107,7 +109,7 @@ def _phone(block: list[str]) -> str | None:
     new area codes appear faster than the metadata is updated."""
     pieces = [p for line in block for p in re.split(r"\s*[|•·]\s*|\s{2,}|\t", line)]
     for piece in pieces:
-        if FAX.search(piece):
+        if FAX.search(piece) or not any(c.isdigit() for c in piece):  # no digits, no number
             continue
         for match in phonenumbers.PhoneNumberMatcher(
                 piece, "US", leniency=phonenumbers.Leniency.POSSIBLE):

@@ -1,1 +1,2 @@
-"""Storing ingested mail: messages, contacts, links, outcomes, attachments and mailbox state."""
+"""Ingested mail: analysing fetched batches, and storing messages, contacts, links, outcomes,
+attachments and mailbox state."""

@@ -92,8 +92,10 @@ def upsert_contacts(
 
 
 def _enrich(scope: TenantScope, items: list[Item], current: dict[str, dict[str, Any]]) -> int:
-    """Merge signature fields into the sender's contact, newest message last."""
+    """Merge signature fields into the sender's contact, newest message last; each contact's
+    changes are written once at the end, in one statement per set of changed fields."""
     enriched = 0
+    changes: dict[int, dict[str, Any]] = {}
     for item in items:
         signature = item.facts.signature if item.facts else None
         sender = item.msg.sender
@@ -109,11 +111,19 @@ def _enrich(scope: TenantScope, items: list[Item], current: dict[str, dict[str, 
         )
         if not updates:
             continue
-        scope.execute(
-            sa.update(contacts)
-            .where(contacts.c.id == row["id"])
-            .values(**updates, provenance=provenance, updated_at=sa.func.now())
-        )
+        changes.setdefault(row["id"], {}).update(updates, provenance=provenance)
         row.update(updates, provenance=provenance)
         enriched += 1
+    by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for contact_id, values in changes.items():
+        params = {"contact": contact_id} | {f"new_{k}": v for k, v in values.items()}
+        by_fields.setdefault(tuple(sorted(values)), []).append(params)
+    for fields, rows in by_fields.items():
+        setting: dict[str, Any] = {f: sa.bindparam(f"new_{f}") for f in fields}
+        scope.execute(
+            sa.update(contacts)
+            .where(contacts.c.id == sa.bindparam("contact"))
+            .values({**setting, "updated_at": sa.func.now()}),
+            rows,
+        )
     return enriched

@@ -4,7 +4,7 @@ contact's out-of-office return date."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -26,6 +26,7 @@ def record_outcomes(
 ) -> None:
     touch_rows, pause_rows, suppress_rows, signal_rows = [], [], [], []
     last_touch: dict[int, datetime] = {}
+    away_until: dict[int, date] = {}  # per contact, the latest message's return date wins
     for item in items:
         msg, facts = item.msg, item.facts
         if item.quarantine or facts is None or msg.message_key not in ids:
@@ -100,11 +101,7 @@ def record_outcomes(
                 }
             )
         if facts.out_of_office_until and contact:
-            scope.execute(
-                sa.update(contacts)
-                .where(contacts.c.id == contact.id)
-                .values(ooo_until=facts.out_of_office_until)
-            )
+            away_until[contact.id] = facts.out_of_office_until
     counts.touches += scope.insert(
         touches, touch_rows, skip_conflicts_on=("tenant_id", "source_key")
     )
@@ -117,14 +114,27 @@ def record_outcomes(
     counts.signals += scope.insert(
         signals, signal_rows, skip_conflicts_on=("tenant_id", "message_id", "kind")
     )
-    for contact_id, when in last_touch.items():
+    # One statement each, executed for many rows: a round trip per contact was a fifth of the
+    # time spent storing a batch.
+    if away_until:
+        scope.execute(
+            sa.update(contacts)
+            .where(contacts.c.id == sa.bindparam("contact"))
+            .values(ooo_until=sa.bindparam("until")),
+            [{"contact": c, "until": d} for c, d in away_until.items()],
+        )
+    if last_touch:
         scope.execute(
             sa.update(contacts)
             .where(
-                contacts.c.id == contact_id,
-                sa.or_(contacts.c.last_touch_at.is_(None), contacts.c.last_touch_at < when),
+                contacts.c.id == sa.bindparam("contact"),
+                sa.or_(
+                    contacts.c.last_touch_at.is_(None),
+                    contacts.c.last_touch_at < sa.bindparam("when"),
+                ),
             )
-            .values(last_touch_at=when)
+            .values(last_touch_at=sa.bindparam("when")),
+            [{"contact": c, "when": w} for c, w in last_touch.items()],
         )
 
 

@@ -8,6 +8,7 @@ with self-signed certificates; `?folders=INBOX,Sent` adds folders to the one in 
 
 from __future__ import annotations
 
+import logging
 import ssl
 from dataclasses import dataclass
 from typing import Literal
@@ -87,6 +88,15 @@ def server_text(exc: BaseException) -> str:
     return text[2:-1] if text[:2] in ("b'", 'b"') else text
 
 
+def quiet_trace(client: IMAPClient) -> None:
+    """Stop imaplib formatting a trace line nobody reads. IMAPClient sets imaplib's debug level
+    to 5 to route its trace to the "imapclient.imaplib" logger, and at that level imaplib writes
+    out every message it reads (`%r` of the whole body) before the logger drops the line: that
+    was more than half the time spent fetching mail. Left on when that logger wants DEBUG."""
+    if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+        client._imap.debug = 0
+
+
 def connect(config: ImapConfig, creds: Credentials, timeout: float) -> IMAPClient:
     """A logged-in client; STARTTLS happens before any credential is sent, or nothing does.
 
@@ -100,6 +110,7 @@ def connect(config: ImapConfig, creds: Credentials, timeout: float) -> IMAPClien
         ssl_context=context,
         timeout=SocketTimeout(connect=timeout, read=timeout),
     )
+    quiet_trace(client)
     try:
         if config.tls == "starttls":
             if b"STARTTLS" not in client.capabilities():

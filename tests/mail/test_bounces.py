@@ -193,3 +193,20 @@ def test_person_writing_about_undeliverable_mail_is_not_a_bounce() -> None:
     msg = parse_message(mail("My email to bob@x.example was undeliverable, can you check?\n",
                              Subject="Undeliverable address?"))
     assert bounce_from(msg) is None
+
+
+def test_a_text_bounce_quoting_a_thread_suppresses_only_the_failed_address() -> None:
+    from agent.mail.bounces import bounce_from
+    from agent.mail.parse import parse_message
+
+    raw = (
+        b"From: Mail Delivery System <MAILER-DAEMON@mx.acme.example>\n"
+        b"To: ops@acme.example\nSubject: Undeliverable: Re: inspection\n"
+        b"Message-ID: <b1@mx.acme.example>\n\n"
+        b"Your message could not be delivered to the following recipient:\n"
+        b"    gone@client.example\n\n"
+        b"Earlier in the thread Sam Jones <sam@client.example> wrote that\n"
+        b"Pat <pat@other.example> and lee@third.example will be at the property.\n"
+    )
+    bounce = bounce_from(parse_message(raw))
+    assert bounce is not None and bounce.recipients == ["gone@client.example"]

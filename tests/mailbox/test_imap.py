@@ -17,7 +17,7 @@ from resources.mailbox import (
     MailboxUnreachableError,
     open_source,
 )
-from tests.mailbox.conftest import DovecotServer, ImapAccount, free_port
+from tests.mailbox.dovecot import DovecotServer, ImapAccount, free_port
 from tests.mailbox.mail import message, subjects
 
 

@@ -14,7 +14,7 @@ from resources import schema
 from resources.database import Database
 from resources.mailboxes import Mailboxes
 from resources.registry import add_tenant, update_tenant
-from tests.mailbox.conftest import ImapAccount
+from tests.mailbox.dovecot import ImapAccount
 from tests.mailbox.fake_gmail import FakeGmailServer
 from tests.mailbox.mail import message
 

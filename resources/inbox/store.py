@@ -30,7 +30,7 @@ def store_batch(
     links = _links(scope, active, people)
     rows = [_message_row(scope.tenant.slug, item, people, links) for item in fresh]
     scope.insert(messages, rows, skip_conflicts_on=("tenant_id", "message_key"))
-    ids = _ids(scope, [item.msg.message_key for item in fresh])
+    ids = _by_key(scope, [item.msg.message_key for item in fresh], messages.c.id)
     for item in fresh:
         counts.new += 1
         if item.quarantine:
@@ -43,7 +43,10 @@ def store_batch(
 
 def _drop_duplicates(scope: TenantScope, items: list[Item], counts: IngestCounts) -> list[Item]:
     variants = {i.msg.message_key: f"{i.msg.message_key}#{i.msg.content_hash[:16]}" for i in items}
-    seen = _hashes(scope, [*variants, *variants.values()])
+    seen = {
+        k: h or ""
+        for k, h in _by_key(scope, [*variants, *variants.values()], messages.c.content_hash).items()
+    }
     fresh = []
     for item in items:
         key, digest = item.msg.message_key, item.msg.content_hash
@@ -59,25 +62,12 @@ def _drop_duplicates(scope: TenantScope, items: list[Item], counts: IngestCounts
     return fresh
 
 
-def _hashes(scope: TenantScope, keys: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
+def _by_key(scope: TenantScope, keys: list[str], column: sa.Column) -> dict[str, Any]:
+    """`column` of the stored messages with these keys, by key."""
+    found: dict[str, Any] = {}
     for part in chunks(keys):
         rows = scope.execute(
-            scope.select(messages.c.message_key, messages.c.content_hash).where(
-                messages.c.message_key.in_(part)
-            )
-        )
-        found.update({k: h or "" for k, h in rows})
-    return found
-
-
-def _ids(scope: TenantScope, keys: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for part in chunks(keys):
-        rows = scope.execute(
-            scope.select(messages.c.message_key, messages.c.id).where(
-                messages.c.message_key.in_(part)
-            )
+            scope.select(messages.c.message_key, column).where(messages.c.message_key.in_(part))
         )
         found.update(dict(rows.all()))
     return found

@@ -20,10 +20,10 @@ from tests.mailbox.mail import message
 
 
 def ingest(db: Database, slug: str) -> dict:
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(TENANTS, [slug])
-    result = dg.materialize([inbox], instance=instance, partition_key=slug,
-                            resources={"database": db, "mailboxes": Mailboxes(timeout_s=5)})
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(TENANTS, [slug])
+        result = dg.materialize([inbox], instance=instance, partition_key=slug,
+                                resources={"database": db, "mailboxes": Mailboxes(timeout_s=5)})
     assert result.success
     meta = result.asset_materializations_for_node("inbox")[0].metadata
     (check,) = result.get_asset_check_evaluations()

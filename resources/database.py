@@ -42,7 +42,7 @@ class DatabaseError(RuntimeError):
 
 
 class UnknownTenantError(LookupError):
-    pass
+    """No tenant has this slug."""
 
 
 def normalize_url(url: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from agent.settings import TenantSettings
 from pipelines.cli.common import CliError, out, ready_database
 from pipelines.instance import get_instance
 from resources import registry
@@ -100,8 +101,6 @@ def add(
     documents_dir: str = DOCS,
 ) -> None:
     """Add a tenant; settings are validated before anything is saved."""
-    from agent.settings import TenantSettings
-
     patch = settings_patch(
         mailbox, send_mode, allowlist, own_addresses, cap, threshold, alert_email, documents_dir
     )

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from agent.mail.model import RawMail
+from resources.mailbox import MailSource
 
 
 def message(n: int, subject: str | None = None, sender: str = "customer@example.org") -> bytes:
@@ -25,3 +26,17 @@ def message(n: int, subject: str | None = None, sender: str = "customer@example.
 def subjects(messages: list[RawMail]) -> list[str]:
     """The Subject of each message, in order."""
     return [message_from_bytes(m.data)["Subject"] for m in messages]
+
+
+def page_through(source: MailSource, limit: int) -> tuple[list[tuple[int, bool]], list[str]]:
+    """Fetch `limit` at a time until nothing comes: (size, more) per page, and every subject."""
+    pages: list[tuple[int, bool]] = []
+    seen: list[str] = []
+    checkpoint = None
+    while True:
+        result = source.fetch(checkpoint, limit=limit)
+        pages.append((len(result.messages), result.more))
+        seen += subjects(result.messages)
+        checkpoint = result.checkpoint
+        if not result.messages:
+            return pages, seen

@@ -18,7 +18,7 @@ from resources.mailbox import (
     open_source,
 )
 from tests.mailbox.dovecot import DovecotServer, ImapAccount, free_port
-from tests.mailbox.mail import message, subjects
+from tests.mailbox.mail import message, page_through, subjects
 
 
 def source_for(account: ImapAccount, url: str | None = None, **kwargs: Any):
@@ -102,15 +102,8 @@ def test_fetch_does_not_mark_mail_seen(imap_account: ImapAccount) -> None:
 
 def test_limit_pages_through_the_backlog_exactly_once(imap_account: ImapAccount) -> None:
     imap_account.append("INBOX", [message(n) for n in range(1, 6)])
-    seen, checkpoint, pages = [], None, []
     with source_for(imap_account) as source:
-        while True:
-            result = source.fetch(checkpoint, limit=2)
-            pages.append((len(result.messages), result.more))
-            seen += subjects(result.messages)
-            checkpoint = result.checkpoint
-            if not result.messages:
-                break
+        pages, seen = page_through(source, limit=2)
     assert pages == [(2, True), (2, True), (1, False), (0, False)]
     assert seen == [f"Message {n}" for n in range(1, 6)]
 

@@ -16,7 +16,7 @@ from resources.mailbox import (
     open_source,
 )
 from resources.mailbox.credentials import Credentials
-from tests.mailbox.mail import message, subjects
+from tests.mailbox.mail import message, page_through, subjects
 
 BASE_TIME = 1_714_550_400  # 2024-05-01, so each test controls the order by mtime
 
@@ -138,14 +138,7 @@ def test_limit_pages_through_the_backlog_exactly_once(tmp_path: Path) -> None:
     for n in range(1, 6):
         deliver(root, n)
     source = MaildirSource(root)
-    seen, checkpoint, pages = [], None, []
-    while True:
-        result = source.fetch(checkpoint, limit=2)
-        pages.append((len(result.messages), result.more))
-        seen += subjects(result.messages)
-        checkpoint = result.checkpoint
-        if not result.messages:
-            break
+    pages, seen = page_through(source, limit=2)
     assert pages == [(2, True), (2, True), (1, False), (0, False)]
     assert seen == [f"Message {n}" for n in range(1, 6)]
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agent.actions import KINDS, Tier
+
 SendMode = Literal["dry_run", "internal_only", "limited_live"]
 MAILBOX_SCHEMES = ("maildir", "imap", "imaps", "gmail")
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -28,7 +30,29 @@ class Caps(BaseModel):
     social_posts_per_day: int = Field(20, ge=0)
     newsletters_per_day: int = Field(1, ge=0)
     seo_changes_per_day: int = Field(5, ge=0)
+    ads_changes_per_day: int = Field(5, ge=0)
+    broadcast_batches_per_day: int = Field(2, ge=0)
     research_per_hour: int = Field(5, ge=0)
+
+    def limits(self, bucket: str) -> dict[str, int]:
+        """The caps on one rate-limit bucket, by window ("hour" or "day")."""
+        return {
+            window: getattr(self, name)
+            for (b, window), name in CAP_FIELDS.items()
+            if b == bucket
+        }
+
+
+CAP_FIELDS: dict[tuple[str, str], str] = {
+    ("email", "hour"): "emails_per_hour",
+    ("email", "day"): "emails_per_day",
+    ("social", "day"): "social_posts_per_day",
+    ("newsletter", "day"): "newsletters_per_day",
+    ("seo", "day"): "seo_changes_per_day",
+    ("ads", "day"): "ads_changes_per_day",
+    ("broadcast", "day"): "broadcast_batches_per_day",
+    ("research", "hour"): "research_per_hour",
+}
 
 
 class Thresholds(BaseModel):
@@ -46,6 +70,9 @@ class Thresholds(BaseModel):
     quote_max_follow_ups: int = Field(4, ge=0)
     feedback_after_days: int = Field(7, ge=0)
     ingest_stalled_hours: int = Field(24, ge=1)
+    thin_pipeline_deals: int = Field(5, ge=0)
+    approval_ttl_hours: int = Field(72, ge=1)
+    alert_throttle_minutes: int = Field(60, ge=0)
     max_attachment_mb: float = Field(25.0, gt=0)
 
 
@@ -69,7 +96,10 @@ class TenantSettings(BaseModel):
     send_window: SendWindow = Field(default_factory=SendWindow)
     mailbox: str | None = None
     own_addresses: list[str] = Field(default_factory=list)
+    approvals: dict[str, Tier] = Field(default_factory=dict)
+    from_address: str | None = None
     alert_email: str | None = None
+    alert_webhook: str | None = None
     documents_dir: str | None = None
     signature: str | None = None
 
@@ -86,6 +116,21 @@ class TenantSettings(BaseModel):
             )
         if "@" in value and ":" in urlparse(value).netloc.split("@")[0]:
             raise ValueError("mailbox URL must not contain a password; use the environment")
+        return value
+
+    @field_validator("approvals")
+    @classmethod
+    def _approval_kinds(cls, values: dict[str, Tier]) -> dict[str, Tier]:
+        unknown = sorted(set(values) - set(KINDS))
+        if unknown:
+            raise ValueError(f"unknown action kind(s) {', '.join(unknown)}")
+        return values
+
+    @field_validator("alert_webhook")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and urlparse(value).scheme not in ("http", "https"):
+            raise ValueError("alert webhook must be an http:// or https:// URL")
         return value
 
     @field_validator("allowlist", "own_addresses")

@@ -337,10 +337,54 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text),
     _ref("task_id", "tasks"),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("send_mode", sa.String(20)),
+    sa.Column("eml_path", sa.Text),
     _now(),
     _updated(),
     sa.UniqueConstraint("tenant_id", "idempotency_key"),
     sa.Index("ix_outbox_due", "tenant_id", "status", "not_before"),
+)
+
+actions = sa.Table(
+    "actions",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("idempotency_key", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("target", sa.String(500)),
+    sa.Column("payload", JSON),
+    sa.Column("reason", sa.Text),
+    sa.Column("priority", sa.Integer, nullable=False, server_default="50"),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("rule", sa.String(100), nullable=False),
+    sa.Column("decision_reason", sa.Text, nullable=False),
+    sa.Column("not_before", sa.DateTime(timezone=True)),
+    sa.Column("evaluations", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("approved_by", sa.String(200)),
+    _ref("task_id", "tasks"),
+    _ref("agent_run_id", "agent_runs"),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "idempotency_key"),
+    sa.Index("ix_actions_due", "tenant_id", "status", "not_before"),
+)
+
+provider_failures = sa.Table(
+    "provider_failures",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("code", sa.Integer),
+    sa.Column("detail", sa.Text, nullable=False),
+    _ref("outbox_id", "outbox"),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_provider_failures_time", "tenant_id", "occurred_at"),
 )
 
 agent_runs = sa.Table(
@@ -422,6 +466,8 @@ alerts = sa.Table(
     sa.Column("channels", JSON),
     sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_notified_at", sa.DateTime(timezone=True)),
+    sa.Column("notifications", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_alerts_dedupe", "tenant_id", "dedupe_key"),
 )
 

@@ -1,0 +1,84 @@
+"""The alerts service: store an alert and, unless it is throttled, notify on every channel.
+
+`Alerts` is the resource assets and sensors take; `raise_alert` is the same for code that has no
+resource at hand (it uses the defaults: the operator webhook from STEWARD_ALERT_WEBHOOK_URL and
+the mailer configured by the environment).
+
+Notification happens inside the caller's transaction, right after the row is claimed: if that
+transaction later rolls back, the alert row is gone but the notification went out, which errs on
+the side of telling a person.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+import dagster as dg
+
+from resources.alerts.channels import deliver
+from resources.alerts.store import record_alert, record_channels
+from resources.database import Tenant, TenantScope
+from resources.mailer import Mailer
+
+WEBHOOK_ENV = "STEWARD_ALERT_WEBHOOK_URL"
+
+
+class Alerts(dg.ConfigurableResource):
+    """Alert delivery settings; `webhook_url` (or STEWARD_ALERT_WEBHOOK_URL) is the operator's
+    chat webhook, used for tenants that have no `alert_webhook` of their own."""
+
+    webhook_url: str = ""
+    timeout_s: float = 5.0
+
+    def webhook_for(self, tenant: Tenant) -> str:
+        return tenant.settings.alert_webhook or self.webhook_url or os.environ.get(WEBHOOK_ENV, "")
+
+    def raise_(
+        self,
+        scope: TenantScope,
+        rule: str,
+        dedupe_key: str,
+        title: str,
+        detail: str,
+        now: datetime,
+        severity: str = "warning",
+        mailer: Mailer | None = None,
+        throttle: bool = True,
+    ) -> bool:
+        """Open or count the alert and notify when it is due; True when the alert is new.
+
+        `throttle=False` notifies on every raise, for events rare and serious enough that each
+        one must reach a person (a kill switch turned on).
+        """
+        alert = record_alert(
+            scope, rule, dedupe_key, title, detail, now, severity, throttle=throttle
+        )
+        if alert.notify:
+            outcomes = deliver(
+                scope.tenant,
+                alert,
+                mailer or Mailer(),
+                self.webhook_for(scope.tenant),
+                self.timeout_s,
+                now,
+            )
+            record_channels(scope, alert.id, outcomes)
+        return alert.new
+
+
+def raise_alert(
+    scope: TenantScope,
+    rule: str,
+    dedupe_key: str,
+    title: str,
+    detail: str,
+    now: datetime,
+    severity: str = "warning",
+    alerts: Alerts | None = None,
+    mailer: Mailer | None = None,
+) -> bool:
+    """`Alerts.raise_` with default resources when none are given; True when the alert is new."""
+    return (alerts or Alerts()).raise_(
+        scope, rule, dedupe_key, title, detail, now, severity, mailer=mailer
+    )

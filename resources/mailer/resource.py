@@ -1,0 +1,61 @@
+"""The mailer resource: where SMTP is, where dry-run messages go, and the global send switch.
+
+Which tenant may send what is decided elsewhere (policy at the gate, send mode at dispatch);
+this resource only carries messages out: to an .eml file (dry_run) or to the SMTP server named
+by `smtp_url` or STEWARD_SMTP_URL. STEWARD_EMAIL_SEND_DISABLED stops every SMTP send at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from email.message import EmailMessage
+from pathlib import Path
+
+import dagster as dg
+
+from agent.killswitch import env_switch_on
+from resources.mailer.smtp import SmtpConfigError, SmtpOutcome, SmtpTarget, parse_smtp_url, send
+from resources.paths import steward_home
+
+SEND_DISABLED_ENV = "STEWARD_EMAIL_SEND_DISABLED"
+
+
+class Mailer(dg.ConfigurableResource):
+    smtp_url: str = ""
+    outbox_dir: str = ""
+    timeout_s: float = 30.0
+
+    def send_disabled(self) -> bool:
+        return env_switch_on(os.environ.get(SEND_DISABLED_ENV))
+
+    def target(self) -> SmtpTarget:
+        url = self.smtp_url or os.environ.get("STEWARD_SMTP_URL", "")
+        if not url:
+            raise SmtpConfigError("no SMTP server configured: set STEWARD_SMTP_URL")
+        return parse_smtp_url(url)
+
+    def folder(self, tenant_slug: str) -> Path:
+        base = Path(self.outbox_dir) if self.outbox_dir else steward_home() / "outbox"
+        return base / tenant_slug
+
+    def write_eml(self, tenant_slug: str, name: str, msg: EmailMessage) -> Path:
+        """Write atomically (temp file + rename): a crash leaves the old file or the new one."""
+        folder = self.folder(tenant_slug)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.eml"
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(msg.as_bytes())
+        os.replace(tmp, path)
+        return path
+
+    def send(
+        self,
+        msg: EmailMessage,
+        sender: str,
+        recipient: str,
+        before_data: Callable[[], None],
+    ) -> SmtpOutcome:
+        return send(self.target(), msg, sender, recipient, self.timeout_s, before_data)

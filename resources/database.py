@@ -165,7 +165,10 @@ class TenantScope:
                 continue
             stmt = dialect_insert(self.conn.dialect.name, table)
             if skip_conflicts_on:
+                # rowcount is -1 for ON CONFLICT inserts on psycopg: count the rows returned
                 stmt = stmt.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
+                inserted += len(self.conn.execute(stmt.returning(sa.literal(1)), group).all())
+                continue
             result = self.conn.execute(stmt, group)
             inserted += result.rowcount if result.rowcount >= 0 else len(group)
         return inserted

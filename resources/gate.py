@@ -1,0 +1,392 @@
+"""The one gate every action passes: decide, record why, and carry out the decision once.
+
+For each proposed action the gate first claims its idempotency key in the action ledger
+(`actions`), so a rerun, a retry or a concurrent cycle proposing the same action finds the key
+taken and does nothing again. It then asks the policy engine, and:
+
+- allow    -> takes a rate-limit slot atomically and queues an outbox row (same key); a full
+              bucket turns the decision into a deferral;
+- approval -> opens an approval task that expires (see resources/approvals.py);
+- defer    -> keeps the action with the time it may be tried again (`resubmit_due`);
+- block    -> writes a policy violation with the rule and the reason.
+
+Each action runs in its own savepoint: one that fails is recorded as an error and the batch goes
+on. Email is rendered here, before anyone approves it, so a person approves the exact message
+and a template with a missing variable is blocked with the reason instead of failing later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+
+from agent.actions import EMAIL_KINDS, KINDS, Action
+from agent.policy import Decision, PolicyState, evaluate
+from resources import ratelimit
+from resources.alerts import check_policy_block_spike
+from resources.database import Database, TenantScope
+from resources.killswitch import kill_state
+from resources.mailer.render import RenderError, render_email
+from resources.policy_state import load_state
+from resources.schema import actions, outbox, policy_violations, tasks
+
+GATE_LOCK = 7301  # advisory lock namespace of the gate (first key of the two-int form)
+STATUS = {
+    "allow": "queued",
+    "approval": "awaiting_approval",
+    "defer": "deferred",
+    "block": "blocked",
+}
+
+
+@dataclass(frozen=True)
+class GateResult:
+    key: str
+    kind: str
+    target: str | None
+    status: str
+    rule: str
+    reason: str
+    not_before: datetime | None = None
+    task_id: int | None = None
+    duplicate: bool = False
+
+
+def submit(
+    scope: TenantScope,
+    proposed: Iterable[Action | Mapping[str, Any]],
+    state: PolicyState,
+    now: datetime,
+    agent_run_id: int | None = None,
+) -> list[GateResult]:
+    results = []
+    for item in proposed:
+        action = _parse(scope, item, now, agent_run_id)
+        if isinstance(action, GateResult):
+            results.append(action)
+            continue
+        try:
+            with scope.conn.begin_nested():
+                results.append(_one(scope, action, state, now, agent_run_id))
+        except sa.exc.SQLAlchemyError as exc:
+            results.append(_record_error(scope, action, exc, now, agent_run_id))
+    return results
+
+
+def propose(
+    db: Database,
+    slug: str,
+    proposed: Iterable[Action | Mapping[str, Any]],
+    now: datetime | None = None,
+    agent_run_id: int | None = None,
+    goals_behind: bool = False,
+    retry_deferred: bool = False,
+) -> list[GateResult]:
+    """Run proposals (and, if asked, deferred actions now due) through the gate for one tenant
+    in one transaction, then look for a spike of policy blocks."""
+    now = now or datetime.now(UTC)
+    with db.for_tenant(slug) as scope:
+        _serialize(scope)
+        state = load_state(scope, now, kill_state(db, scope.tenant), goals_behind=goals_behind)
+        results = resubmit_due(scope, state, now) if retry_deferred else []
+        results += submit(scope, proposed, state, now, agent_run_id)
+        if any(r.status == "blocked" and not r.duplicate for r in results):
+            check_policy_block_spike(scope, now)
+    return results
+
+
+def _serialize(scope: TenantScope) -> None:
+    """One gate batch per tenant at a time. Batches share the tenant's rate-limit counter rows
+    and may propose the same keys; taken in different orders those locks would deadlock, so
+    PostgreSQL takes a transaction advisory lock on the tenant first (SQLite has one writer)."""
+    if scope.conn.dialect.name == "postgresql":
+        scope.execute(
+            sa.select(
+                sa.func.pg_advisory_xact_lock(GATE_LOCK, sa.cast(scope.tenant_id, sa.Integer))
+            )
+        )
+
+
+def resubmit_due(
+    scope: TenantScope, state: PolicyState, now: datetime, limit: int = 1000
+) -> list[GateResult]:
+    """Deferred actions whose time has come go through the gate again, oldest first."""
+    rows = scope.execute(
+        scope.select(actions)
+        .where(actions.c.status == "deferred")
+        .where(sa.or_(actions.c.not_before.is_(None), actions.c.not_before <= now))
+        .order_by(actions.c.priority.desc(), actions.c.id)
+        .limit(limit)
+    ).mappings()
+    return submit(scope, [stored_action(r) for r in rows], state, now)
+
+
+def stored_action(row: Mapping[str, Any]) -> Action:
+    return Action(
+        kind=row["kind"],
+        target=row["target"],
+        payload=row["payload"] or {},
+        reason=row["reason"] or "",
+        priority=row["priority"],
+        idempotency_key=row["idempotency_key"],
+        approved_by=row["approved_by"],
+    )
+
+
+def _one(
+    scope: TenantScope, action: Action, state: PolicyState, now: datetime, run_id: int | None
+) -> GateResult:
+    existing = _claim(scope, action, now, run_id)
+    if existing is not None:
+        return existing
+    decision = evaluate(action, state, now)
+    rendered = None
+    if decision.outcome in ("allow", "approval") and action.kind in EMAIL_KINDS:
+        try:
+            rendered = render_email(scope.tenant, action)
+        except RenderError as exc:
+            decision = Decision("block", "template_error", str(exc))
+    if decision.outcome == "allow":
+        decision = _take_slot(scope, action, state, now) or decision
+    task_id = None
+    if decision.outcome == "allow":
+        _queue(scope, action, decision, rendered, now)
+    elif decision.outcome == "approval":
+        task_id = _open_approval(scope, action, decision, rendered, now)
+    elif decision.outcome == "block":
+        _violation(scope, action, decision, run_id)
+    _settle(scope, action, decision, now, task_id)
+    return GateResult(
+        action.idempotency_key,
+        action.kind,
+        action.target,
+        STATUS[decision.outcome],
+        decision.rule,
+        decision.reason,
+        decision.not_before,
+        task_id,
+    )
+
+
+def _claim(
+    scope: TenantScope, action: Action, now: datetime, run_id: int | None
+) -> GateResult | None:
+    """Take the key for this evaluation; the existing decision when someone else holds it."""
+    inserted = scope.insert(
+        actions,
+        {
+            "idempotency_key": action.idempotency_key,
+            "kind": action.kind,
+            "target": action.target,
+            "payload": action.payload,
+            "reason": action.reason,
+            "priority": action.priority,
+            "status": "evaluating",
+            "rule": "pending",
+            "decision_reason": "being evaluated",
+            "approved_by": action.approved_by,
+            "agent_run_id": run_id,
+            "decided_at": now,
+        },
+        skip_conflicts_on=["tenant_id", "idempotency_key"],
+    )
+    if inserted:
+        return None
+    again = [
+        sa.and_(
+            actions.c.status == "deferred",
+            sa.or_(actions.c.not_before.is_(None), actions.c.not_before <= now),
+        )
+    ]
+    if action.approved_by:
+        again.append(actions.c.status == "approved")
+    retaken = scope.execute(
+        sa.update(actions)
+        .where(actions.c.idempotency_key == action.idempotency_key, sa.or_(*again))
+        .values(status="evaluating", evaluations=actions.c.evaluations + 1, updated_at=now)
+    )
+    if retaken.rowcount == 1:
+        return None
+    row = (
+        scope.execute(
+            scope.select(actions).where(actions.c.idempotency_key == action.idempotency_key)
+        )
+        .mappings()
+        .one()
+    )
+    return GateResult(
+        row["idempotency_key"],
+        row["kind"],
+        row["target"],
+        row["status"],
+        row["rule"],
+        row["decision_reason"],
+        row["not_before"],
+        row["task_id"],
+        duplicate=True,
+    )
+
+
+def _take_slot(
+    scope: TenantScope, action: Action, state: PolicyState, now: datetime
+) -> Decision | None:
+    bucket = KINDS[action.kind].bucket
+    if bucket is None:
+        return None
+    refusal = ratelimit.reserve(scope, bucket, state.settings.caps.limits(bucket), now)
+    if refusal is not None:
+        return Decision(
+            "defer",
+            "rate_limit",
+            f"{bucket} cap of {refusal.cap} per {refusal.window} reached; kept for the next window",
+            refusal.retry_at,
+        )
+    for window in state.settings.caps.limits(bucket):
+        state.usage[(bucket, window)] = state.usage.get((bucket, window), 0) + 1
+    if action.kind in EMAIL_KINDS and action.target:
+        state.last_touch = {**state.last_touch, action.target.strip().lower(): now}
+    return None
+
+
+def _queue(
+    scope: TenantScope,
+    action: Action,
+    decision: Decision,
+    rendered: dict[str, Any] | None,
+    now: datetime,
+) -> None:
+    scope.insert(
+        outbox,
+        {
+            "idempotency_key": action.idempotency_key,
+            "kind": action.kind,
+            "target": action.target,
+            "payload": rendered if rendered is not None else action.payload,
+            "reason": action.reason,
+            "rule": decision.rule,
+            "priority": action.priority,
+            "status": "pending",
+            "created_at": now,
+            "updated_at": now,
+        },
+        skip_conflicts_on=["tenant_id", "idempotency_key"],
+    )
+
+
+def _open_approval(
+    scope: TenantScope,
+    action: Action,
+    decision: Decision,
+    rendered: dict[str, Any] | None,
+    now: datetime,
+) -> int:
+    ttl = timedelta(hours=scope.tenant.settings.thresholds.approval_ttl_hours)
+    key = "approval:" + action.idempotency_key
+    scope.insert(
+        tasks,
+        {
+            "title": f"Approve {action.kind} to {action.target or '-'}"[:500],
+            "description": f"{action.reason}\n\nWhy it waits: {decision.reason}".strip(),
+            "kind": "approval",
+            "execution_type": "manual",
+            "status": "pending",
+            "priority": action.priority,
+            "approval_status": "pending",
+            "approval_expires_at": now + ttl,
+            "requested_by": "gate",
+            "context": {
+                "action": action.model_dump(),
+                "rule": decision.rule,
+                "preview": rendered,
+            },
+            "idempotency_key": key,
+            "created_at": now,
+            "updated_at": now,
+        },
+        skip_conflicts_on=["tenant_id", "idempotency_key"],
+    )
+    return scope.scalar(scope.select(tasks.c.id).where(tasks.c.idempotency_key == key))
+
+
+def _violation(scope: TenantScope, action: Action, decision: Decision, run_id: int | None) -> None:
+    scope.insert(
+        policy_violations,
+        {
+            "agent_run_id": run_id,
+            "action_kind": action.kind[:40],
+            "target": (action.target or "")[:500] or None,
+            "idempotency_key": action.idempotency_key,
+            "rule": decision.rule,
+            "reason": decision.reason,
+            "blocked": True,
+        },
+    )
+
+
+def _settle(
+    scope: TenantScope, action: Action, decision: Decision, now: datetime, task_id: int | None
+) -> None:
+    scope.execute(
+        sa.update(actions)
+        .where(actions.c.idempotency_key == action.idempotency_key)
+        .values(
+            status=STATUS[decision.outcome],
+            rule=decision.rule,
+            decision_reason=decision.reason,
+            not_before=decision.not_before,
+            task_id=task_id,
+            decided_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def _parse(
+    scope: TenantScope, item: Action | Mapping[str, Any], now: datetime, run_id: int | None
+) -> Action | GateResult:
+    """An action that does not even parse is blocked under a key made from its content."""
+    if isinstance(item, Action):
+        return item
+    try:
+        return Action.model_validate(item)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'action'}: {e['msg']}" for e in exc.errors()
+        )
+        raw = repr(sorted((str(k), repr(v)) for k, v in dict(item).items()))
+        key = "invalid:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+        kind = str(item.get("kind") or "unknown")[:40]
+        target = str(item.get("target") or "")[:500] or None
+        decision = Decision("block", "invalid_action", f"malformed action: {problems}")
+        stand_in = Action(kind=kind, target=target, idempotency_key=key)
+        with scope.conn.begin_nested():
+            existing = _claim(scope, stand_in, now, run_id)
+            if existing is not None:
+                return existing
+            _violation(scope, stand_in, decision, run_id)
+            _settle(scope, stand_in, decision, now, None)
+        return GateResult(key, kind, target, "blocked", decision.rule, decision.reason)
+
+
+def _record_error(
+    scope: TenantScope, action: Action, exc: Exception, now: datetime, run_id: int | None
+) -> GateResult:
+    reason = f"could not record the decision: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    decision = Decision("block", "gate_error", reason)
+    with scope.conn.begin_nested():
+        if _claim(scope, action, now, run_id) is None:
+            _settle(scope, action, decision, now, None)
+            scope.execute(
+                sa.update(actions)
+                .where(actions.c.idempotency_key == action.idempotency_key)
+                .values(status="error")
+            )
+    return GateResult(
+        action.idempotency_key, action.kind, action.target, "error", decision.rule, reason
+    )

@@ -1,0 +1,190 @@
+"""The gate on both databases: decisions recorded with reasons, approvals, rate limits, deferral,
+idempotency and concurrency."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from agent.actions import Action, action_key
+from resources import approvals, schema
+from resources.approvals import ApprovalError
+from resources.database import Database
+from resources.gate import propose
+from resources.registry import update_tenant
+from tests.helpers import seed_tenant
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon (tenant timezone UTC)
+
+
+def follow_up(n: int, slug: str = "acme", step: str = "h15", **payload) -> Action:
+    target = f"c{n}@{slug}.example"
+    return Action(
+        kind="follow_up",
+        target=target,
+        payload={"vars": {"first_name": f"Contact{n}"}, "cadence": "engagement", **payload},
+        reason="21-day engagement",
+        idempotency_key=action_key("follow_up", target, step),
+    )
+
+
+def customer_email(n: int = 0) -> Action:
+    target = f"c{n}@acme.example"
+    return Action(
+        kind="send_email",
+        target=target,
+        payload={"vars": {"subject": "Your inspection", "body": "It is booked for Friday."}},
+        reason="owner asked",
+        idempotency_key=action_key("send_email", target, "manual-1"),
+    )
+
+
+def rows(db: Database, table: sa.Table, slug: str = "acme") -> list[dict]:
+    with db.for_tenant(slug) as scope:
+        return [dict(r) for r in scope.execute(scope.select(table).order_by(table.c.id)).mappings()]
+
+
+@pytest.fixture
+def acme(db: Database) -> Database:
+    seed_tenant(db, "acme", contacts=30, touched_days_ago=5)
+    return db
+
+
+def test_an_allowed_action_is_queued_once_with_its_rendered_email(acme: Database):
+    (result,) = propose(acme, "acme", [follow_up(1)], NOW)
+    assert (result.status, result.rule) == ("queued", "allowed")
+    (row,) = rows(acme, schema.outbox)
+    assert row["idempotency_key"] == result.key and row["status"] == "pending"
+    assert row["payload"]["subject"] == "Checking in from acme"
+    assert "Hi Contact1," in row["payload"]["text"] and "unsubscribe" in row["payload"]["text"]
+    again = propose(acme, "acme", [follow_up(1)], NOW + timedelta(minutes=5))
+    assert again[0].duplicate and again[0].status == "queued"
+    assert len(rows(acme, schema.outbox)) == 1
+
+
+def test_a_block_is_a_policy_violation_with_rule_and_reason(acme: Database):
+    task = Action(kind="create_task", payload={}, idempotency_key="task:1", reason="call them")
+    results = propose(acme, "acme", [task, follow_up(2)], NOW)
+    assert [r.status for r in results] == ["blocked", "queued"]
+    (violation,) = rows(acme, schema.policy_violations)
+    assert violation["rule"] == "no_human_tasks" and violation["blocked"]
+    assert "client asked" in violation["reason"]
+    ledger = {r["idempotency_key"]: r for r in rows(acme, schema.actions)}
+    assert ledger["task:1"]["status"] == "blocked"
+    assert ledger["task:1"]["decision_reason"] == violation["reason"]
+
+
+def test_bad_input_is_recorded_and_the_batch_goes_on(acme: Database):
+    results = propose(
+        acme,
+        "acme",
+        [
+            {"kind": "follow_up", "target": "x@acme.example"},  # no idempotency key
+            Action(kind="launch_rocket", target="moon", idempotency_key="r:1"),
+            Action(kind="follow_up", target="nobody@", idempotency_key="f:bad"),
+            Action(kind="follow_up", target="c3@acme.example", idempotency_key="f:novars"),
+            follow_up(4),
+        ],
+        NOW,
+    )
+    assert [(r.status, r.rule) for r in results] == [
+        ("blocked", "invalid_action"),
+        ("blocked", "invalid_action"),
+        ("blocked", "invalid_address"),
+        ("blocked", "template_error"),
+        ("queued", "allowed"),
+    ]
+    assert "first_name" in results[3].reason
+    assert len(rows(acme, schema.policy_violations)) == 4
+
+
+def test_approval_then_delivery_path(acme: Database):
+    (waiting,) = propose(acme, "acme", [customer_email()], NOW)
+    assert (waiting.status, waiting.rule) == ("awaiting_approval", "approval_tier")
+    (task,) = rows(acme, schema.tasks)
+    assert task["approval_status"] == "pending"
+    assert task["context"]["preview"]["subject"] == "Your inspection"
+    assert rows(acme, schema.outbox) == []
+    result = approvals.approve(acme, "acme", task["id"], "cli:kenny", "fine", NOW)
+    assert (result.status, result.rule) == ("queued", "allowed")
+    assert "approved by cli:kenny" in result.reason
+    (row,) = rows(acme, schema.outbox)
+    assert row["idempotency_key"] == waiting.key
+    with pytest.raises(ApprovalError, match="already approved by cli:kenny"):
+        approvals.approve(acme, "acme", task["id"], "cli:other", "", NOW)
+    with pytest.raises(ApprovalError, match="already approved"):
+        approvals.reject(acme, "acme", task["id"], "cli:other", "no", NOW)
+
+
+def test_rejection_sends_nothing_and_keeps_the_reason(acme: Database):
+    (waiting,) = propose(acme, "acme", [customer_email()], NOW)
+    approvals.reject(acme, "acme", waiting.task_id, "cli:kenny", "wrong customer", NOW)
+    (ledger,) = rows(acme, schema.actions)
+    assert ledger["status"] == "rejected"
+    assert "wrong customer" in ledger["decision_reason"]
+    assert rows(acme, schema.outbox) == []
+    again = propose(acme, "acme", [customer_email()], NOW + timedelta(hours=1))
+    assert again[0].duplicate and again[0].status == "rejected"
+    with pytest.raises(ApprovalError, match="needs a reason"):
+        approvals.reject(acme, "acme", waiting.task_id, "cli:kenny", " ", NOW)
+
+
+def test_approvals_expire(acme: Database):
+    (waiting,) = propose(acme, "acme", [customer_email()], NOW)
+    later = NOW + timedelta(hours=73)
+    with pytest.raises(ApprovalError, match="expired"):
+        approvals.approve(acme, "acme", waiting.task_id, "cli:kenny", "", later)
+    assert approvals.expire(acme, "acme", later) == 1
+    (ledger,) = rows(acme, schema.actions)
+    assert ledger["status"] == "expired"
+    (task,) = rows(acme, schema.tasks)
+    assert (task["approval_status"], task["status"]) == ("expired", "failed")
+
+
+def test_a_full_bucket_defers_and_the_action_goes_out_in_the_next_window(acme: Database):
+    update_tenant(acme, "acme", settings_patch={"caps": {"emails_per_hour": 2}})
+    results = propose(acme, "acme", [follow_up(n) for n in range(3)], NOW)
+    assert [r.status for r in results] == ["queued", "queued", "deferred"]
+    assert results[2].rule == "rate_limit"
+    assert results[2].not_before == NOW + timedelta(hours=1)
+    assert propose(acme, "acme", [], NOW + timedelta(minutes=30), retry_deferred=True) == []
+    retried = propose(acme, "acme", [], NOW + timedelta(hours=1), retry_deferred=True)
+    assert [(r.key, r.status) for r in retried] == [(results[2].key, "queued")]
+    assert len(rows(acme, schema.outbox)) == 3
+    (ledger,) = [r for r in rows(acme, schema.actions) if r["idempotency_key"] == results[2].key]
+    assert ledger["evaluations"] == 2
+
+
+def test_two_mails_to_one_contact_in_a_batch_respect_the_touch_gap(acme: Database):
+    first, second = follow_up(5, step="a"), follow_up(5, step="b")
+    results = propose(acme, "acme", [first, second], NOW)
+    assert [r.status for r in results] == ["queued", "deferred"]
+    assert results[1].rule == "min_touch_gap"
+
+
+def test_concurrent_cycles_never_exceed_a_cap_or_queue_twice(acme: Database):
+    update_tenant(acme, "acme", settings_patch={"caps": {"emails_per_hour": 7}})
+    batches = [[follow_up(n) for n in range(0, 20)], [follow_up(n) for n in range(10, 30)]]
+    results: list = []
+    errors: list = []
+
+    def cycle(batch):
+        try:
+            results.extend(propose(acme, "acme", batch, NOW))
+        except Exception as exc:  # surfaced below: a thread's exception would vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=cycle, args=(b,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    queued = rows(acme, schema.outbox)
+    assert len(queued) == 7
+    assert len({r["idempotency_key"] for r in queued}) == 7
+    (counter,) = [r for r in rows(acme, schema.rate_limit_counters) if r["window"] == "hour"]
+    assert counter["count"] == 7

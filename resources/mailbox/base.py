@@ -104,6 +104,11 @@ class MailSource(ABC):
     def close(self) -> None:
         """Release connections; closing twice is harmless."""
 
+    def find_sent(self, message_id: str) -> bool | None:
+        """Whether a message with this Message-ID is in the mailbox's Sent folder; None when
+        this kind of mailbox cannot tell. Used to settle a send whose outcome a crash hid."""
+        return None
+
     def check(self) -> ConnectionStatus:
         """The connection status for a person: never raises, whatever went wrong."""
         try:
@@ -147,6 +152,9 @@ def describe_network_error(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     return str(exc) or type(exc).__name__
+
+
+SENT_FOLDER_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "[Gmail]/Sent Mail")
 
 
 def check_limit(limit: int | None) -> int | None:

@@ -27,6 +27,7 @@ from imapclient.exceptions import LoginError
 
 from agent.mail.model import RawMail
 from resources.mailbox.base import (
+    SENT_FOLDER_NAMES,
     FetchResult,
     MailboxAuthError,
     MailboxError,
@@ -223,6 +224,23 @@ class ImapSource(MailSource):
                         bodies[(index, uid)] = RawMail(source_prefix + str(uid), folder, data)
                 states[folder]["last_uid"] = batch[-1]
         return bodies
+
+    def find_sent(self, message_id: str) -> bool | None:
+        """Ask the server: SEARCH HEADER Message-ID in the folder flagged \\Sent (RFC 6154),
+        or one with a usual Sent name."""
+        client = self._connected()
+        with self._translated("search the Sent folder"):
+            folders = client.list_folders()
+            flagged = [name for flags, _, name in folders if b"\\Sent" in flags]
+            names = {name for _, _, name in folders}
+            candidates = flagged or [n for n in SENT_FOLDER_NAMES if n in names]
+            if not candidates:
+                return None
+            for folder in candidates:
+                client.select_folder(folder, readonly=True)
+                if client.search(["HEADER", "Message-ID", message_id.strip()]):
+                    return True
+        return False
 
     def probe(self) -> str:
         client = self._connected()

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from agent.mail.model import RawMail
 from resources.mailbox.base import (
+    SENT_FOLDER_NAMES,
     FetchResult,
     MailboxError,
     MailboxUnreachableError,
@@ -165,6 +166,18 @@ class MaildirSource(MailSource):
             errors=errors,
         )
 
+    def find_sent(self, message_id: str) -> bool | None:
+        """Scan the Sent folder's headers for the Message-ID; a Maildir has no index to ask."""
+        if not self.root.is_dir() or not self.is_maildir():
+            return None
+        wanted = message_id.strip().lower().encode()
+        for name in SENT_FOLDER_NAMES:
+            dirs = [self.root / f".{name}" / sub for sub in ("new", "cur")]
+            for file in self._scan(name, dirs).values():
+                if wanted in _header_ids(file.path):
+                    return True
+        return False
+
     def close(self) -> None:
         """Nothing to release: each file is opened and closed as it is read."""
 
@@ -172,3 +185,18 @@ class MaildirSource(MailSource):
         folders = self.folder_dirs()
         kind = "Maildir" if self.is_maildir() else "folder of .eml files"
         return f"{kind} {self.root}: {', '.join(folders)}"
+
+
+def _header_ids(path: Path) -> set[bytes]:
+    """The Message-ID values in a message's header block, lower-cased; unreadable files: none."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    except OSError:
+        return set()
+    ids = set()
+    for line in head.replace(b"\r\n", b"\n").split(b"\n"):
+        name, sep, value = line.partition(b":")
+        if sep and name.strip().lower() == b"message-id":
+            ids.add(value.strip().lower())
+    return ids

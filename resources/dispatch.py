@@ -1,0 +1,344 @@
+"""The dispatcher: deliver a tenant's due outbox rows exactly once, or say why not.
+
+Every pass first settles what earlier passes left behind (expired claims, delivery-unknown rows;
+see resources/outbox.py for the protocol), then checks the kill switches, then claims due rows one
+by one and, for each, checks again what may have changed since the gate queued it: the switches,
+the tenant's send mode and allowlist, a suppression that arrived meanwhile. Email goes out per
+the send mode (dry_run writes an .eml; internal_only and limited_live use SMTP); other kinds are
+written as deliverable files, the default provider until real platform clients exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from agent.actions import EMAIL_KINDS, KINDS
+from agent.policy import allowlisted
+from resources import outbox as box
+from resources.alerts import Alerts, raise_alert, record_provider_failure
+from resources.database import Database, Tenant
+from resources.killswitch import kill_state
+from resources.mailbox import Credentials, open_source
+from resources.mailbox.base import MailboxError
+from resources.mailer import Mailer
+from resources.mailer.message import build_message, message_id
+from resources.mailer.smtp import SmtpConfigError
+from resources.schema import policy_violations, suppressions
+
+DEFAULT_LEASE = timedelta(minutes=5)
+OTHER_KINDS = tuple(k for k in KINDS if k not in EMAIL_KINDS)
+
+
+@dataclass
+class DispatchReport:
+    tenant: str
+    counts: Counter = field(default_factory=Counter)
+    held: str | None = None
+    released_claims: int = 0
+    unknown: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = [f"{k} {v}" for k, v in sorted(self.counts.items())] or ["nothing due"]
+        if self.held:
+            parts.append(f"held: {self.held}")
+        if self.unknown:
+            parts.append(f"delivery unknown {len(self.unknown)}")
+        return f"{self.tenant}: " + ", ".join(parts)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def dispatch_tenant(
+    db: Database,
+    mailer: Mailer,
+    slug: str,
+    now: datetime | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    limit: int = 200,
+    alerts: Alerts | None = None,
+) -> DispatchReport:
+    now = now or datetime.now(UTC)
+    report = DispatchReport(slug)
+    worker = worker_name()
+    report.released_claims, unknown = box.expire_claims(db, slug, now, lease)
+    tenant = _tenant(db, slug)
+    for row in unknown:
+        _reconcile(db, mailer, tenant, row, now, report, alerts)
+    stop = kill_state(db, tenant)
+    if stop.active:
+        report.held = stop.describe()
+        return report
+    email_hold = _email_hold(mailer, tenant)
+    kinds = None if email_hold is None else OTHER_KINDS
+    if email_hold:
+        report.held = email_hold
+    for row in box.due(db, slug, now, limit, kinds):
+        if not box.claim(db, slug, row["id"], worker, now):
+            continue
+        outcome = _deliver(db, mailer, tenant, row, worker, now, alerts)
+        report.counts[outcome] += 1
+        if outcome == "held":
+            report.held = _held_reason(db, tenant, mailer) or report.held
+            break
+    return report
+
+
+def _deliver(
+    db: Database,
+    mailer: Mailer,
+    tenant: Tenant,
+    row: dict[str, Any],
+    worker: str,
+    now: datetime,
+    alerts: Alerts | None,
+) -> str:
+    slug = tenant.slug
+    stop = _held_reason(db, tenant, mailer if row["kind"] in EMAIL_KINDS else None)
+    if stop:
+        box.release(db, slug, row["id"], now, stop)
+        return "held"
+    if row["kind"] not in EMAIL_KINDS:
+        path = _write_deliverable(mailer, tenant, row)
+        box.settle(
+            db,
+            slug,
+            row["id"],
+            now,
+            status="delivered",
+            provider="file",
+            provider_ref=str(path),
+            sent_at=now,
+            claimed_by=None,
+        )
+        return "delivered"
+    refusal = _recipient_refusal(db, tenant, row)
+    if refusal:
+        rule, reason = refusal
+        _violation(db, slug, row, rule, reason)
+        box.settle(db, slug, row["id"], now, status="blocked", last_error=reason, claimed_by=None)
+        return "blocked"
+    payload = row["payload"] or {}
+    msg = build_message(slug, row["idempotency_key"], payload, now)
+    mode = tenant.settings.send_mode
+    if mode == "dry_run":
+        path = mailer.write_eml(slug, _file_name(row), msg)
+        box.settle(
+            db,
+            slug,
+            row["id"],
+            now,
+            status="dry_run",
+            eml_path=str(path),
+            send_mode=mode,
+            provider="dry_run",
+            provider_ref=msg["Message-ID"],
+            sent_at=now,
+            claimed_by=None,
+        )
+        return "dry_run"
+    if payload["from"].endswith(".invalid"):
+        reason = "no sender address: set the tenant's from_address before sending live"
+        box.settle(db, slug, row["id"], now, status="failed", last_error=reason, claimed_by=None)
+        return "failed"
+    return _smtp(db, mailer, tenant, row, msg, worker, now, alerts)
+
+
+def _smtp(db, mailer, tenant, row, msg, worker, now, alerts) -> str:
+    slug = tenant.slug
+    try:
+        outcome = mailer.send(
+            msg,
+            row["payload"]["from"],
+            row["target"],
+            before_data=lambda: box.mark_sending(db, slug, row["id"], worker, now),
+        )
+    except SmtpConfigError as exc:
+        box.release(db, slug, row["id"], now, str(exc))
+        return "held"
+    except box.LeaseLost:
+        return "lease_lost"
+    mode = tenant.settings.send_mode
+    if outcome.status == "sent":
+        box.settle(
+            db,
+            slug,
+            row["id"],
+            now,
+            status="sent",
+            sent_at=now,
+            send_mode=mode,
+            provider="smtp",
+            provider_ref=f"{msg['Message-ID']} {outcome.detail}"[:500],
+            last_error=None,
+            claimed_by=None,
+        )
+        box.record_touch(db, slug, row, now)
+        return "sent"
+    with db.for_tenant(slug) as scope:
+        record_provider_failure(
+            scope,
+            "smtp",
+            outcome.detail,
+            now,
+            code=outcome.code,
+            quota=outcome.quota,
+            outbox_id=row["id"],
+            alerts=alerts,
+            mailer=mailer,
+        )
+    if outcome.status == "unknown":
+        box.settle(
+            db,
+            slug,
+            row["id"],
+            now,
+            status="delivery_unknown",
+            send_mode=mode,
+            last_error=outcome.detail,
+        )
+        report = DispatchReport(slug)
+        _reconcile(db, mailer, tenant, {**row, "last_error": outcome.detail}, now, report, alerts)
+        return "sent" if report.counts["reconciled"] else "delivery_unknown"
+    if outcome.status == "failed":
+        box.settle(
+            db, slug, row["id"], now, status="failed", last_error=outcome.detail, claimed_by=None
+        )
+        return "failed"
+    return box.retry_or_fail(db, slug, row, now, outcome.detail)
+
+
+def _reconcile(
+    db: Database,
+    mailer: Mailer,
+    tenant: Tenant,
+    row: dict[str, Any],
+    now: datetime,
+    report: DispatchReport,
+    alerts: Alerts | None,
+) -> None:
+    """Look for the message in the mailbox's Sent folder; if it is not found there (or the
+    mailbox cannot tell), a person decides, alerted once per throttle window."""
+    sender = (row["payload"] or {}).get("from", "")
+    mid = message_id(tenant.slug, row["idempotency_key"], sender)
+    found = _find_sent(tenant, mid)
+    if found:
+        box.settle(
+            db,
+            tenant.slug,
+            row["id"],
+            now,
+            status="sent",
+            sent_at=now,
+            provider_ref=f"{mid} reconciled: found in the Sent folder",
+            claimed_by=None,
+        )
+        box.record_touch(db, tenant.slug, row, now)
+        report.counts["reconciled"] += 1
+        return
+    report.unknown.append(row["idempotency_key"])
+    where = "not in the Sent folder" if found is False else "the mailbox cannot be searched"
+    with db.for_tenant(tenant.slug) as scope:
+        raise_alert(
+            scope,
+            "delivery_unknown",
+            f"delivery_unknown:{row['idempotency_key']}"[:300],
+            f"delivery unknown: {row['kind']} to {row['target']}",
+            f"Message {mid} may or may not have been delivered ({where}; "
+            f"{row.get('last_error') or 'dispatcher stopped mid-send'}). It will not be resent "
+            f"automatically: check with the recipient, then run `steward outbox resolve "
+            f"--tenant {tenant.slug} {row['idempotency_key']} --sent` or `--resend`.",
+            now,
+            "critical",
+            alerts=alerts,
+            mailer=mailer,
+        )
+
+
+def _find_sent(tenant: Tenant, mid: str) -> bool | None:
+    url = tenant.settings.mailbox
+    if not url:
+        return None
+    try:
+        with open_source(url, tenant.slug, Credentials.for_tenant(tenant.slug)) as source:
+            return source.find_sent(mid)
+    except MailboxError:
+        return None
+
+
+def _held_reason(db: Database, tenant: Tenant, mailer: Mailer | None) -> str | None:
+    stop = kill_state(db, _tenant(db, tenant.slug))
+    if stop.active:
+        return stop.describe()
+    return _email_hold(mailer, tenant) if mailer is not None else None
+
+
+def _email_hold(mailer: Mailer, tenant: Tenant) -> str | None:
+    if tenant.settings.send_mode != "dry_run" and mailer.send_disabled():
+        return "email sending disabled (STEWARD_EMAIL_SEND_DISABLED)"
+    return None
+
+
+def _recipient_refusal(db: Database, tenant: Tenant, row: dict[str, Any]) -> tuple[str, str] | None:
+    """Checked again at dispatch: a bounce or opt-out, or a tighter send mode, may be newer
+    than the gate's decision."""
+    address = (row["target"] or "").lower()
+    current = _tenant(db, tenant.slug).settings
+    with db.for_tenant(tenant.slug) as scope:
+        reason = scope.scalar(
+            scope.select(suppressions.c.reason).where(
+                sa.func.lower(suppressions.c.email) == address
+            )
+        )
+    if reason:
+        return "suppressed", f"{address} was suppressed ({reason}) after the message was queued"
+    if current.send_mode == "internal_only" and not allowlisted(address, current.allowlist):
+        return "send_mode", f"send mode internal_only: {address} is not on the allowlist"
+    return None
+
+
+def _violation(db: Database, slug: str, row: dict[str, Any], rule: str, reason: str) -> None:
+    with db.for_tenant(slug) as scope:
+        scope.insert(
+            policy_violations,
+            {
+                "action_kind": row["kind"],
+                "target": row["target"],
+                "idempotency_key": row["idempotency_key"],
+                "rule": rule,
+                "reason": reason,
+                "blocked": True,
+            },
+        )
+
+
+def _write_deliverable(mailer: Mailer, tenant: Tenant, row: dict[str, Any]):
+    folder = mailer.folder(tenant.slug) / row["kind"]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{_file_name(row)}.json"
+    tmp = path.with_suffix(".tmp")
+    body = {k: row[k] for k in ("idempotency_key", "kind", "target", "payload", "reason")}
+    tmp.write_text(json.dumps(body, indent=2, default=str))
+    os.replace(tmp, path)
+    return path
+
+
+def _file_name(row: dict[str, Any]) -> str:
+    digest = hashlib.sha256(row["idempotency_key"].encode()).hexdigest()[:16]
+    return f"{row['id']:08d}-{digest}"
+
+
+def _tenant(db: Database, slug: str) -> Tenant:
+    with db.for_tenant(slug) as scope:
+        return scope.tenant

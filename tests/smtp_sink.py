@@ -1,0 +1,142 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for mailer tests.
+
+It can require STARTTLS and a login, refuse chosen recipients, answer DATA with a chosen error,
+take its time over DATA (to widen the crash window), and file each message it accepts into a
+Maildir's Sent folder, as Gmail does with mail sent through its SMTP server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import ssl
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.mailbox.tls import ServerCertificate
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    message: Message
+
+    @property
+    def key(self) -> str | None:
+        return self.message["X-Steward-Key"]
+
+
+@dataclass
+class SmtpSink:
+    certificate: ServerCertificate | None = None
+    user: str | None = None
+    password: str | None = None
+    sent_maildir: Path | None = None
+    delay_s: float = 0.0
+    refuse: dict[str, str] = field(default_factory=dict)
+    data_reply: str | None = None
+    received: list[Received] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self.port = _free_port()
+        self._controller: Controller | None = None
+
+    def url(self, starttls: str = "off") -> str:
+        user = f"{self.user}@" if self.user else ""
+        query = f"starttls={starttls}"
+        if self.certificate:
+            query += f"&cafile={self.certificate.ca_file}"
+        return f"smtp://{user}127.0.0.1:{self.port}?{query}"
+
+    def keys(self) -> Counter:
+        with self._lock:
+            return Counter(r.key for r in self.received)
+
+    def to(self) -> list[str]:
+        with self._lock:
+            return [a for r in self.received for a in r.recipients]
+
+    def start(self) -> SmtpSink:
+        kwargs: dict = {}
+        if self.certificate:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.certificate.cert_file, self.certificate.key_file)
+            kwargs.update(tls_context=context, require_starttls=True)
+        if self.user:
+            kwargs.update(
+                authenticator=self._authenticate,
+                auth_required=True,
+                auth_require_tls=self.certificate is not None,
+            )
+        self._controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10, **kwargs
+        )
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == self.user
+            and auth_data.password.decode() == self.password
+        )
+        return AuthResult(success=ok, handled=False)
+
+    def _keep(self, envelope) -> None:
+        message = email.message_from_bytes(envelope.original_content or envelope.content)
+        with self._lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        if self.sent_maildir is not None:
+            folder = self.sent_maildir / ".Sent"
+            for sub in ("tmp", "new", "cur"):
+                (folder / sub).mkdir(parents=True, exist_ok=True)
+            tmp = folder / "tmp" / uuid.uuid4().hex
+            tmp.write_bytes(envelope.original_content or envelope.content)
+            tmp.rename(folder / "new" / tmp.name)
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink):
+        self.sink = sink
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.sink.refuse.get(address.lower())
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.sink.delay_s:
+            await asyncio.sleep(self.sink.delay_s)
+        if self.sink.data_reply:
+            return self.sink.data_reply
+        self.sink._keep(envelope)
+        return "250 2.0.0 queued"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -5,14 +5,21 @@ import dagster as dg
 from assets.inbox import inbox
 from assets.overview import tenant_overview
 from pipelines.jobs import ingest_job, overview_job
+from pipelines.outbox import approval, dispatch, dispatch_schedule
 from pipelines.schedules import ingest_schedule
 from resources.database import Database
 from resources.mailboxes import Mailboxes
+from resources.mailer import Mailer
 from sensors.tenants import tenant_registry_sensor
 
 overview_defs = dg.Definitions(assets=[tenant_overview], jobs=[overview_job])
 inbox_defs = dg.Definitions(assets=[inbox], jobs=[ingest_job], schedules=[ingest_schedule])
 registry_defs = dg.Definitions(sensors=[tenant_registry_sensor])
-shared_resources = dg.Definitions(resources={"database": Database(), "mailboxes": Mailboxes()})
+outbox_defs = dg.Definitions(jobs=[dispatch, approval], schedules=[dispatch_schedule])
+shared_resources = dg.Definitions(
+    resources={"database": Database(), "mailboxes": Mailboxes(), "mailer": Mailer()}
+)
 
-defs = dg.Definitions.merge(overview_defs, inbox_defs, registry_defs, shared_resources)
+defs = dg.Definitions.merge(
+    overview_defs, inbox_defs, registry_defs, outbox_defs, shared_resources
+)

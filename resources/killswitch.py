@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from agent.killswitch import KillState, decide
+from resources.alerts import kill_switch_alert
 from resources.database import Database, Tenant
 from resources.schema import system_config
 
@@ -51,3 +53,14 @@ def kill_state(db: Database, tenant: Tenant | None = None) -> KillState:
         tenant_enabled=tenant.agent_enabled if tenant else None,
         tenant_slug=tenant.slug if tenant else None,
     )
+
+
+def announce(db: Database, describe: str, slugs: list[str] | None = None) -> int:
+    """Raise the kill-switch alert for each tenant it stops (all of them for a global switch),
+    so their people hear it from their own alert channels. Returns how many were told."""
+    now = datetime.now(UTC)
+    targets = slugs if slugs is not None else [t.slug for t in db.tenants()]
+    for slug in targets:
+        with db.for_tenant(slug) as scope:
+            kill_switch_alert(scope, now, describe)
+    return len(targets)

@@ -13,8 +13,9 @@ import pydantic
 import typer
 from alembic.util.exc import CommandError
 
-from pipelines.cli import db, demo, inbox, killswitch, run, tenant
+from pipelines.cli import actions, db, demo, inbox, killswitch, run, tenant
 from pipelines.cli.common import CliError, err
+from resources.approvals import ApprovalError
 from resources.database import DatabaseError, UnknownTenantError
 from resources.scoping import UnscopedQueryError
 
@@ -28,12 +29,17 @@ app.add_typer(tenant.app, name="tenant")
 app.add_typer(db.app, name="db")
 app.add_typer(killswitch.app, name="killswitch")
 app.add_typer(inbox.app, name="inbox")
+app.add_typer(actions.action_app, name="action")
+app.add_typer(actions.outbox_app, name="outbox")
+app.command("approve")(actions.approve)
+app.command("reject")(actions.reject)
 app.command("run")(run.run)
 app.command("demo")(demo.demo)
 app.command("ui")(run.ui)
 
 KNOWN_ERRORS = (
     CliError,
+    ApprovalError,
     DatabaseError,
     UnknownTenantError,
     UnscopedQueryError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipelines.cli.common import CliError, actor, out, ready_database
-from resources.killswitch import kill_state, set_database_flag
+from resources.killswitch import announce, kill_state, set_database_flag
 
 app = typer.Typer(no_args_is_help=True, help="Stop every action of every tenant at once.")
 
@@ -17,8 +17,10 @@ def on(
     """Turn the global kill switch on."""
     if not reason.strip():
         raise CliError("--reason must say why")
-    set_database_flag(ready_database(), True, reason.strip(), actor())
-    out.print(f"kill switch ON: {reason.strip()}", highlight=False)
+    db = ready_database()
+    set_database_flag(db, True, reason.strip(), actor())
+    told = announce(db, f"global kill switch turned on by {actor()}: {reason.strip()}")
+    out.print(f"kill switch ON: {reason.strip()} ({told} tenant(s) alerted)", highlight=False)
 
 
 @app.command()

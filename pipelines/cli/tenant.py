@@ -8,10 +8,11 @@ from typing import Any
 import typer
 
 from agent.settings import TenantSettings
-from pipelines.cli.common import CliError, out, ready_database
+from pipelines.cli.common import CliError, actor, out, ready_database
 from pipelines.instance import get_instance
 from resources import registry
 from resources.database import Tenant
+from resources.killswitch import announce
 from sensors.tenants import sync_partitions
 
 app = typer.Typer(no_args_is_help=True, help="Tenants (one Dagster partition each).")
@@ -26,6 +27,11 @@ CAP = typer.Option(None, "--cap", help="NAME=N, e.g. emails_per_day=50 (repeatab
 THRESHOLD = typer.Option(None, "--threshold", help="NAME=VALUE, e.g. engagement_days=21.")
 ALERT = typer.Option(None, "--alert-email", help="Where this tenant's alerts are mailed.")
 DOCS = typer.Option(None, "--documents-dir", help="Folder of this tenant's uploaded documents.")
+FROM = typer.Option(None, "--from-address", help="Sender address of this tenant's mail.")
+WEBHOOK = typer.Option(None, "--alert-webhook", help="Slack-compatible URL for alerts.")
+APPROVAL = typer.Option(
+    None, "--approval", help="KIND=auto|approval, e.g. send_email=auto (repeatable)."
+)
 
 
 def settings_patch(
@@ -37,6 +43,9 @@ def settings_patch(
     thresholds: list[str] | None,
     alert_email: str | None,
     documents_dir: str | None,
+    from_address: str | None = None,
+    alert_webhook: str | None = None,
+    approvals: list[str] | None = None,
 ) -> dict[str, Any]:
     patch: dict[str, Any] = {}
     for key, value in (
@@ -44,6 +53,8 @@ def settings_patch(
         ("send_mode", send_mode),
         ("alert_email", alert_email),
         ("documents_dir", documents_dir),
+        ("from_address", from_address),
+        ("alert_webhook", alert_webhook),
     ):
         if value is not None:
             patch[key] = value
@@ -55,6 +66,8 @@ def settings_patch(
         patch["caps"] = _pairs(caps, "--cap")
     if thresholds:
         patch["thresholds"] = _pairs(thresholds, "--threshold")
+    if approvals:
+        patch["approvals"] = _pairs(approvals, "--approval")
     return patch
 
 
@@ -99,10 +112,23 @@ def add(
     threshold: list[str] = THRESHOLD,
     alert_email: str = ALERT,
     documents_dir: str = DOCS,
+    from_address: str = FROM,
+    alert_webhook: str = WEBHOOK,
+    approval: list[str] = APPROVAL,
 ) -> None:
     """Add a tenant; settings are validated before anything is saved."""
     patch = settings_patch(
-        mailbox, send_mode, allowlist, own_addresses, cap, threshold, alert_email, documents_dir
+        mailbox,
+        send_mode,
+        allowlist,
+        own_addresses,
+        cap,
+        threshold,
+        alert_email,
+        documents_dir,
+        from_address,
+        alert_webhook,
+        approval,
     )
     tenant = registry.add_tenant(
         ready_database(),
@@ -129,10 +155,23 @@ def update(
     threshold: list[str] = THRESHOLD,
     alert_email: str = ALERT,
     documents_dir: str = DOCS,
+    from_address: str = FROM,
+    alert_webhook: str = WEBHOOK,
+    approval: list[str] = APPROVAL,
 ) -> None:
     """Change a tenant's name, timezone or settings; unnamed settings keep their values."""
     patch = settings_patch(
-        mailbox, send_mode, allowlist, own_addresses, cap, threshold, alert_email, documents_dir
+        mailbox,
+        send_mode,
+        allowlist,
+        own_addresses,
+        cap,
+        threshold,
+        alert_email,
+        documents_dir,
+        from_address,
+        alert_webhook,
+        approval,
     )
     tenant = registry.update_tenant(
         ready_database(), slug, name=name, timezone=timezone, settings_patch=patch
@@ -181,7 +220,10 @@ def show(slug: str) -> None:
 @app.command()
 def disable(slug: str) -> None:
     """Switch the agent off for one tenant (its per-tenant kill switch)."""
-    out.print(_line(registry.set_enabled(ready_database(), slug, False)), highlight=False)
+    db = ready_database()
+    tenant = registry.set_enabled(db, slug, False)
+    announce(db, f"agent disabled for tenant {slug} by {actor()}", [slug])
+    out.print(_line(tenant), highlight=False)
 
 
 @app.command()

@@ -1,0 +1,211 @@
+"""`steward action`, `steward approve|reject` and `steward outbox`: the guarded actions by hand.
+
+A person proposing an action goes through the same gate as the agent; approving one records who
+and why and sends the action through the gate again; the outbox commands deliver, list and settle
+what the gate queued.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import typer
+
+from agent.actions import Action, action_key
+from pipelines.cli.common import CliError, actor, out, ready_database
+from resources import approvals
+from resources.approvals import ApprovalError
+from resources.database import Database
+from resources.dispatch import dispatch_tenant
+from resources.gate import GateResult, propose
+from resources.mailer import Mailer
+from resources.outbox import settle
+from resources.schema import actions, outbox
+
+action_app = typer.Typer(no_args_is_help=True, help="Propose and list guarded actions.")
+outbox_app = typer.Typer(no_args_is_help=True, help="The outbox: dispatch, list, resolve.")
+
+
+def _line(r: GateResult) -> str:
+    when = f" until {r.not_before:%Y-%m-%d %H:%M %Z}" if r.not_before else ""
+    task = f" task {r.task_id}" if r.task_id else ""
+    again = " (already decided)" if r.duplicate else ""
+    return f"{r.status}{again}\t{r.kind}\t{r.target or '-'}\t{r.rule}{task}{when}\t{r.reason}"
+
+
+@action_app.command("propose")
+def propose_cmd(
+    tenant: str = typer.Option(..., "--tenant"),
+    kind: str = typer.Option(..., "--kind", help="send_email, follow_up, social_post, ..."),
+    target: str = typer.Option(None, "--target", help="Recipient address or target object."),
+    var: list[str] = typer.Option(None, "--var", help="Template variable NAME=VALUE."),
+    payload: str = typer.Option(None, "--payload", help="Extra payload as a JSON object."),
+    reason: str = typer.Option("", "--reason", help="Why this should happen."),
+    key: str = typer.Option(None, "--key", help="Idempotency key (default: kind, target, now)."),
+) -> None:
+    """Propose one action; prints the gate's decision (queued, awaiting approval, ...)."""
+    extra = json.loads(payload) if payload else {}
+    if not isinstance(extra, dict):
+        raise CliError("--payload must be a JSON object")
+    variables = dict(_pair(v) for v in var or [])
+    if variables:
+        extra["vars"] = {**extra.get("vars", {}), **variables}
+    now = datetime.now(UTC)
+    action = Action(
+        kind=kind,
+        target=target,
+        payload=extra,
+        reason=reason or f"proposed by {actor()}",
+        idempotency_key=key or action_key(kind, target, f"manual:{now:%Y%m%dT%H%M%S}"),
+    )
+    (result,) = propose(ready_database(), tenant, [action], now)
+    print(_line(result))
+
+
+@action_app.command("list")
+def list_actions(
+    tenant: str = typer.Option(..., "--tenant"),
+    status: str = typer.Option(None, "--status", help="queued, deferred, blocked, ..."),
+    limit: int = typer.Option(50, "--limit"),
+) -> None:
+    """The action ledger, newest first: every decision with its rule and reason."""
+    with ready_database().for_tenant(tenant) as scope:
+        query = scope.select(actions).order_by(actions.c.id.desc()).limit(limit)
+        if status:
+            query = query.where(actions.c.status == status)
+        rows = scope.execute(query).mappings().all()
+    for r in rows:
+        fields = (r["idempotency_key"], r["kind"], r["target"] or "-", r["status"], r["rule"])
+        print("\t".join([*fields, r["decision_reason"]]))
+
+
+def approve(
+    task_id: int,
+    tenant: str = typer.Option(None, "--tenant", help="Default: the tenant owning the task."),
+    reason: str = typer.Option("", "--reason"),
+) -> None:
+    """Approve a waiting action: it goes through the gate again, approved."""
+    db = ready_database()
+    try:
+        result = approvals.approve(
+            db, tenant or approvals.tenant_of_task(db, task_id), task_id, actor(), reason
+        )
+    except ApprovalError as exc:
+        raise CliError(str(exc)) from None
+    print(f"task {task_id} approved\t" + _line(result))
+
+
+def reject(
+    task_id: int,
+    reason: str = typer.Option(..., "--reason", help="Why not; kept with the decision."),
+    tenant: str = typer.Option(None, "--tenant", help="Default: the tenant owning the task."),
+) -> None:
+    """Reject a waiting action: nothing is sent, and the reason is kept."""
+    db = ready_database()
+    try:
+        approvals.reject(
+            db, tenant or approvals.tenant_of_task(db, task_id), task_id, actor(), reason
+        )
+    except ApprovalError as exc:
+        raise CliError(str(exc)) from None
+    out.print(f"task {task_id} rejected", highlight=False)
+
+
+@outbox_app.command("dispatch")
+def dispatch_cmd(
+    tenant: list[str] = typer.Option(None, "--tenant"),
+    all_tenants: bool = typer.Option(False, "--all"),
+    lease_seconds: int = typer.Option(
+        300, "--lease-seconds", help="How old a claim must be before it is taken back."
+    ),
+) -> None:
+    """Deliver due outbox rows now, in this process (the schedule does the same every minute)."""
+    db = ready_database()
+    if bool(tenant) == all_tenants:
+        raise CliError("give --tenant SLUG (one or more) or --all")
+    slugs = tenant or [t.slug for t in db.tenants() if t.agent_enabled]
+    mailer = Mailer()
+    for slug in slugs:
+        now = datetime.now(UTC)
+        propose(db, slug, [], now, retry_deferred=True)
+        approvals.expire(db, slug, now)
+        report = dispatch_tenant(db, mailer, slug, now, lease=timedelta(seconds=lease_seconds))
+        out.print(report.line(), highlight=False)
+
+
+@outbox_app.command("list")
+def list_outbox(
+    tenant: str = typer.Option(..., "--tenant"),
+    status: str = typer.Option(None, "--status"),
+    limit: int = typer.Option(50, "--limit"),
+) -> None:
+    with ready_database().for_tenant(tenant) as scope:
+        query = scope.select(outbox).order_by(outbox.c.id.desc()).limit(limit)
+        if status:
+            query = query.where(outbox.c.status == status)
+        rows = scope.execute(query).mappings().all()
+    for r in rows:
+        detail = r["last_error"] or r["provider_ref"] or r["eml_path"] or ""
+        fields = (r["idempotency_key"], r["kind"], r["target"] or "-", r["status"])
+        print("\t".join([*fields, str(r["attempts"]), detail]))
+
+
+@outbox_app.command("resolve")
+def resolve(
+    key: str,
+    tenant: str = typer.Option(..., "--tenant"),
+    sent: bool = typer.Option(False, "--sent", help="It did arrive: record it as sent."),
+    resend: bool = typer.Option(False, "--resend", help="It did not arrive: send it again."),
+) -> None:
+    """Settle a message whose delivery is unknown, after checking with the recipient."""
+    if sent == resend:
+        raise CliError("choose --sent or --resend")
+    db = ready_database()
+    row = _unknown_row(db, tenant, key)
+    now = datetime.now(UTC)
+    who = actor()
+    if sent:
+        settle(
+            db,
+            tenant,
+            row,
+            now,
+            status="sent",
+            sent_at=now,
+            claimed_by=None,
+            last_error=f"confirmed delivered by {who}",
+        )
+    else:
+        settle(
+            db,
+            tenant,
+            row,
+            now,
+            status="pending",
+            attempts=0,
+            not_before=None,
+            claimed_by=None,
+            claimed_at=None,
+            last_error=f"resend requested by {who}",
+        )
+    out.print(f"{key}: {'sent' if sent else 'queued again'}", highlight=False)
+
+
+def _unknown_row(db: Database, tenant: str, key: str) -> int:
+    with db.for_tenant(tenant) as scope:
+        row = scope.execute(
+            scope.select(outbox.c.id, outbox.c.status).where(outbox.c.idempotency_key == key)
+        ).first()
+    if row is None:
+        raise CliError(f"no outbox row {key!r} for tenant {tenant}")
+    if row.status != "delivery_unknown":
+        raise CliError(f"{key} is {row.status}, not delivery_unknown: nothing to resolve")
+    return row.id
+
+
+def _pair(item: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip():
+        raise CliError(f"--var takes NAME=VALUE, got {item!r}")
+    return name.strip(), value.replace("\\n", "\n")

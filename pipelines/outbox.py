@@ -1,0 +1,107 @@
+"""Dagster jobs around the guarded-actions core: dispatch the outbox, decide an approval.
+
+`dispatch` is what the schedule runs every minute and what a person launches from the UI: per
+tenant it puts deferred actions whose time has come back through the gate, expires unanswered
+approvals, delivers due outbox rows and looks at the send volume. One tenant's failure is logged
+and the others go on; the run fails at the end, naming the tenants that failed.
+`decide_approval` lets a person approve or reject a waiting action from the UI's launchpad.
+"""
+
+from datetime import UTC, datetime
+from typing import Literal
+
+import dagster as dg
+
+from resources import approvals
+from resources.alerts import check_send_volume
+from resources.database import Database
+from resources.dispatch import dispatch_tenant
+from resources.gate import propose
+from resources.killswitch import kill_state
+from resources.mailer import Mailer
+
+
+class DispatchConfig(dg.Config):
+    tenants: list[str] = []
+    limit: int = 200
+
+
+class ApprovalConfig(dg.Config):
+    task_id: int
+    decision: Literal["approve", "reject"]
+    actor: str
+    reason: str = ""
+    tenant: str = ""
+
+
+def dispatch_one(db: Database, mailer: Mailer, slug: str, limit: int) -> str:
+    now = datetime.now(UTC)
+    retried = propose(db, slug, [], now, retry_deferred=True)
+    expired = approvals.expire(db, slug, now)
+    report = dispatch_tenant(db, mailer, slug, now, limit=limit)
+    with db.for_tenant(slug) as scope:
+        check_send_volume(scope, now)
+    extra = f", deferred retried {len(retried)}" if retried else ""
+    extra += f", approvals expired {expired}" if expired else ""
+    return report.line() + extra
+
+
+@dg.op(description="Deliver due outbox rows for the chosen tenants (default: all enabled).")
+def dispatch_outbox(
+    context: dg.OpExecutionContext, config: DispatchConfig, database: Database, mailer: Mailer
+) -> dg.Output[int]:
+    slugs = config.tenants or [t.slug for t in database.tenants() if t.agent_enabled]
+    lines, failed = [], []
+    for slug in slugs:
+        try:
+            lines.append(dispatch_one(database, mailer, slug, config.limit))
+            context.log.info(lines[-1])
+        except Exception as exc:  # one tenant's failure must not stop the others
+            context.log.exception(f"dispatch failed for {slug}")
+            failed.append(f"{slug}: {type(exc).__name__}: {exc}")
+    if failed:
+        raise dg.Failure(
+            f"dispatch failed for {len(failed)} of {len(slugs)} tenant(s)",
+            metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failed))},
+        )
+    summary = "\n".join(f"- {line}" for line in lines) or "no tenants"
+    return dg.Output(len(slugs), metadata={"summary": dg.MetadataValue.md(summary)})
+
+
+@dg.op(description="Approve or reject an action waiting for a person.")
+def decide_approval(
+    context: dg.OpExecutionContext, config: ApprovalConfig, database: Database
+) -> None:
+    slug = config.tenant or approvals.tenant_of_task(database, config.task_id)
+    if config.decision == "approve":
+        result = approvals.approve(database, slug, config.task_id, config.actor, config.reason)
+        context.log.info(
+            f"task {config.task_id} approved: action {result.status} ({result.reason})"
+        )
+    else:
+        approvals.reject(database, slug, config.task_id, config.actor, config.reason)
+        context.log.info(f"task {config.task_id} rejected by {config.actor}: {config.reason}")
+
+
+@dg.job(description="Deliver the outbox: retry due deferrals, expire approvals, send.")
+def dispatch():
+    dispatch_outbox()
+
+
+@dg.job(description="Approve or reject a waiting action (task id, decision, actor, reason).")
+def approval():
+    decide_approval()
+
+
+@dg.schedule(
+    job=dispatch,
+    cron_schedule="* * * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every minute. Skipped while a global kill switch is on; tenants with their "
+    "own switch on are held inside the run.",
+)
+def dispatch_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    state = kill_state(Database())
+    if state.active:
+        return dg.SkipReason(state.describe())
+    return dg.RunRequest(run_key=f"dispatch:{context.scheduled_execution_time:%Y-%m-%dT%H:%M}")

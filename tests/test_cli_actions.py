@@ -1,0 +1,113 @@
+"""Guarded actions from the command line and from Dagster: propose, approve, reject, dispatch
+to a real SMTP server, resolve; the approval and dispatch jobs; the dispatch schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.outbox import dispatch_schedule
+from resources import schema
+from resources.database import Database
+from resources.gate import propose
+from resources.killswitch import set_database_flag
+from resources.mailer import Mailer
+from resources.registry import add_tenant, update_tenant
+from tests.smtp_sink import SmtpSink
+from tests.test_cli import cli_env, steward  # noqa: F401  (cli_env is a fixture)
+from tests.test_gate import customer_email, rows
+
+
+def test_propose_approve_reject_and_dispatch_from_the_cli(cli_env, tmp_path):
+    with SmtpSink() as sink:
+        env = {**cli_env, "STEWARD_SMTP_URL": sink.url()}
+        steward(env, "db", "upgrade")
+        steward(env, "tenant", "add", "acme", "--send-mode", "limited_live",
+                "--from-address", "office@acme.example", "--threshold", "min_touch_gap_hours=0",
+                "--approval", "follow_up=auto")
+        proposed = steward(env, "action", "propose", "--tenant", "acme", "--kind", "send_email",
+                           "--target", "bob@client.example", "--var", "subject=Your report",
+                           "--var", "body=It is attached.", "--key", "mail-1").stdout
+        assert proposed.startswith("awaiting_approval\tsend_email\tbob@client.example")
+        task_id = proposed.split(" task ")[1].split()[0]
+        steward(env, "action", "propose", "--tenant", "acme", "--kind", "send_email",
+                "--target", "eve@client.example", "--var", "subject=Hi", "--var", "body=x",
+                "--key", "mail-2")
+        other = str(int(task_id) + 1)
+
+        approved = steward(env, "approve", task_id, "--reason", "checked").stdout
+        assert approved.startswith(f"task {task_id} approved\tqueued")
+        steward(env, "reject", other, "--reason", "wrong person")
+        again = steward(env, "approve", other, ok=False).stderr
+        assert f"task {other} was already rejected by" in again
+        missing = steward(env, "reject", "999", "--reason", "x", ok=False).stderr
+        assert "no task 999" in missing
+
+        dispatched = steward(env, "outbox", "dispatch", "--tenant", "acme").stdout
+        assert dispatched.strip() == "acme: sent 1"
+        assert sink.to() == ["bob@client.example"]
+        listed = steward(env, "action", "list", "--tenant", "acme").stdout
+        assert "rejected" in listed and "wrong person" in listed
+
+        blocked = steward(env, "action", "propose", "--tenant", "acme", "--kind", "follow_up",
+                          "--target", "bob@", "--key", "bad").stdout
+        assert blocked.startswith("blocked\tfollow_up\tbob@\tinvalid_address")
+        unknown = steward(env, "outbox", "resolve", "mail-1", "--tenant", "acme", "--sent",
+                          ok=False).stderr
+        assert "is sent, not delivery_unknown" in unknown
+
+
+@pytest.fixture
+def acme(db: Database) -> Database:
+    add_tenant(db, "acme")
+    update_tenant(db, "acme", settings_patch={"send_mode": "limited_live",
+                                              "from_address": "office@acme.example"})
+    return db
+
+
+def test_the_approval_job_approves_from_launchpad_config(acme: Database, tmp_path):
+    (waiting,) = propose(acme, "acme", [customer_email(1)], None)
+    job = defs.resolve_job_def("approval")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            run_config={"ops": {"decide_approval": {"config": {
+                "task_id": waiting.task_id, "decision": "approve", "actor": "ui:kenny"}}}},
+            resources={"database": acme},
+            instance=instance,
+        )
+    assert result.success
+    (task,) = rows(acme, schema.tasks)
+    assert (task["approval_status"], task["decided_by"]) == ("approved", "ui:kenny")
+    assert [r["idempotency_key"] for r in rows(acme, schema.outbox)] == [waiting.key]
+
+
+def test_the_dispatch_job_sends_and_reports_per_tenant(acme: Database, tmp_path, monkeypatch):
+    monkeypatch.delenv("STEWARD_KILL_SWITCH", raising=False)
+    update_tenant(acme, "acme", settings_patch={"approvals": {"send_email": "auto"},
+                                                "send_window": {"start_hour": 0, "end_hour": 24,
+                                                                "weekends": True}})
+    propose(acme, "acme", [customer_email(1)], None)
+    with SmtpSink() as sink, dg.DagsterInstance.ephemeral() as instance:
+        mailer = Mailer(smtp_url=sink.url(), outbox_dir=str(tmp_path))
+        result = defs.resolve_job_def("dispatch").execute_in_process(
+            resources={"database": acme, "mailer": mailer}, instance=instance
+        )
+        assert result.success
+        assert sink.to() == ["c1@acme.example"]
+    summary = result.output_for_node("dispatch_outbox")
+    assert summary == 1
+
+
+def test_the_dispatch_schedule_skips_while_the_global_switch_is_on(acme, monkeypatch, tmp_path):
+    monkeypatch.setenv("STEWARD_DATABASE_URL", acme.resolved_url())
+    with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+        )
+        assert isinstance(dispatch_schedule(context), dg.RunRequest)
+        set_database_flag(acme, True, "storm", "test")
+        skipped = dispatch_schedule(context)
+    assert isinstance(skipped, dg.SkipReason) and "storm" in skipped.skip_message

@@ -40,6 +40,7 @@ test: install lint
 bench: install
 	$(BIN)/python bench/datagen.py
 	$(BIN)/python -m bench.ingest_imap
+	$(BIN)/python -m bench.policy
 
 clean:
 	rm -rf .steward

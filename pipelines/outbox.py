@@ -7,7 +7,7 @@ and the others go on; the run fails at the end, naming the tenants that failed.
 `decide_approval` lets a person approve or reject a waiting action from the UI's launchpad.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import dagster as dg
@@ -15,7 +15,7 @@ import dagster as dg
 from resources import approvals
 from resources.alerts import check_send_volume
 from resources.database import Database
-from resources.dispatch import dispatch_tenant
+from resources.dispatch import DEFAULT_LEASE, dispatch_tenant
 from resources.gate import propose
 from resources.killswitch import kill_state
 from resources.mailer import Mailer
@@ -34,11 +34,14 @@ class ApprovalConfig(dg.Config):
     tenant: str = ""
 
 
-def dispatch_one(db: Database, mailer: Mailer, slug: str, limit: int) -> str:
+def dispatch_one(
+    db: Database, mailer: Mailer, slug: str, limit: int = 200, lease: timedelta = DEFAULT_LEASE
+) -> str:
+    """One tenant's dispatch pass, as the schedule and `steward outbox dispatch` run it."""
     now = datetime.now(UTC)
     retried = propose(db, slug, [], now, retry_deferred=True)
     expired = approvals.expire(db, slug, now)
-    report = dispatch_tenant(db, mailer, slug, now, limit=limit)
+    report = dispatch_tenant(db, mailer, slug, now, lease=lease, limit=limit)
     with db.for_tenant(slug) as scope:
         check_send_volume(scope, now)
     extra = f", deferred retried {len(retried)}" if retried else ""

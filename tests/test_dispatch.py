@@ -4,6 +4,7 @@ errors, approvals and deferrals end to end; nothing is ever received twice."""
 from __future__ import annotations
 
 import email
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -220,3 +221,35 @@ def test_other_kinds_are_written_as_deliverables(acme, mailer):
     assert dispatch(acme, mailer).counts == {"delivered": 1}
     (row,) = rows(acme, schema.outbox)
     assert Path(row["provider_ref"]).read_text().count("Prices") == 1
+
+
+def test_two_cycles_and_two_dispatchers_at_once_keep_the_cap_and_send_once(acme, mailer, sink):
+    live(acme, caps={"emails_per_hour": 12})
+    sink.delay_s = 0.01
+    batches = [[follow_up(n) for n in range(0, 20)], [follow_up(n) for n in range(10, 30)]]
+    errors: list[Exception] = []
+
+    def guarded(fn, *args):
+        def run():
+            try:
+                fn(*args)
+            except Exception as exc:  # surfaced below: a thread's exception would vanish
+                errors.append(exc)
+
+        return threading.Thread(target=run)
+
+    def dispatch_for_a_while():
+        for _ in range(6):
+            dispatch(acme, mailer)
+
+    threads = [guarded(propose, acme, "acme", batch, NOW) for batch in batches]
+    threads += [guarded(dispatch_for_a_while) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    dispatch(acme, mailer)
+    assert errors == []
+    assert max(sink.keys().values()) == 1
+    assert len(sink.received) == 12
+    assert set(statuses(acme).values()) == {"sent"}

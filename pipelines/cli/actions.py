@@ -14,10 +14,10 @@ import typer
 
 from agent.actions import Action, action_key
 from pipelines.cli.common import CliError, actor, out, ready_database
+from pipelines.outbox import dispatch_one
 from resources import approvals
 from resources.approvals import ApprovalError
 from resources.database import Database
-from resources.dispatch import dispatch_tenant
 from resources.gate import GateResult, propose
 from resources.mailer import Mailer
 from resources.outbox import settle
@@ -121,17 +121,13 @@ def dispatch_cmd(
     ),
 ) -> None:
     """Deliver due outbox rows now, in this process (the schedule does the same every minute)."""
-    db = ready_database()
     if bool(tenant) == all_tenants:
         raise CliError("give --tenant SLUG (one or more) or --all")
+    db = ready_database()
     slugs = tenant or [t.slug for t in db.tenants() if t.agent_enabled]
     mailer = Mailer()
     for slug in slugs:
-        now = datetime.now(UTC)
-        propose(db, slug, [], now, retry_deferred=True)
-        approvals.expire(db, slug, now)
-        report = dispatch_tenant(db, mailer, slug, now, lease=timedelta(seconds=lease_seconds))
-        out.print(report.line(), highlight=False)
+        print(dispatch_one(db, mailer, slug, lease=timedelta(seconds=lease_seconds)))
 
 
 @outbox_app.command("list")

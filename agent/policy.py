@@ -93,9 +93,12 @@ def _human_tasks(action: Action, state: PolicyState, now: datetime) -> Decision 
     if action.kind != "create_task":
         return None
     basis = action.payload.get("basis")
-    if basis == "client_request" and action.payload.get("signal_id") in state.request_signals:
+    if basis == "client_request" and _id(action.payload.get("signal_id")) in state.request_signals:
         return None
-    if basis == "compliance_due" and action.payload.get("compliance_id") in state.compliance_due:
+    if (
+        basis == "compliance_due"
+        and _id(action.payload.get("compliance_id")) in state.compliance_due
+    ):
         return None
     if basis == "safety_escalation" and str(action.payload.get("escalation_reason", "")).strip():
         return None
@@ -255,6 +258,11 @@ def window_end(window: str, now: datetime, zone: ZoneInfo) -> datetime:
     if window == "hour":
         return start + timedelta(hours=1)
     return datetime.combine(start.date() + timedelta(days=1), time(0), zone)
+
+
+def _id(value: object) -> int | None:
+    """Evidence ids must be integers: True or 12.0 must not pass for signal 1 or 12."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _allowed_reason(action: Action) -> str:

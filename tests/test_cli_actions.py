@@ -25,17 +25,56 @@ def test_propose_approve_reject_and_dispatch_from_the_cli(cli_env, tmp_path):
     with SmtpSink() as sink:
         env = {**cli_env, "STEWARD_SMTP_URL": sink.url()}
         steward(env, "db", "upgrade")
-        steward(env, "tenant", "add", "acme", "--send-mode", "limited_live",
-                "--from-address", "office@acme.example", "--threshold", "min_touch_gap_hours=0",
-                "--approval", "follow_up=auto")
-        proposed = steward(env, "action", "propose", "--tenant", "acme", "--kind", "send_email",
-                           "--target", "bob@client.example", "--var", "subject=Your report",
-                           "--var", "body=It is attached.", "--key", "mail-1").stdout
+        steward(
+            env,
+            "tenant",
+            "add",
+            "acme",
+            "--send-mode",
+            "limited_live",
+            "--from-address",
+            "office@acme.example",
+            "--threshold",
+            "min_touch_gap_hours=0",
+            "--approval",
+            "follow_up=auto",
+        )
+        proposed = steward(
+            env,
+            "action",
+            "propose",
+            "--tenant",
+            "acme",
+            "--kind",
+            "send_email",
+            "--target",
+            "bob@client.example",
+            "--var",
+            "subject=Your report",
+            "--var",
+            "body=It is attached.",
+            "--key",
+            "mail-1",
+        ).stdout
         assert proposed.startswith("awaiting_approval\tsend_email\tbob@client.example")
         task_id = proposed.split(" task ")[1].split()[0]
-        steward(env, "action", "propose", "--tenant", "acme", "--kind", "send_email",
-                "--target", "eve@client.example", "--var", "subject=Hi", "--var", "body=x",
-                "--key", "mail-2")
+        steward(
+            env,
+            "action",
+            "propose",
+            "--tenant",
+            "acme",
+            "--kind",
+            "send_email",
+            "--target",
+            "eve@client.example",
+            "--var",
+            "subject=Hi",
+            "--var",
+            "body=x",
+            "--key",
+            "mail-2",
+        )
         other = str(int(task_id) + 1)
 
         approved = steward(env, "approve", task_id, "--reason", "checked").stdout
@@ -52,19 +91,34 @@ def test_propose_approve_reject_and_dispatch_from_the_cli(cli_env, tmp_path):
         listed = steward(env, "action", "list", "--tenant", "acme").stdout
         assert "rejected" in listed and "wrong person" in listed
 
-        blocked = steward(env, "action", "propose", "--tenant", "acme", "--kind", "follow_up",
-                          "--target", "bob@", "--key", "bad").stdout
+        blocked = steward(
+            env,
+            "action",
+            "propose",
+            "--tenant",
+            "acme",
+            "--kind",
+            "follow_up",
+            "--target",
+            "bob@",
+            "--key",
+            "bad",
+        ).stdout
         assert blocked.startswith("blocked\tfollow_up\tbob@\tinvalid_address")
-        unknown = steward(env, "outbox", "resolve", "mail-1", "--tenant", "acme", "--sent",
-                          ok=False).stderr
+        unknown = steward(
+            env, "outbox", "resolve", "mail-1", "--tenant", "acme", "--sent", ok=False
+        ).stderr
         assert "is sent, not delivery_unknown" in unknown
 
 
 @pytest.fixture
 def acme(db: Database) -> Database:
     add_tenant(db, "acme")
-    update_tenant(db, "acme", settings_patch={"send_mode": "limited_live",
-                                              "from_address": "office@acme.example"})
+    update_tenant(
+        db,
+        "acme",
+        settings_patch={"send_mode": "limited_live", "from_address": "office@acme.example"},
+    )
     return db
 
 
@@ -73,8 +127,17 @@ def test_the_approval_job_approves_from_launchpad_config(acme: Database, tmp_pat
     job = defs.resolve_job_def("approval")
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
-            run_config={"ops": {"decide_approval": {"config": {
-                "task_id": waiting.task_id, "decision": "approve", "actor": "ui:kenny"}}}},
+            run_config={
+                "ops": {
+                    "decide_approval": {
+                        "config": {
+                            "task_id": waiting.task_id,
+                            "decision": "approve",
+                            "actor": "ui:kenny",
+                        }
+                    }
+                }
+            },
             resources={"database": acme},
             instance=instance,
         )
@@ -86,9 +149,14 @@ def test_the_approval_job_approves_from_launchpad_config(acme: Database, tmp_pat
 
 def test_the_dispatch_job_sends_and_reports_per_tenant(acme: Database, tmp_path, monkeypatch):
     monkeypatch.delenv("STEWARD_KILL_SWITCH", raising=False)
-    update_tenant(acme, "acme", settings_patch={"approvals": {"send_email": "auto"},
-                                                "send_window": {"start_hour": 0, "end_hour": 24,
-                                                                "weekends": True}})
+    update_tenant(
+        acme,
+        "acme",
+        settings_patch={
+            "approvals": {"send_email": "auto"},
+            "send_window": {"start_hour": 0, "end_hour": 24, "weekends": True},
+        },
+    )
     propose(acme, "acme", [customer_email(1)], None)
     with SmtpSink() as sink, dg.DagsterInstance.ephemeral() as instance:
         mailer = Mailer(smtp_url=sink.url(), outbox_dir=str(tmp_path))

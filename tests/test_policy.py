@@ -65,6 +65,8 @@ class TestRule1HumanTasks:
         asked = act("create_task", None, basis="client_request", signal_id=7)
         assert decide(asked, request_signals=frozenset({7})).outcome == "allow"
         assert decide(asked, request_signals=frozenset({8})).rule == "no_human_tasks"
+        forged = act("create_task", None, basis="client_request", signal_id=True)
+        assert decide(forged, request_signals=frozenset({1})).rule == "no_human_tasks"
 
     def test_a_due_compliance_deadline_allows_it(self):
         due = act("create_task", None, basis="compliance_due", compliance_id=3)

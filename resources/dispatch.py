@@ -10,8 +10,6 @@ written as deliverable files, the default provider until real platform clients e
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import socket
 import uuid
@@ -23,17 +21,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from agent.actions import EMAIL_KINDS, KINDS
-from agent.policy import allowlisted
+from agent.policy import Decision, allowlisted
+from resources import ledger
 from resources import outbox as box
-from resources.alerts import Alerts, raise_alert, record_provider_failure
+from resources.alerts import Alerts, record_provider_failure
 from resources.database import Database, Tenant
+from resources.deliverables import file_name, write_deliverable
 from resources.killswitch import kill_state
-from resources.mailbox import Credentials, open_source
-from resources.mailbox.base import MailboxError
 from resources.mailer import Mailer
-from resources.mailer.message import build_message, message_id
+from resources.mailer.message import build_message
 from resources.mailer.smtp import SmtpConfigError
-from resources.schema import policy_violations, suppressions
+from resources.reconcile import reconcile
+from resources.schema import suppressions
 
 DEFAULT_LEASE = timedelta(minutes=5)
 OTHER_KINDS = tuple(k for k in KINDS if k not in EMAIL_KINDS)
@@ -75,7 +74,10 @@ def dispatch_tenant(
     report.released_claims, unknown = box.expire_claims(db, slug, now, lease)
     tenant = _tenant(db, slug)
     for row in unknown:
-        _reconcile(db, mailer, tenant, row, now, report, alerts)
+        if reconcile(db, mailer, tenant, row, now, alerts):
+            report.counts["reconciled"] += 1
+        else:
+            report.unknown.append(row["idempotency_key"])
     stop = kill_state(db, tenant)
     if stop.active:
         report.held = stop.describe()
@@ -110,7 +112,7 @@ def _deliver(
         box.release(db, slug, row["id"], now, stop)
         return "held"
     if row["kind"] not in EMAIL_KINDS:
-        path = _write_deliverable(mailer, tenant, row)
+        path = write_deliverable(mailer.folder(tenant.slug), row)
         box.settle(
             db,
             slug,
@@ -126,14 +128,21 @@ def _deliver(
     refusal = _recipient_refusal(db, tenant, row)
     if refusal:
         rule, reason = refusal
-        _violation(db, slug, row, rule, reason)
+        with db.for_tenant(slug) as scope:
+            ledger.violation(
+                scope,
+                row["kind"],
+                row["target"],
+                row["idempotency_key"],
+                Decision("block", rule, reason),
+            )
         box.settle(db, slug, row["id"], now, status="blocked", last_error=reason, claimed_by=None)
         return "blocked"
     payload = row["payload"] or {}
     msg = build_message(slug, row["idempotency_key"], payload, now)
     mode = tenant.settings.send_mode
     if mode == "dry_run":
-        path = mailer.write_eml(slug, _file_name(row), msg)
+        path = mailer.write_eml(slug, file_name(row), msg)
         box.settle(
             db,
             slug,
@@ -208,73 +217,16 @@ def _smtp(db, mailer, tenant, row, msg, worker, now, alerts) -> str:
             send_mode=mode,
             last_error=outcome.detail,
         )
-        report = DispatchReport(slug)
-        _reconcile(db, mailer, tenant, {**row, "last_error": outcome.detail}, now, report, alerts)
-        return "sent" if report.counts["reconciled"] else "delivery_unknown"
+        unknown = {**row, "last_error": outcome.detail}
+        return (
+            "reconciled" if reconcile(db, mailer, tenant, unknown, now, alerts) else outcome.status
+        )
     if outcome.status == "failed":
         box.settle(
             db, slug, row["id"], now, status="failed", last_error=outcome.detail, claimed_by=None
         )
         return "failed"
     return box.retry_or_fail(db, slug, row, now, outcome.detail)
-
-
-def _reconcile(
-    db: Database,
-    mailer: Mailer,
-    tenant: Tenant,
-    row: dict[str, Any],
-    now: datetime,
-    report: DispatchReport,
-    alerts: Alerts | None,
-) -> None:
-    """Look for the message in the mailbox's Sent folder; if it is not found there (or the
-    mailbox cannot tell), a person decides, alerted once per throttle window."""
-    sender = (row["payload"] or {}).get("from", "")
-    mid = message_id(tenant.slug, row["idempotency_key"], sender)
-    found = _find_sent(tenant, mid)
-    if found:
-        box.settle(
-            db,
-            tenant.slug,
-            row["id"],
-            now,
-            status="sent",
-            sent_at=now,
-            provider_ref=f"{mid} reconciled: found in the Sent folder",
-            claimed_by=None,
-        )
-        box.record_touch(db, tenant.slug, row, now)
-        report.counts["reconciled"] += 1
-        return
-    report.unknown.append(row["idempotency_key"])
-    where = "not in the Sent folder" if found is False else "the mailbox cannot be searched"
-    with db.for_tenant(tenant.slug) as scope:
-        raise_alert(
-            scope,
-            "delivery_unknown",
-            f"delivery_unknown:{row['idempotency_key']}"[:300],
-            f"delivery unknown: {row['kind']} to {row['target']}",
-            f"Message {mid} may or may not have been delivered ({where}; "
-            f"{row.get('last_error') or 'dispatcher stopped mid-send'}). It will not be resent "
-            f"automatically: check with the recipient, then run `steward outbox resolve "
-            f"--tenant {tenant.slug} {row['idempotency_key']} --sent` or `--resend`.",
-            now,
-            "critical",
-            alerts=alerts,
-            mailer=mailer,
-        )
-
-
-def _find_sent(tenant: Tenant, mid: str) -> bool | None:
-    url = tenant.settings.mailbox
-    if not url:
-        return None
-    try:
-        with open_source(url, tenant.slug, Credentials.for_tenant(tenant.slug)) as source:
-            return source.find_sent(mid)
-    except MailboxError:
-        return None
 
 
 def _held_reason(db: Database, tenant: Tenant, mailer: Mailer | None) -> str | None:
@@ -306,37 +258,6 @@ def _recipient_refusal(db: Database, tenant: Tenant, row: dict[str, Any]) -> tup
     if current.send_mode == "internal_only" and not allowlisted(address, current.allowlist):
         return "send_mode", f"send mode internal_only: {address} is not on the allowlist"
     return None
-
-
-def _violation(db: Database, slug: str, row: dict[str, Any], rule: str, reason: str) -> None:
-    with db.for_tenant(slug) as scope:
-        scope.insert(
-            policy_violations,
-            {
-                "action_kind": row["kind"],
-                "target": row["target"],
-                "idempotency_key": row["idempotency_key"],
-                "rule": rule,
-                "reason": reason,
-                "blocked": True,
-            },
-        )
-
-
-def _write_deliverable(mailer: Mailer, tenant: Tenant, row: dict[str, Any]):
-    folder = mailer.folder(tenant.slug) / row["kind"]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{_file_name(row)}.json"
-    tmp = path.with_suffix(".tmp")
-    body = {k: row[k] for k in ("idempotency_key", "kind", "target", "payload", "reason")}
-    tmp.write_text(json.dumps(body, indent=2, default=str))
-    os.replace(tmp, path)
-    return path
-
-
-def _file_name(row: dict[str, Any]) -> str:
-    digest = hashlib.sha256(row["idempotency_key"].encode()).hexdigest()[:16]
-    return f"{row['id']:08d}-{digest}"
 
 
 def _tenant(db: Database, slug: str) -> Tenant:

@@ -17,45 +17,24 @@ and a template with a missing variable is blocked with the reason instead of fai
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pydantic
 import sqlalchemy as sa
 
 from agent.actions import EMAIL_KINDS, KINDS, Action
 from agent.policy import Decision, PolicyState, evaluate
-from resources import ratelimit
+from resources import ledger, ratelimit
 from resources.alerts import check_policy_block_spike
 from resources.database import Database, TenantScope
 from resources.killswitch import kill_state
+from resources.ledger import STATUS, GateResult
 from resources.mailer.render import RenderError, render_email
 from resources.policy_state import load_state
-from resources.schema import actions, outbox, policy_violations, tasks
+from resources.schema import actions, outbox, tasks
 
 GATE_LOCK = 7301  # advisory lock namespace of the gate (first key of the two-int form)
-STATUS = {
-    "allow": "queued",
-    "approval": "awaiting_approval",
-    "defer": "deferred",
-    "block": "blocked",
-}
-
-
-@dataclass(frozen=True)
-class GateResult:
-    key: str
-    kind: str
-    target: str | None
-    status: str
-    rule: str
-    reason: str
-    not_before: datetime | None = None
-    task_id: int | None = None
-    duplicate: bool = False
 
 
 def submit(
@@ -67,7 +46,7 @@ def submit(
 ) -> list[GateResult]:
     results = []
     for item in proposed:
-        action = _parse(scope, item, now, agent_run_id)
+        action = ledger.parse(scope, item, now, agent_run_id)
         if isinstance(action, GateResult):
             results.append(action)
             continue
@@ -75,7 +54,7 @@ def submit(
             with scope.conn.begin_nested():
                 results.append(_one(scope, action, state, now, agent_run_id))
         except sa.exc.SQLAlchemyError as exc:
-            results.append(_record_error(scope, action, exc, now, agent_run_id))
+            results.append(ledger.record_error(scope, action, exc, now, agent_run_id))
     return results
 
 
@@ -142,7 +121,7 @@ def stored_action(row: Mapping[str, Any]) -> Action:
 def _one(
     scope: TenantScope, action: Action, state: PolicyState, now: datetime, run_id: int | None
 ) -> GateResult:
-    existing = _claim(scope, action, now, run_id)
+    existing = ledger.claim(scope, action, now, run_id)
     if existing is not None:
         return existing
     decision = evaluate(action, state, now)
@@ -160,8 +139,10 @@ def _one(
     elif decision.outcome == "approval":
         task_id = _open_approval(scope, action, decision, rendered, now)
     elif decision.outcome == "block":
-        _violation(scope, action, decision, run_id)
-    _settle(scope, action, decision, now, task_id)
+        ledger.violation(
+            scope, action.kind, action.target, action.idempotency_key, decision, run_id
+        )
+    ledger.settle(scope, action, decision, now, task_id)
     return GateResult(
         action.idempotency_key,
         action.kind,
@@ -171,65 +152,6 @@ def _one(
         decision.reason,
         decision.not_before,
         task_id,
-    )
-
-
-def _claim(
-    scope: TenantScope, action: Action, now: datetime, run_id: int | None
-) -> GateResult | None:
-    """Take the key for this evaluation; the existing decision when someone else holds it."""
-    inserted = scope.insert(
-        actions,
-        {
-            "idempotency_key": action.idempotency_key,
-            "kind": action.kind,
-            "target": action.target,
-            "payload": action.payload,
-            "reason": action.reason,
-            "priority": action.priority,
-            "status": "evaluating",
-            "rule": "pending",
-            "decision_reason": "being evaluated",
-            "approved_by": action.approved_by,
-            "agent_run_id": run_id,
-            "decided_at": now,
-        },
-        skip_conflicts_on=["tenant_id", "idempotency_key"],
-    )
-    if inserted:
-        return None
-    again = [
-        sa.and_(
-            actions.c.status == "deferred",
-            sa.or_(actions.c.not_before.is_(None), actions.c.not_before <= now),
-        )
-    ]
-    if action.approved_by:
-        again.append(actions.c.status == "approved")
-    retaken = scope.execute(
-        sa.update(actions)
-        .where(actions.c.idempotency_key == action.idempotency_key, sa.or_(*again))
-        .values(status="evaluating", evaluations=actions.c.evaluations + 1, updated_at=now)
-    )
-    if retaken.rowcount == 1:
-        return None
-    row = (
-        scope.execute(
-            scope.select(actions).where(actions.c.idempotency_key == action.idempotency_key)
-        )
-        .mappings()
-        .one()
-    )
-    return GateResult(
-        row["idempotency_key"],
-        row["kind"],
-        row["target"],
-        row["status"],
-        row["rule"],
-        row["decision_reason"],
-        row["not_before"],
-        row["task_id"],
-        duplicate=True,
     )
 
 
@@ -312,81 +234,3 @@ def _open_approval(
         skip_conflicts_on=["tenant_id", "idempotency_key"],
     )
     return scope.scalar(scope.select(tasks.c.id).where(tasks.c.idempotency_key == key))
-
-
-def _violation(scope: TenantScope, action: Action, decision: Decision, run_id: int | None) -> None:
-    scope.insert(
-        policy_violations,
-        {
-            "agent_run_id": run_id,
-            "action_kind": action.kind[:40],
-            "target": (action.target or "")[:500] or None,
-            "idempotency_key": action.idempotency_key,
-            "rule": decision.rule,
-            "reason": decision.reason,
-            "blocked": True,
-        },
-    )
-
-
-def _settle(
-    scope: TenantScope, action: Action, decision: Decision, now: datetime, task_id: int | None
-) -> None:
-    scope.execute(
-        sa.update(actions)
-        .where(actions.c.idempotency_key == action.idempotency_key)
-        .values(
-            status=STATUS[decision.outcome],
-            rule=decision.rule,
-            decision_reason=decision.reason,
-            not_before=decision.not_before,
-            task_id=task_id,
-            decided_at=now,
-            updated_at=now,
-        )
-    )
-
-
-def _parse(
-    scope: TenantScope, item: Action | Mapping[str, Any], now: datetime, run_id: int | None
-) -> Action | GateResult:
-    """An action that does not even parse is blocked under a key made from its content."""
-    if isinstance(item, Action):
-        return item
-    try:
-        return Action.model_validate(item)
-    except pydantic.ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'action'}: {e['msg']}" for e in exc.errors()
-        )
-        raw = repr(sorted((str(k), repr(v)) for k, v in dict(item).items()))
-        key = "invalid:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
-        kind = str(item.get("kind") or "unknown")[:40]
-        target = str(item.get("target") or "")[:500] or None
-        decision = Decision("block", "invalid_action", f"malformed action: {problems}")
-        stand_in = Action(kind=kind, target=target, idempotency_key=key)
-        with scope.conn.begin_nested():
-            existing = _claim(scope, stand_in, now, run_id)
-            if existing is not None:
-                return existing
-            _violation(scope, stand_in, decision, run_id)
-            _settle(scope, stand_in, decision, now, None)
-        return GateResult(key, kind, target, "blocked", decision.rule, decision.reason)
-
-
-def _record_error(
-    scope: TenantScope, action: Action, exc: Exception, now: datetime, run_id: int | None
-) -> GateResult:
-    reason = f"could not record the decision: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-    decision = Decision("block", "gate_error", reason)
-    with scope.conn.begin_nested():
-        if _claim(scope, action, now, run_id) is None:
-            _settle(scope, action, decision, now, None)
-            scope.execute(
-                sa.update(actions)
-                .where(actions.c.idempotency_key == action.idempotency_key)
-                .values(status="error")
-            )
-    return GateResult(
-        action.idempotency_key, action.kind, action.target, "error", decision.rule, reason
-    )

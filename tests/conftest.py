@@ -105,3 +105,14 @@ def steward_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 "STEWARD_DAGSTER_PG_URL"):
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def cli_env(request: pytest.FixtureRequest, steward_env: Path) -> dict[str, str]:
+    """The environment a `steward` subprocess runs in, on each backend."""
+    env = dict(os.environ)
+    if request.param == "postgres":
+        admin_url, app_url = request.getfixturevalue("pg_database")
+        truncate_all(admin_url)
+        env.update(STEWARD_DATABASE_URL=app_url, STEWARD_DATABASE_ADMIN_URL=admin_url)
+    return env

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 from resources import schema
 from resources.database import Database
 from resources.registry import add_tenant
+
+STEWARD = [sys.executable, "-c", "from pipelines.cli import main; main()"]
 
 
 def seed_tenant(db: Database, slug: str, contacts: int = 3, touched_days_ago: int = 5) -> None:
@@ -19,3 +23,17 @@ def seed_tenant(db: Database, slug: str, contacts: int = 3, touched_days_ago: in
             {"email": f"c{i}@{slug}.example", "full_name": f"Contact {i}", "last_touch_at": touched}
             for i in range(contacts)
         ])
+
+
+def steward(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    """Run the CLI as a user would; `ok=False` expects one `error: ...` line and a failure."""
+    result = subprocess.run(
+        [*STEWARD, *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    if ok:
+        assert result.returncode == 0, result.stderr[-3000:]
+    else:
+        assert result.returncode != 0
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr[-3000:]
+    return result

@@ -3,38 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
-from tests.conftest import truncate_all
-
-STEWARD = [sys.executable, "-c", "from pipelines.cli import main; main()"]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def cli_env(request: pytest.FixtureRequest, steward_env: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    if request.param == "postgres":
-        admin_url, app_url = request.getfixturevalue("pg_database")
-        truncate_all(admin_url)
-        env.update(STEWARD_DATABASE_URL=app_url, STEWARD_DATABASE_ADMIN_URL=admin_url)
-    return env
-
-
-def steward(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([*STEWARD, *args], env=env, capture_output=True, text=True,
-                            timeout=300)
-    if ok:
-        assert result.returncode == 0, result.stderr[-3000:]
-    else:
-        assert result.returncode != 0
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr[-3000:]
-    return result
+from tests.helpers import steward
 
 
 def test_tenant_commands_and_kill_switch(cli_env: dict[str, str]) -> None:

@@ -16,8 +16,8 @@ from resources.gate import propose
 from resources.killswitch import set_database_flag
 from resources.mailer import Mailer
 from resources.registry import add_tenant, update_tenant
+from tests.helpers import steward
 from tests.smtp_sink import SmtpSink
-from tests.test_cli import cli_env, steward  # noqa: F401  (cli_env is a fixture)
 from tests.test_gate import customer_email, rows
 
 

@@ -5,7 +5,8 @@ see resources/outbox.py for the protocol), then checks the kill switches, then c
 by one and, for each, checks again what may have changed since the gate queued it: the switches,
 the tenant's send mode and allowlist, a suppression that arrived meanwhile. Email goes out per
 the send mode (dry_run writes an .eml; internal_only and limited_live use SMTP); other kinds are
-written as deliverable files, the default provider until real platform clients exist.
+written as deliverable files, the default provider until real platform clients exist, except
+order fixes, which are applied to the order they were proposed for.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from resources.killswitch import kill_state
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
 from resources.mailer.smtp import SmtpConfigError
+from resources.orders import apply_fix
 from resources.reconcile import reconcile
 from resources.schema import suppressions
 
@@ -67,7 +69,9 @@ def dispatch_tenant(
     lease: timedelta = DEFAULT_LEASE,
     limit: int = 200,
     alerts: Alerts | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> DispatchReport:
+    """Deliver what is due (only `kinds`, if given) and settle what earlier passes left."""
     now = now or datetime.now(UTC)
     report = DispatchReport(slug)
     worker = worker_name()
@@ -83,7 +87,8 @@ def dispatch_tenant(
         report.held = stop.describe()
         return report
     email_hold = _email_hold(mailer, tenant)
-    kinds = None if email_hold is None else OTHER_KINDS
+    if email_hold is not None:
+        kinds = tuple(k for k in (kinds or OTHER_KINDS) if k in OTHER_KINDS)
     if email_hold:
         report.held = email_hold
     for row in box.due(db, slug, now, limit, kinds):
@@ -111,6 +116,13 @@ def _deliver(
     if stop:
         box.release(db, slug, row["id"], now, stop)
         return "held"
+    if row["kind"] == "order_fix":
+        problem = apply_fix(db, slug, row["payload"] or {})
+        values = {"status": "failed", "last_error": problem} if problem else {"status": "delivered"}
+        box.settle(
+            db, slug, row["id"], now, provider="orders", sent_at=now, claimed_by=None, **values
+        )
+        return values["status"]
     if row["kind"] not in EMAIL_KINDS:
         path = write_deliverable(mailer.folder(tenant.slug), row)
         box.settle(

@@ -406,7 +406,37 @@ agent_runs = sa.Table(
     sa.Column("actions_blocked", sa.Integer, nullable=False, server_default="0"),
     sa.Column("actions_awaiting_approval", sa.Integer, nullable=False, server_default="0"),
     sa.Column("errors", JSON),
+    sa.Column("plan", JSON),
+    sa.Column("metrics", JSON),
     sa.UniqueConstraint("tenant_id", "cycle_number"),
+    sa.UniqueConstraint("tenant_id", "cycle_hour"),
+)
+
+cycle_locks = sa.Table(
+    "cycle_locks",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("cycle_hour", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("tenant_id"),
+)
+
+order_exceptions = sa.Table(
+    "order_exceptions",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("order_id", "orders"),
+    sa.Column("rule", sa.String(60), nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("detected_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("tenant_id", "order_id", "rule"),
 )
 
 reflections = sa.Table(
@@ -422,6 +452,7 @@ reflections = sa.Table(
     sa.Column("blocked", JSON),
     sa.Column("hints", JSON),
     _now(),
+    sa.UniqueConstraint("tenant_id", "agent_run_id"),
 )
 
 policy_violations = sa.Table(

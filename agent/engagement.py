@@ -54,12 +54,13 @@ def contact_clocks(
     """One row per contact: last touch (when, type, by whom), next due, status, days overdue,
     last inbound message, open deals and value, and a priority score (higher: touch first).
 
-    contacts: id, email, account_id, created_at, last_touch_at (a touch recorded by hand)
+    contacts: id, email, account_id, created_at, last_touch_at (a touch recorded by hand), and
+              any other columns, which are kept
     touches:  contact_id, touch_type, occurred_at, by_whom
     deals:    contact_id, account_id, stage, amount
     """
     now_ts = _utc(pd.Series([now])).iloc[0]
-    clocks = contacts[["id", "email", "account_id"]].copy()
+    clocks = contacts.drop(columns=["last_touch_at"])  # other columns (names) ride along
     clocks["created_at"] = _utc(contacts["created_at"])
     last = _last_touches(touches)
     clocks = clocks.merge(last, how="left", left_on="id", right_index=True)

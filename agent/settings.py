@@ -37,9 +37,7 @@ class Caps(BaseModel):
     def limits(self, bucket: str) -> dict[str, int]:
         """The caps on one rate-limit bucket, by window ("hour" or "day")."""
         return {
-            window: getattr(self, name)
-            for (b, window), name in CAP_FIELDS.items()
-            if b == bucket
+            window: getattr(self, name) for (b, window), name in CAP_FIELDS.items() if b == bucket
         }
 
 
@@ -76,6 +74,15 @@ class Thresholds(BaseModel):
     max_attachment_mb: float = Field(25.0, gt=0)
 
 
+class Goals(BaseModel):
+    """Monthly targets the cycle paces against; unset means no goal of that kind."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    orders_per_month: int | None = Field(None, ge=0)
+    revenue_per_month: float | None = Field(None, ge=0)
+
+
 class SendWindow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -94,6 +101,7 @@ class TenantSettings(BaseModel):
     caps: Caps = Field(default_factory=Caps)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     send_window: SendWindow = Field(default_factory=SendWindow)
+    goals: Goals = Field(default_factory=Goals)
     mailbox: str | None = None
     own_addresses: list[str] = Field(default_factory=list)
     approvals: dict[str, Tier] = Field(default_factory=dict)

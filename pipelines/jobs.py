@@ -20,4 +20,12 @@ ingest_job = dg.define_asset_job(
     description="Read every tenant's mailbox incrementally and store what is new.",
 )
 
-AREA_JOBS = {"ingest": ingest_job.name, "overview": overview_job.name}
+cycle_job = dg.define_asset_job(
+    "cycle",
+    selection=dg.AssetSelection.groups("cycle"),
+    partitions_def=tenant_partitions,
+    executor_def=dg.in_process_executor,
+    description="The hourly Plan -> Act -> React -> Reflect cycle for a range of tenants.",
+)
+
+AREA_JOBS = {"ingest": ingest_job.name, "overview": overview_job.name, "cycle": cycle_job.name}

@@ -66,13 +66,20 @@ def propose(
     agent_run_id: int | None = None,
     goals_behind: bool = False,
     retry_deferred: bool = False,
+    engagement_violations: int | None = None,
 ) -> list[GateResult]:
     """Run proposals (and, if asked, deferred actions now due) through the gate for one tenant
     in one transaction, then look for a spike of policy blocks."""
     now = now or datetime.now(UTC)
     with db.for_tenant(slug) as scope:
         _serialize(scope)
-        state = load_state(scope, now, kill_state(db, scope.tenant), goals_behind=goals_behind)
+        state = load_state(
+            scope,
+            now,
+            kill_state(db, scope.tenant),
+            goals_behind=goals_behind,
+            engagement_violations=engagement_violations,
+        )
         results = resubmit_due(scope, state, now) if retry_deferred else []
         results += submit(scope, proposed, state, now, agent_run_id)
         if any(r.status == "blocked" and not r.duplicate for r in results):

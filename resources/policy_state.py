@@ -28,7 +28,10 @@ def load_state(
     kill: KillState,
     goals_behind: bool = False,
     compliance_due: frozenset[int] = frozenset(),
+    engagement_violations: int | None = None,
 ) -> PolicyState:
+    """`engagement_violations`, when the caller has run the engagement engine, replaces the
+    quick count (which reads contacts.last_touch_at, where inbound mail counts too)."""
     settings = scope.tenant.settings
     return PolicyState(
         settings=settings,
@@ -39,7 +42,9 @@ def load_state(
         ooo_until=_out_of_office(scope, now),
         request_signals=_open_requests(scope),
         compliance_due=compliance_due,
-        engagement_violations=_engagement_violations(scope, now),
+        engagement_violations=engagement_violations
+        if engagement_violations is not None
+        else _engagement_violations(scope, now),
         goals_behind=goals_behind,
         pipeline_thin=_open_deals(scope) < settings.thresholds.thin_pipeline_deals,
         usage=ratelimit.usage(scope, now),

@@ -1,0 +1,81 @@
+"""Reflect: what changed since the last cycle, what was blocked and why, hints for next hour.
+
+The reflection is written for the owner reading it the next morning: metric movements as
+before → after, blocks grouped by rule with one example reason each, and hints that name a
+setting or a command when the fix is a person's call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TRACKED = (
+    "compliance_rate",
+    "overdue",
+    "due_soon",
+    "unreachable",
+    "orders_on_hold",
+    "client_requests",
+    "queued",
+    "deferred",
+    "blocked",
+    "awaiting_approval",
+    "sent",
+    "failed",
+    "delivery_unknown",
+    "new_suppressions",
+    "replies",
+)
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list]:
+    """Tracked metrics that moved, as {metric: [before, after]}; all of them the first time."""
+    before = before or {}
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in TRACKED
+        if k in after and before.get(k) != after.get(k)
+    }
+
+
+def hints(m: dict[str, Any], send_mode: str) -> list[str]:
+    out = []
+    if m.get("overdue", 0) > m.get("email_budget", 0) and m.get("overdue"):
+        out.append(
+            f"{m['overdue']} contacts are past their touch but only {m.get('email_budget', 0)} "
+            "follow-up(s) fit this hour: raise --cap emails_per_hour, or accept a slower catch-up"
+        )
+    if m.get("awaiting_approval"):
+        out.append(
+            f"{m['awaiting_approval']} action(s) wait for a person: `steward action list "
+            "--status awaiting_approval`, then `steward approve ID` or `steward reject ID`"
+        )
+    if m.get("orders_on_hold"):
+        out.append(f"{m['orders_on_hold']} new order(s) on hold: see their order exceptions")
+    if m.get("delivery_unknown"):
+        out.append("a message's delivery is unknown: check it, then `steward outbox resolve`")
+    if send_mode == "dry_run" and m.get("queued"):
+        out.append(
+            f"dry_run: {m['queued']} action(s) were rendered to files and nothing was sent; "
+            "switch to internal_only to test real delivery"
+        )
+    if m.get("compliance_rate") is not None and m["compliance_rate"] < 0.8:
+        out.append(
+            f"engagement compliance is {m['compliance_rate']:.0%} (target 80%): follow-ups "
+            "are the priority"
+        )
+    return out
+
+
+def summary(m: dict[str, Any], blocked: dict[str, dict]) -> str:
+    parts = [
+        f"planned {m.get('planned', 0)}",
+        f"queued {m.get('queued', 0)}",
+        f"deferred {m.get('deferred', 0)}",
+        f"blocked {m.get('blocked', 0)}",
+        f"awaiting approval {m.get('awaiting_approval', 0)}",
+    ]
+    text = ", ".join(parts)
+    if blocked:
+        text += "; blocks: " + ", ".join(f"{rule} {b['count']}" for rule, b in blocked.items())
+    return text

@@ -1,0 +1,233 @@
+"""The hourly cycle end to end through Dagster on the demo data: four phases, records and
+reflections, reruns that send nothing twice, replays, switches, one tenant's failure, locks."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
+from assets.hour import HOUR_TAG
+from assets.partitions import TENANTS, partition_tags
+from pipelines.demo import DemoSize, generate_demo
+from resources import schema
+from resources.cycle import lock
+from resources.database import Database
+from resources.killswitch import set_database_flag
+from resources.mailer import Mailer
+from resources.registry import set_enabled, update_tenant
+from tests.smtp_sink import SmtpSink
+from tests.test_gate import rows
+
+CYCLE = [cycle_plan, cycle_act, cycle_react, cycle_reflect]
+SIZE = DemoSize(
+    tenants=2, accounts=6, contacts=30, orders=16, deals=6, quotes=3, messages=0, documents=0
+)
+
+
+def this_hour() -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def demo(db: Database, tmp_path: Path, monkeypatch) -> tuple[Database, list[str]]:
+    monkeypatch.delenv("STEWARD_KILL_SWITCH", raising=False)
+    generate_demo(db, tmp_path / "demo", size=SIZE, now=datetime.now(UTC), write_files=False)
+    slugs = [t.slug for t in db.tenants()]
+    for slug in slugs:  # always inside the send window, so the test does not depend on the clock
+        update_tenant(
+            db,
+            slug,
+            settings_patch={"send_window": {"start_hour": 0, "end_hour": 24, "weekends": True}},
+        )
+    return db, slugs
+
+
+def cycle(
+    db: Database,
+    slugs: list[str],
+    mailer: Mailer,
+    hour: datetime | None = None,
+    instance: dg.DagsterInstance | None = None,
+) -> dg.ExecuteInProcessResult:
+    tags = {**partition_tags(slugs)}
+    if hour is not None:
+        tags[HOUR_TAG] = f"{hour:%Y-%m-%dT%H}"
+
+    def go(inst: dg.DagsterInstance):
+        inst.add_dynamic_partitions(TENANTS, slugs)
+        return dg.materialize(
+            CYCLE, instance=inst, tags=tags, resources={"database": db, "mailer": mailer}
+        )
+
+    if instance is not None:
+        return go(instance)
+    with dg.DagsterInstance.ephemeral() as inst:
+        return go(inst)
+
+
+@pytest.fixture
+def mailer(tmp_path: Path) -> Mailer:
+    return Mailer(outbox_dir=str(tmp_path / "outbox"))
+
+
+def test_four_phases_plan_act_react_reflect_for_every_tenant(demo, mailer):
+    db, slugs = demo
+    result = cycle(db, slugs, mailer)
+    assert result.success
+    for slug in slugs:
+        (run,) = rows(db, schema.agent_runs, slug)
+        assert (run["status"], run["phase"], run["cycle_number"]) == ("completed", "done", 1)
+        assert run["actions_planned"] > 0
+        assert run["actions_planned"] == (
+            run["actions_executed"]
+            + run["actions_deferred"]
+            + run["actions_blocked"]
+            + run["actions_awaiting_approval"]
+        )
+        gathered = run["plan"]["gathered"]
+        assert gathered["orders_checked"] > 0 and 0 <= gathered["compliance_rate"] <= 1
+        (reflection,) = rows(db, schema.reflections, slug)
+        assert reflection["summary"].startswith("planned")
+        assert reflection["hints"] and reflection["changes"]
+        sent = [r for r in rows(db, schema.outbox, slug) if r["status"] == "dry_run"]
+        assert len(sent) == run["actions_executed"] - sum(
+            1 for r in rows(db, schema.outbox, slug) if r["kind"] == "order_fix"
+        )
+        assert {r["kind"] for r in rows(db, schema.outbox, slug)} <= {"follow_up", "order_fix"}
+        events = [e for e in rows(db, schema.warehouse_events, slug) if e["event_type"] == "cycle"]
+        assert len(events) == 1
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert set(checks) == {
+        "engagement_compliance",
+        "order_exception_rate",
+        "no_duplicate_outbox_keys",
+        "cycle_failure_rate",
+        "policy_block_spike",
+    }
+    assert checks["no_duplicate_outbox_keys"].passed
+    assert not checks["order_exception_rate"].passed  # the demo plants a quarter of bad orders
+
+
+def test_rerunning_the_hour_in_dry_run_reproduces_the_decisions(demo, mailer):
+    db, slugs = demo
+    with dg.DagsterInstance.ephemeral() as instance:
+        cycle(db, slugs, mailer, instance=instance)
+        first = {s: rows(db, schema.agent_runs, s)[0]["metrics"]["decisions"] for s in slugs}
+        outbox = {s: len(rows(db, schema.outbox, s)) for s in slugs}
+        cycle(db, slugs, mailer, instance=instance)
+    for slug in slugs:
+        (run,) = rows(db, schema.agent_runs, slug)
+        again = run["metrics"]["decisions"]
+        assert [(d["key"], d["status"]) for d in again] == [
+            (d["key"], d["status"]) for d in first[slug]
+        ]
+        assert len(rows(db, schema.outbox, slug)) == outbox[slug]
+
+
+def test_rerunning_the_hour_live_sends_nothing_twice(demo, tmp_path):
+    db, slugs = demo
+    for slug in slugs:
+        update_tenant(
+            db,
+            slug,
+            settings_patch={"send_mode": "limited_live", "from_address": f"office@{slug}.example"},
+        )
+    with SmtpSink() as sink:
+        mailer = Mailer(smtp_url=sink.url(), outbox_dir=str(tmp_path / "ob"))
+        with dg.DagsterInstance.ephemeral() as instance:
+            cycle(db, slugs, mailer, instance=instance)
+            received = len(sink.received)
+            assert received > 0
+            cycle(db, slugs, mailer, instance=instance)
+        assert len(sink.received) == received
+        assert max(sink.keys().values()) == 1
+
+
+def test_a_replay_of_a_past_hour_decides_but_records_and_sends_nothing(demo, mailer):
+    db, slugs = demo
+    past = this_hour() - timedelta(days=2)
+    assert cycle(db, slugs, mailer, hour=past).success
+    for slug in slugs:
+        (run,) = rows(db, schema.agent_runs, slug)
+        assert run["metrics"]["replay"] and run["metrics"]["decisions"]
+        assert rows(db, schema.outbox, slug) == [] and rows(db, schema.actions, slug) == []
+
+
+def test_switches_skip_tenants_visibly_and_nothing_leaves(demo, mailer):
+    db, slugs = demo
+    set_enabled(db, slugs[0], False)
+    set_database_flag(db, False, None, "test")
+    result = cycle(db, slugs, mailer)
+    assert result.success
+    (skipped,) = rows(db, schema.agent_runs, slugs[0])
+    assert skipped["status"] == "skipped" and "agent disabled" in skipped["errors"][0]["error"]
+    assert rows(db, schema.outbox, slugs[0]) == []
+    outbox = len(rows(db, schema.outbox, slugs[1]))
+    completed = rows(db, schema.agent_runs, slugs[1])[0]
+    set_database_flag(db, True, "storm", "test")
+    later = this_hour() + timedelta(hours=1)
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(TENANTS, slugs)
+        dg.materialize(
+            CYCLE,
+            instance=instance,
+            resources={"database": db, "mailer": mailer},
+            tags={**partition_tags(slugs), HOUR_TAG: f"{later:%Y-%m-%dT%H}"},
+        )
+    for slug in slugs:
+        latest = rows(db, schema.agent_runs, slug)[-1]
+        assert latest["status"] == "skipped" and "storm" in latest["errors"][0]["error"]
+    assert len(rows(db, schema.outbox, slugs[1])) == outbox
+    assert rows(db, schema.agent_runs, slugs[1])[0] == completed
+
+
+def test_one_tenants_broken_settings_do_not_stop_the_others(demo, mailer):
+    db, slugs = demo
+    slugs = sorted(slugs)
+    with db.system() as sys:
+        sys.execute(
+            schema.tenants.update()
+            .where(schema.tenants.c.slug == slugs[0])
+            .values(settings={"send_mode": "shout"})
+        )
+    result = cycle(db, slugs, mailer)
+    assert result.success
+    assert rows(db, schema.agent_runs, slugs[1])[0]["status"] == "completed"
+    plan = result.asset_materializations_for_node("cycle_plan")[0].metadata
+    assert plan["failed"].value == 1 and "send_mode" in plan["per_tenant"].value
+
+
+def test_a_held_lock_skips_the_tenant_and_a_stuck_one_expires_with_an_alert(demo, mailer):
+    db, slugs = demo
+    now = datetime.now(UTC)
+    assert lock.acquire(db, slugs[0], "other-run", this_hour(), now) is None
+    cycle(db, slugs, mailer)
+    assert rows(db, schema.agent_runs, slugs[0]) == []
+    assert rows(db, schema.agent_runs, slugs[1])[0]["status"] == "completed"
+    later = now + lock.LOCK_TTL + timedelta(minutes=1)
+    assert lock.acquire(db, slugs[0], "new-run", this_hour(), later) is None
+    assert "cycle_lock_expired" in {a["rule"] for a in rows(db, schema.alerts, slugs[0])}
+
+
+def test_concurrent_cycles_for_one_tenant_one_acts(demo, mailer):
+    db, slugs = demo
+    outcomes: list = []
+
+    def go():
+        with dg.DagsterInstance.ephemeral() as instance:
+            outcomes.append(cycle(db, slugs[:1], mailer, instance=instance))
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.success for r in outcomes)
+    (run,) = rows(db, schema.agent_runs, slugs[0])
+    keys = [r["idempotency_key"] for r in rows(db, schema.outbox, slugs[0])]
+    assert len(keys) == len(set(keys)) == run["actions_executed"]

@@ -23,6 +23,7 @@ run: install
 	$(STEWARD) demo
 	$(STEWARD) run ingest --all
 	$(STEWARD) run overview --all
+	$(STEWARD) run cycle --all
 
 ui: install
 	$(STEWARD) ui

@@ -4,18 +4,23 @@ import dagster as dg
 
 from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
 from assets.inbox import inbox
+from assets.orders import order_validation
 from assets.overview import tenant_overview
-from pipelines.jobs import cycle_job, ingest_job, overview_job
+from pipelines.jobs import cycle_job, ingest_job, orders_job, overview_job
 from pipelines.outbox import approval, dispatch, dispatch_schedule
 from pipelines.schedules import cycle_schedule, ingest_schedule
 from resources.database import Database
 from resources.mailboxes import Mailboxes
 from resources.mailer import Mailer
+from sensors.orders import new_orders_sensor
 from sensors.tenants import tenant_registry_sensor
 
 overview_defs = dg.Definitions(assets=[tenant_overview], jobs=[overview_job])
 inbox_defs = dg.Definitions(assets=[inbox], jobs=[ingest_job], schedules=[ingest_schedule])
 registry_defs = dg.Definitions(sensors=[tenant_registry_sensor])
+orders_defs = dg.Definitions(
+    assets=[order_validation], jobs=[orders_job], sensors=[new_orders_sensor]
+)
 cycle_defs = dg.Definitions(
     assets=[cycle_plan, cycle_act, cycle_react, cycle_reflect],
     jobs=[cycle_job],
@@ -27,5 +32,5 @@ shared_resources = dg.Definitions(
 )
 
 defs = dg.Definitions.merge(
-    overview_defs, inbox_defs, cycle_defs, registry_defs, outbox_defs, shared_resources
+    overview_defs, inbox_defs, orders_defs, cycle_defs, registry_defs, outbox_defs, shared_resources
 )

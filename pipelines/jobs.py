@@ -28,4 +28,17 @@ cycle_job = dg.define_asset_job(
     description="The hourly Plan -> Act -> React -> Reflect cycle for a range of tenants.",
 )
 
-AREA_JOBS = {"ingest": ingest_job.name, "overview": overview_job.name, "cycle": cycle_job.name}
+orders_job = dg.define_asset_job(
+    "orders",
+    selection=dg.AssetSelection.groups("orders"),
+    partitions_def=tenant_partitions,
+    executor_def=dg.in_process_executor,
+    description="Validate new orders: pricing, credit, requirements; apply safe fixes.",
+)
+
+AREA_JOBS = {
+    "ingest": ingest_job.name,
+    "overview": overview_job.name,
+    "cycle": cycle_job.name,
+    "orders": orders_job.name,
+}

@@ -17,9 +17,11 @@ from rich.table import Table
 from assets.hour import HOUR_TAG, parse_hour
 from assets.partitions import partition_tags
 from pipelines.cli.common import CliError, out, ready_database
+from pipelines.cli.cycle_report import print_cycle
 from pipelines.instance import PROJECT, get_instance, prepare_dagster_home
 from pipelines.jobs import AREA_JOBS
 from pipelines.launch import launch_job, run_failure_summary, wait_for_run
+from pipelines.schedules import batches as cycle_batches
 from resources import schema
 from resources.database import Database
 from sensors.tenants import sync_partitions
@@ -51,7 +53,10 @@ def run(
         raise CliError("no tenants yet: add one with `steward tenant add` or run `steward demo`")
     instance = get_instance()
     sync_partitions(instance, slugs)
-    batches = [slugs] if all_tenants else [[s] for s in tenant]
+    if not all_tenants:
+        batches = [[s] for s in tenant]
+    else:
+        batches = cycle_batches(slugs) if area == "cycle" else [slugs]
     failed = []
     for keys in batches:
         run_tags = {**tags, **partition_tags(keys)}
@@ -73,7 +78,10 @@ def run(
             )
             continue
         out.print(f"{area}: run {run_id} succeeded in {seconds:.1f}s for {len(keys)} tenant(s)")
-        print_summary(db, keys, run_id)
+        if area == "cycle":
+            print_cycle(db, keys, run_id)
+        else:
+            print_summary(db, keys, run_id)
     if failed:
         raise CliError("; ".join(failed))
 

@@ -1,0 +1,60 @@
+"""What a cycle run did, per tenant: its actions by outcome, each with the rule and a reason."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from pipelines.cli.common import out
+from resources.database import Database
+from resources.schema import agent_runs, reflections
+
+ORDER = ("queued", "awaiting_approval", "deferred", "blocked", "error")
+
+
+def print_cycle(db: Database, slugs: list[str], run_id: str) -> None:
+    for slug in slugs:
+        with db.for_tenant(slug) as scope:
+            run = (
+                scope.execute(scope.select(agent_runs).where(agent_runs.c.dagster_run_id == run_id))
+                .mappings()
+                .first()
+            )
+            hints = scope.scalar(
+                scope.select(reflections.c.hints).where(
+                    reflections.c.agent_run_id == (run["id"] if run else None)
+                )
+            )
+        if run is None:
+            out.print(f"{slug}: no cycle (see the run's log)", highlight=False)
+            continue
+        hour = f"{run['cycle_hour']:%Y-%m-%dT%H}"
+        head = f"{slug}: cycle {run['cycle_number']} for {hour} {run['status']}"
+        if run["status"] != "completed":
+            errors = "; ".join(e["error"] for e in run["errors"] or [])
+            out.print(f"{head}: {errors}", highlight=False)
+            continue
+        decisions = (run["metrics"] or {}).get("decisions", [])
+        replay = " (replay: nothing recorded or sent)" if run["metrics"].get("replay") else ""
+        out.print(f"{head}, {len(decisions)} action(s){replay}", highlight=False)
+        for line in outcome_lines(decisions):
+            out.print(f"  {line}", highlight=False)
+        for hint in hints or []:
+            out.print(f"  hint: {hint}", highlight=False)
+
+
+def outcome_lines(decisions: list[dict]) -> list[str]:
+    by_status: dict[str, list[dict]] = defaultdict(list)
+    for d in decisions:
+        by_status[d["status"]].append(d)
+    lines = []
+    for status in sorted(by_status, key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER)):
+        items = by_status[status]
+        rules = Counter(d["rule"] for d in items)
+        lines.append(f"{status} {len(items)}:")
+        for rule, count in rules.most_common():
+            example = next(d for d in items if d["rule"] == rule)
+            lines.append(
+                f"  {rule} x{count}, e.g. {example['kind']} {example['target'] or ''}: "
+                f"{example['reason']}"
+            )
+    return lines

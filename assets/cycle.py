@@ -9,6 +9,7 @@ and `reflections` (and the metadata table below); the checks put numbers on the 
 cares about.
 """
 
+import time
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -46,6 +47,7 @@ def run_phase(context: dg.AssetExecutionContext, database: Database, name: str, 
     steps: dict[str, Step] = {}
     for slug in context.partition_keys:
         cycle = Cycle(database, slug, hour, context.run_id, now, replay)
+        started = time.perf_counter()
         try:
             steps[slug] = phase(cycle)
         except Exception as exc:  # recorded on the tenant's cycle; the other tenants go on
@@ -56,6 +58,7 @@ def run_phase(context: dg.AssetExecutionContext, database: Database, name: str, 
             except Exception:  # e.g. settings too broken to open the tenant: the log has it
                 context.log.exception(f"could not record the failure for {slug}")
             steps[slug] = Step("failed", message)
+        steps[slug].seconds = time.perf_counter() - started
     return steps
 
 
@@ -78,7 +81,12 @@ def result(steps: dict[str, Step], checks: list[dg.AssetCheckResult] | None = No
         f"\n\n… and {len(rows) - SHOWN} more" if len(rows) > SHOWN else ""
     )
     return dg.MaterializeResult(
-        metadata={"tenants": len(steps), **counts, "per_tenant": dg.MetadataValue.md(shown)},
+        metadata={
+            "tenants": len(steps),
+            **counts,
+            "steward_seconds": round(sum(st.seconds for st in steps.values()), 3),
+            "per_tenant": dg.MetadataValue.md(shown),
+        },
         check_results=checks or [],
     )
 

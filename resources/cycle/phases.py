@@ -54,6 +54,7 @@ class Step:
     status: str  # done | skipped | failed
     line: str
     figures: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0  # the phase's own time for this tenant, for the run's metadata
 
 
 @dataclass(frozen=True)

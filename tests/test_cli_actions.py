@@ -39,6 +39,8 @@ def test_propose_approve_reject_and_dispatch_from_the_cli(cli_env, tmp_path):
             "--approval",
             "follow_up=auto",
         )
+        steward(env, "tenant", "update", "acme", "--goal", "orders_per_month=60")
+        assert '"orders_per_month": 60' in steward(env, "tenant", "show", "acme").stdout
         proposed = steward(
             env,
             "action",

@@ -29,6 +29,7 @@ ALERT = typer.Option(None, "--alert-email", help="Where this tenant's alerts are
 DOCS = typer.Option(None, "--documents-dir", help="Folder of this tenant's uploaded documents.")
 FROM = typer.Option(None, "--from-address", help="Sender address of this tenant's mail.")
 WEBHOOK = typer.Option(None, "--alert-webhook", help="Slack-compatible URL for alerts.")
+GOAL = typer.Option(None, "--goal", help="NAME=VALUE, e.g. orders_per_month=60 (repeatable).")
 APPROVAL = typer.Option(
     None, "--approval", help="KIND=auto|approval, e.g. send_email=auto (repeatable)."
 )
@@ -46,6 +47,7 @@ def settings_patch(
     from_address: str | None = None,
     alert_webhook: str | None = None,
     approvals: list[str] | None = None,
+    goals: list[str] | None = None,
 ) -> dict[str, Any]:
     patch: dict[str, Any] = {}
     for key, value in (
@@ -68,6 +70,8 @@ def settings_patch(
         patch["thresholds"] = _pairs(thresholds, "--threshold")
     if approvals:
         patch["approvals"] = _pairs(approvals, "--approval")
+    if goals:
+        patch["goals"] = _pairs(goals, "--goal")
     return patch
 
 
@@ -115,6 +119,7 @@ def add(
     from_address: str = FROM,
     alert_webhook: str = WEBHOOK,
     approval: list[str] = APPROVAL,
+    goal: list[str] = GOAL,
 ) -> None:
     """Add a tenant; settings are validated before anything is saved."""
     patch = settings_patch(
@@ -129,6 +134,7 @@ def add(
         from_address,
         alert_webhook,
         approval,
+        goal,
     )
     tenant = registry.add_tenant(
         ready_database(),
@@ -158,6 +164,7 @@ def update(
     from_address: str = FROM,
     alert_webhook: str = WEBHOOK,
     approval: list[str] = APPROVAL,
+    goal: list[str] = GOAL,
 ) -> None:
     """Change a tenant's name, timezone or settings; unnamed settings keep their values."""
     patch = settings_patch(
@@ -172,6 +179,7 @@ def update(
         from_address,
         alert_webhook,
         approval,
+        goal,
     )
     tenant = registry.update_tenant(
         ready_database(), slug, name=name, timezone=timezone, settings_patch=patch

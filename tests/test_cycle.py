@@ -151,11 +151,14 @@ def test_rerunning_the_hour_live_sends_nothing_twice(demo, tmp_path):
 def test_a_replay_of_a_past_hour_decides_but_records_and_sends_nothing(demo, mailer):
     db, slugs = demo
     past = this_hour() - timedelta(days=2)
+    orders_before = {s: rows(db, schema.orders, s) for s in slugs}
     assert cycle(db, slugs, mailer, hour=past).success
     for slug in slugs:
         (run,) = rows(db, schema.agent_runs, slug)
         assert run["metrics"]["replay"] and run["metrics"]["decisions"]
         assert rows(db, schema.outbox, slug) == [] and rows(db, schema.actions, slug) == []
+        assert rows(db, schema.orders, slug) == orders_before[slug]
+        assert rows(db, schema.order_exceptions, slug) == []
 
 
 def test_switches_skip_tenants_visibly_and_nothing_leaves(demo, mailer):

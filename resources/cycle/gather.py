@@ -56,7 +56,14 @@ class Gathered:
         }
 
 
-def gather(scope: TenantScope, hour: datetime, now: datetime, since: datetime | None) -> Gathered:
+def gather(
+    scope: TenantScope,
+    hour: datetime,
+    now: datetime,
+    since: datetime | None,
+    validate_orders: bool = True,
+) -> Gathered:
+    """`validate_orders=False` (a replay) leaves the orders as they are."""
     settings = scope.tenant.settings
     clocks = contact_clocks(
         _contacts(scope),
@@ -67,7 +74,7 @@ def gather(scope: TenantScope, hour: datetime, now: datetime, since: datetime | 
         settings.thresholds.engagement_due_soon_days,
     )
     engagement = stats(clocks)
-    order_check = validate_new_orders(scope, now)
+    order_check = validate_new_orders(scope, now) if validate_orders else OrdersResult()
     inputs = PlanInputs(
         hour=hour,
         clocks=clocks,

@@ -80,7 +80,8 @@ def plan_phase(c: Cycle) -> Step:
     with c.db.for_tenant(c.slug) as scope:
         record = runs.start(scope, c.hour, c.run_id, c.now)
         before = runs.previous(scope, c.hour)
-        gathered = gather(scope, c.hour, c.now, before["started_at"] if before else None)
+        since = before["started_at"] if before else None
+        gathered = gather(scope, c.hour, c.now, since, validate_orders=not c.replay)
         actions = plan(gathered.inputs)
         figures = {**gathered.summary(), "planned": len(actions)}
         runs.update(

@@ -26,8 +26,8 @@ from resources.cycle.phases import (
     fail,
     plan_phase,
     react_phase,
-    reflect_phase,
 )
+from resources.cycle.reflect import reflect_phase
 from resources.database import Database
 from resources.mailer import Mailer
 from resources.orders import exception_rate

@@ -7,7 +7,7 @@ assets in assets/cycle.py call them for every tenant of their partition range.
            replay of a past hour only evaluates the policy and records what would have happened;
 - react:   reads the outcomes since the last cycle (deliveries, failures, replies, new
            suppressions) and expires unanswered approvals;
-- reflect: writes the reflection and the warehouse event, closes the record, releases the lock.
+- reflect: (resources/cycle/reflect.py) writes the reflection, closes the record, unlocks.
 
 A phase returns a `Step` (status and one line); a later phase skips a tenant whose cycle this
 run does not own (skipped, failed, or held by another run).
@@ -27,7 +27,6 @@ from agent.actions import Action
 from agent.planner import plan
 from agent.policy import evaluate
 from resources import approvals
-from resources.clock import aware
 from resources.cycle import lock, runs
 from resources.cycle.gather import gather
 from resources.database import Database
@@ -40,10 +39,7 @@ from resources.schema import (
     cadence_pauses,
     messages,
     outbox,
-    policy_violations,
-    reflections,
     suppressions,
-    warehouse_events,
 )
 
 DECISIONS_KEPT = 200
@@ -96,7 +92,7 @@ def plan_phase(c: Cycle) -> Step:
 
 
 def act_phase(c: Cycle, mailer: Mailer) -> Step:
-    record = _owned(c)
+    record = owned(c)
     if record is None:
         return Step("skipped", "no cycle of this run to act on")
     actions = [Action.model_validate(a) for a in record["plan"]["actions"]]
@@ -158,7 +154,7 @@ def act_phase(c: Cycle, mailer: Mailer) -> Step:
 
 
 def react_phase(c: Cycle) -> Step:
-    record = _owned(c)
+    record = owned(c)
     if record is None:
         return Step("skipped", "no cycle of this run to react to")
     expired = 0 if c.replay else approvals.expire(c.db, c.slug, c.now)
@@ -187,43 +183,6 @@ def react_phase(c: Cycle) -> Step:
     return Step("done", f"sent {figures['sent']}, replies {figures['replies']}", figures)
 
 
-def reflect_phase(c: Cycle) -> Step:
-    record = _owned(c)
-    if record is None:
-        return Step("skipped", "no cycle of this run to reflect on")
-    m = {k: v for k, v in record["metrics"].items() if k != "decisions"}
-    with c.db.for_tenant(c.slug) as scope:
-        before = runs.previous(scope, c.hour)
-        earlier = _reflection_metrics(scope, before["id"]) if before else None
-        blocked = _blocked(scope, record["started_at"])
-        text = reflection.summary(m, blocked)
-        scope.execute(sa.delete(reflections).where(reflections.c.agent_run_id == record["id"]))
-        scope.insert(
-            reflections,
-            {
-                "agent_run_id": record["id"],
-                "cycle_hour": c.hour,
-                "summary": text,
-                "changes": reflection.changes(earlier, m),
-                "metrics": m,
-                "blocked": blocked,
-                "hints": reflection.hints(m, scope.tenant.settings.send_mode),
-            },
-        )
-        _warehouse_event(scope, c, m)
-        finished = c.now
-        runs.update(
-            scope,
-            record["id"],
-            status="completed",
-            phase="done",
-            finished_at=finished,
-            duration_ms=int((finished - aware(record["started_at"])).total_seconds() * 1000),
-        )
-    lock.release(c.db, c.slug, c.run_id)
-    return Step("done", text, m)
-
-
 def fail(c: Cycle, phase: str, message: str) -> None:
     """Record a phase's failure on the tenant's cycle and free the tenant for the next one."""
     with c.db.for_tenant(c.slug) as scope:
@@ -234,7 +193,7 @@ def fail(c: Cycle, phase: str, message: str) -> None:
     lock.release(c.db, c.slug, c.run_id)
 
 
-def _owned(c: Cycle) -> dict[str, Any] | None:
+def owned(c: Cycle) -> dict[str, Any] | None:
     with c.db.for_tenant(c.slug) as scope:
         record = runs.get(scope, c.hour)
     if record is None or record["dagster_run_id"] != c.run_id or record["status"] != "running":
@@ -290,42 +249,6 @@ def _record_skip(c: Cycle, reason: str) -> None:
             dagster_run_id=c.run_id,
             errors=[{"phase": "plan", "error": reason}],
         )
-
-
-def _blocked(scope, since: datetime) -> dict[str, dict]:
-    rows = scope.execute(
-        scope.select(policy_violations.c.rule, policy_violations.c.reason)
-        .where(policy_violations.c.created_at >= since)
-        .order_by(policy_violations.c.id)
-    ).all()
-    grouped: dict[str, dict] = {}
-    for rule, reason in rows:
-        entry = grouped.setdefault(rule, {"count": 0, "example": reason})
-        entry["count"] += 1
-    return grouped
-
-
-def _reflection_metrics(scope, agent_run_id: int) -> dict | None:
-    return scope.scalar(
-        scope.select(reflections.c.metrics).where(reflections.c.agent_run_id == agent_run_id)
-    )
-
-
-def _warehouse_event(scope, c: Cycle, m: dict) -> None:
-    key = f"cycle:{c.hour:%Y-%m-%dT%H}"
-    scope.execute(sa.delete(warehouse_events).where(warehouse_events.c.event_key == key))
-    scope.insert(
-        warehouse_events,
-        {
-            "event_key": key,
-            "event_type": "cycle",
-            "entity_type": "tenant",
-            "entity_id": c.slug,
-            "occurred_at": c.hour,
-            "payload": m,
-            "dagster_run_id": c.run_id,
-        },
-    )
 
 
 def _count_since(scope, table, column, since) -> int:

@@ -173,10 +173,11 @@ def test_the_dispatch_job_sends_and_reports_per_tenant(acme: Database, tmp_path,
 
 def test_the_dispatch_schedule_skips_while_the_global_switch_is_on(acme, monkeypatch, tmp_path):
     monkeypatch.setenv("STEWARD_DATABASE_URL", acme.resolved_url())
-    with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
-        context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
-        )
+    at = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    with (
+        dg.DagsterInstance.local_temp(str(tmp_path)) as instance,
+        dg.build_schedule_context(instance=instance, scheduled_execution_time=at) as context,
+    ):
         assert isinstance(dispatch_schedule(context), dg.RunRequest)
         set_database_flag(acme, True, "storm", "test")
         skipped = dispatch_schedule(context)

@@ -35,8 +35,10 @@ def test_the_hourly_schedule_launches_every_tenant_for_its_hour(db, tmp_path, mo
     monkeypatch.delenv("STEWARD_KILL_SWITCH", raising=False)
     slugs = demo(db, tmp_path)
     (tmp_path / "dg").mkdir()
-    with dg.DagsterInstance.local_temp(str(tmp_path / "dg")) as instance:
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=AT)
+    with (
+        dg.DagsterInstance.local_temp(str(tmp_path / "dg")) as instance,
+        dg.build_schedule_context(instance=instance, scheduled_execution_time=AT) as context,
+    ):
         assert isinstance(cycle_schedule(context), dg.SkipReason)  # no partitions yet
         instance.add_dynamic_partitions(TENANTS, slugs)
         (request,) = cycle_schedule(context)

@@ -203,12 +203,13 @@ def test_cpython_mail_corpus_is_stored_or_quarantined(db: Database, tmp_path: Pa
 
 
 def test_schedule_launches_one_run_for_all_tenants(tmp_path: Path) -> None:
-    with dg.DagsterInstance.local_temp(str(tmp_path)) as instance:
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=NOW)
+    with (  # entered, so the context gives the instance back when it closes
+        dg.DagsterInstance.local_temp(str(tmp_path)) as instance,
+        dg.build_schedule_context(instance=instance, scheduled_execution_time=NOW) as context,
+    ):
         assert isinstance(ingest_schedule(context), dg.SkipReason)
         instance.add_dynamic_partitions(TENANTS, ["a", "b", "c"])
-        request = ingest_schedule(
-            dg.build_schedule_context(instance=instance, scheduled_execution_time=NOW))
+        request = ingest_schedule(context)
     assert request.tags["dagster/asset_partition_range_start"] == "a"
     assert request.tags["dagster/asset_partition_range_end"] == "c"
 

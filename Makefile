@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/datagen.py
 	$(BIN)/python -m bench.ingest_imap
 	$(BIN)/python -m bench.policy
+	$(BIN)/python -m bench.cycle
 
 clean:
 	rm -rf .steward

@@ -8,8 +8,8 @@ and only when the follow-up list is done and the goals or the pipeline call for 
 and what the cadence engines propose are passed on.
 
 Each action's idempotency key names what makes it the same action: a follow-up is keyed to the
-contact's last touch, so rerunning an hour, or the next hour before the touch happened, proposes
-the very same action and the gate does nothing twice.
+contact's last touch, so rerunning an hour proposes the very same actions and the gate does
+nothing twice; the next hour skips follow-ups an earlier cycle already proposed and moves on.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class PlanInputs:
     requests: list[dict] = field(default_factory=list)
     passed_on: list[Action] = field(default_factory=list)
     suppressed: frozenset[str] = frozenset()
+    decided: frozenset[str] = frozenset()  # follow-up keys earlier cycles already proposed
 
 
 def plan(inputs: PlanInputs) -> list[Action]:
@@ -46,10 +47,18 @@ def plan(inputs: PlanInputs) -> list[Action]:
 
 
 def follow_ups(inputs: PlanInputs) -> list[Action]:
-    chosen = next_to_touch(inputs.clocks, inputs.email_budget, exclude=set(inputs.suppressed))
-    actions = []
-    for row in chosen.itertuples():
+    """The best-ranked due contacts whose follow-up for this touch period no earlier cycle has
+    decided already (it is queued, waiting, deferred or blocked: the gate owns it now), so a
+    dry run that never touches anyone still moves down the list hour by hour."""
+    ranked = next_to_touch(inputs.clocks, len(inputs.clocks), exclude=set(inputs.suppressed))
+    actions: list[Action] = []
+    for row in ranked.itertuples():
+        if len(actions) >= inputs.email_budget:
+            break
         since = "never" if pd.isna(row.last_touch_at) else f"{row.last_touch_at:%Y-%m-%d}"
+        key = action_key("follow_up", row.email, f"engagement:{since}")
+        if key in inputs.decided:
+            continue
         if row.status == OVERDUE:
             why = f"{row.days_overdue} day(s) past the engagement touch (last: {since})"
         else:
@@ -66,7 +75,7 @@ def follow_ups(inputs: PlanInputs) -> list[Action]:
                 },
                 reason=why,
                 priority=min(99, 50 + int(row.priority // 2)),
-                idempotency_key=action_key("follow_up", row.email, f"engagement:{since}"),
+                idempotency_key=key,
             )
         )
     return actions

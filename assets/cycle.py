@@ -18,6 +18,7 @@ import pydantic
 from agent.overview import as_markdown
 from assets.hour import run_hour
 from assets.partitions import tenant_partitions
+from resources.clock import aware
 from resources.cycle.checks import failure_rate, outbox_duplicates, recent_blocks
 from resources.cycle.phases import (
     Cycle,
@@ -39,11 +40,19 @@ SHOWN = 50
 WARN = dg.AssetCheckSeverity.WARN
 
 
+def launched_hour(context: dg.AssetExecutionContext) -> datetime:
+    """The hour the run was created in: whether it replays a past hour is decided once, so a
+    run that crosses the hour between its steps does not turn into a replay halfway."""
+    record = context.instance.get_run_record_by_id(context.run_id)
+    created = record.create_timestamp if record is not None else datetime.now(UTC)
+    return aware(created).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def run_phase(context: dg.AssetExecutionContext, database: Database, name: str, phase) -> dict:
     """Run `phase` for every tenant of the partition range; failures are the tenant's alone."""
     hour = run_hour(context)
     now = datetime.now(UTC)
-    replay = hour < now.replace(minute=0, second=0, microsecond=0)
+    replay = hour < launched_hour(context)
     steps: dict[str, Step] = {}
     for slug in context.partition_keys:
         cycle = Cycle(database, slug, hour, context.run_id, now, replay)

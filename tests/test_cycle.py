@@ -129,6 +129,22 @@ def test_rerunning_the_hour_in_dry_run_reproduces_the_decisions(demo, mailer):
         assert len(rows(db, schema.outbox, slug)) == outbox[slug]
 
 
+def test_dry_run_moves_down_the_follow_up_list_hour_by_hour(demo, mailer):
+    db, slugs = demo
+    update_tenant(db, slugs[0], settings_patch={"caps": {"emails_per_hour": 2}})
+    keys: list[set[str]] = []
+    with dg.DagsterInstance.ephemeral() as instance:
+        for n in range(3):
+            cycle(db, slugs[:1], mailer, hour=this_hour() + timedelta(hours=n), instance=instance)
+            latest = rows(db, schema.agent_runs, slugs[0])[-1]
+            follow = {d["key"] for d in latest["metrics"]["decisions"] if d["kind"] == "follow_up"}
+            assert follow and not any(
+                d["repeated"] for d in latest["metrics"]["decisions"] if d["kind"] == "follow_up"
+            )
+            keys.append(follow)
+    assert not (keys[0] & keys[1]) and not (keys[1] & keys[2])
+
+
 def test_rerunning_the_hour_live_sends_nothing_twice(demo, tmp_path):
     db, slugs = demo
     for slug in slugs:

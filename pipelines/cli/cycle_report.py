@@ -45,9 +45,14 @@ def print_cycle(db: Database, slugs: list[str], run_id: str) -> None:
 def outcome_lines(decisions: list[dict]) -> list[str]:
     by_status: dict[str, list[dict]] = defaultdict(list)
     for d in decisions:
-        by_status[d["status"]].append(d)
+        by_status[d["status"] + (" (decided before)" if d.get("repeated") else "")].append(d)
     lines = []
-    for status in sorted(by_status, key=lambda s: ORDER.index(s) if s in ORDER else len(ORDER)):
+
+    def rank(label: str) -> int:
+        status = label.split(" ")[0]
+        return ORDER.index(status) if status in ORDER else len(ORDER)
+
+    for status in sorted(by_status, key=rank):
         items = by_status[status]
         rules = Counter(d["rule"] for d in items)
         lines.append(f"{status} {len(items)}:")

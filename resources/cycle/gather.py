@@ -24,7 +24,16 @@ from agent.planner import PlanInputs
 from resources import ratelimit
 from resources.database import TenantScope
 from resources.orders import OrdersResult, validate_new_orders
-from resources.schema import contacts, deals, messages, orders, signals, suppressions, touches
+from resources.schema import (
+    actions,
+    contacts,
+    deals,
+    messages,
+    orders,
+    signals,
+    suppressions,
+    touches,
+)
 
 # Later issues register their cadence engines here: each proposes actions for one tenant and hour.
 ENGINES: list[Callable[[TenantScope, datetime], list[Action]]] = []
@@ -62,8 +71,10 @@ def gather(
     now: datetime,
     since: datetime | None,
     validate_orders: bool = True,
+    cycle_id: int | None = None,
 ) -> Gathered:
-    """`validate_orders=False` (a replay) leaves the orders as they are."""
+    """`validate_orders=False` (a replay) leaves the orders as they are; `cycle_id` is this
+    cycle's record, whose own earlier proposals (a rerun of the hour) are proposed again."""
     settings = scope.tenant.settings
     clocks = contact_clocks(
         _contacts(scope),
@@ -87,8 +98,18 @@ def gather(
         suppressed=frozenset(
             r[0].lower() for r in scope.execute(scope.select(suppressions.c.email))
         ),
+        decided=_decided_follow_ups(scope, cycle_id),
     )
     return Gathered(inputs, order_check, _new_messages(scope, since))
+
+
+def _decided_follow_ups(scope: TenantScope, cycle_id: int | None) -> frozenset[str]:
+    query = scope.select(actions.c.idempotency_key).where(actions.c.kind == "follow_up")
+    if cycle_id is not None:
+        query = query.where(
+            sa.or_(actions.c.agent_run_id.is_(None), actions.c.agent_run_id != cycle_id)
+        )
+    return frozenset(r[0] for r in scope.execute(query))
 
 
 def _contacts(scope: TenantScope) -> pd.DataFrame:

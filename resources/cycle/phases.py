@@ -77,7 +77,9 @@ def plan_phase(c: Cycle) -> Step:
         record = runs.start(scope, c.hour, c.run_id, c.now)
         before = runs.previous(scope, c.hour)
         since = before["started_at"] if before else None
-        gathered = gather(scope, c.hour, c.now, since, validate_orders=not c.replay)
+        gathered = gather(
+            scope, c.hour, c.now, since, validate_orders=not c.replay, cycle_id=record["id"]
+        )
         actions = plan(gathered.inputs)
         figures = {**gathered.summary(), "planned": len(actions)}
         runs.update(
@@ -118,10 +120,11 @@ def act_phase(c: Cycle, mailer: Mailer) -> Step:
                 "status": r.status,
                 "rule": r.rule,
                 "reason": r.reason,
+                "repeated": r.duplicate,
             }
             for r in results
         ]
-        counts = Counter(r.status for r in results)
+        counts = Counter("repeated" if r.duplicate else r.status for r in results)
         report = dispatch_tenant(c.db, mailer, c.slug, c.now)
         counts.update({f"dispatch_{k}": v for k, v in report.counts.items()})
     figures = {
@@ -129,6 +132,7 @@ def act_phase(c: Cycle, mailer: Mailer) -> Step:
         "deferred": counts.get("deferred", 0),
         "blocked": counts.get("blocked", 0),
         "awaiting_approval": counts.get("awaiting_approval", 0),
+        "repeated": counts.get("repeated", 0),
         **{k: v for k, v in counts.items() if k.startswith("dispatch_")},
     }
     with c.db.for_tenant(c.slug) as scope:

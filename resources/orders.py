@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agent.actions import Action, action_key
-from agent.orders import Account, OrderCheck, Product, validate
+from agent.orders import Account, Fix, OrderCheck, Product, validate
 from resources.database import Database, TenantScope
 from resources.schema import accounts, order_exceptions, orders, products
 
@@ -47,75 +47,93 @@ def validate_new_orders(
     catalog = _catalog(scope)
     clients = _accounts(scope)
     thresholds = scope.tenant.settings.thresholds
-    for row in rows:
-        check = validate(
+    checks = [
+        validate(
             row,
             catalog,
             clients.get(row["account_id"]),
             thresholds.price_tolerance_pct,
             Decimal(str(thresholds.default_tech_fee)),
         )
-        _record(scope, row, check, now, result)
+        for row in rows
+    ]
+    _record(scope, rows, checks, now, result)
     return result
 
 
 def _record(
-    scope: TenantScope, row: dict[str, Any], check: OrderCheck, now: datetime, result: OrdersResult
+    scope: TenantScope,
+    rows: list[dict[str, Any]],
+    checks: list[OrderCheck],
+    now: datetime,
+    result: OrdersResult,
 ) -> None:
-    result.checked += 1
-    rules = [p.rule for p in check.problems]
-    for problem in check.problems:
+    """All of a batch's exceptions, resolutions and statuses in a handful of statements."""
+    found = [
+        (row["id"], p) for row, check in zip(rows, checks, strict=True) for p in check.problems
+    ]
+    for _, problem in found:
         result.problems[problem.rule] = result.problems.get(problem.rule, 0) + 1
     scope.insert(
         order_exceptions,
         [
             {
-                "order_id": row["id"],
+                "order_id": order_id,
                 "rule": p.rule,
                 "severity": p.severity,
                 "reason": p.reason,
                 "detected_at": now,
             }
-            for p in check.problems
+            for order_id, p in found
         ],
         skip_conflicts_on=["tenant_id", "order_id", "rule"],
+    )
+    still = sa.tuple_(order_exceptions.c.order_id, order_exceptions.c.rule).in_(
+        [(order_id, p.rule) for order_id, p in found]
     )
     scope.execute(
         sa.update(order_exceptions)
         .where(
-            order_exceptions.c.order_id == row["id"],
+            order_exceptions.c.order_id.in_([row["id"] for row in rows]),
             order_exceptions.c.status == "open",
-            order_exceptions.c.rule.not_in(rules),
+            sa.not_(still) if found else sa.true(),
         )
         .values(status="resolved", resolved_at=now)
     )
-    status = "validated" if check.clean else "on_hold"
-    result.clean += check.clean
-    result.on_hold += not check.clean
-    scope.execute(
-        sa.update(orders)
-        .where(orders.c.id == row["id"])
-        .values(status=status, validated_at=now, updated_at=now)
-    )
-    for fix in check.fixes:
-        result.fixes.append(
-            Action(
-                kind="order_fix",
-                target=row["order_number"],
-                payload={
-                    "order_id": row["id"],
-                    "field": fix.field,
-                    "old": fix.old,
-                    "new": fix.new,
-                    "rule": fix.rule,
-                },
-                reason=fix.reason,
-                priority=70,
-                idempotency_key=action_key(
-                    "order_fix", row["order_number"], f"{fix.field}:{fix.old}->{fix.new}"
-                ),
+    result.checked += len(rows)
+    for status, clean in (("validated", True), ("on_hold", False)):
+        ids = [row["id"] for row, check in zip(rows, checks, strict=True) if check.clean is clean]
+        if ids:
+            scope.execute(
+                sa.update(orders)
+                .where(orders.c.id.in_(ids))
+                .values(status=status, validated_at=now, updated_at=now)
             )
-        )
+        if clean:
+            result.clean += len(ids)
+        else:
+            result.on_hold += len(ids)
+    for row, check in zip(rows, checks, strict=True):
+        result.fixes += [_fix_action(row, fix) for fix in check.fixes]
+
+
+def _fix_action(row: dict[str, Any], fix: Fix) -> Action:
+    return Action(
+        kind="order_fix",
+        target=row["order_number"],
+        payload={
+            "order_id": row["id"],
+            "field": fix.field,
+            "old": fix.old,
+            "new": fix.new,
+            "rule": fix.rule,
+        },
+        reason=fix.reason,
+        priority=70,
+        idempotency_key=action_key(
+            "order_fix", row["order_number"], f"{fix.field}:{fix.old}->{fix.new}"
+        ),
+    )
 
 
 def apply_fix(db: Database, slug: str, payload: dict[str, Any]) -> str | None:

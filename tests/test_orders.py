@@ -171,3 +171,21 @@ def test_a_missing_total_is_fixed_by_an_order_fix_action(db: Database, tmp_path)
     assert Decimal(fixed["total_amount"]) == Decimal(clean.fee_amount) + Decimal(clean.tech_fee)
     again = propose(db, slug, [fix], NOW)
     assert again[0].duplicate
+
+
+def test_a_recheck_resolves_exceptions_that_no_longer_apply(db: Database):
+    from resources.registry import add_tenant
+
+    add_tenant(db, "acme")
+    with db.for_tenant("acme") as scope:
+        scope.insert(schema.products, {"sku": "URAR", "name": "URAR", "price": 525, "tech_fee": 25})
+        scope.insert(schema.orders, {**{k: v for k, v in order().items() if k != "id"},
+                                     "property_address": None, "billing_type": "prepaid",
+                                     "ordered_at": NOW})
+        assert validate_new_orders(scope, NOW).on_hold == 1
+        scope.execute(schema.orders.update().values(property_address="1 Main St", status="new",
+                                                    validated_at=None))
+        again = validate_new_orders(scope, NOW)
+    assert again.clean == 1
+    (exc,) = rows(db, schema.order_exceptions, "acme")
+    assert (exc["rule"], exc["status"]) == ("missing_property_address", "resolved")

@@ -1,14 +1,33 @@
-"""Deliverables for kinds without a platform client yet (SEO, social, ads, ...): the action is
-written as a JSON file a person or a later provider picks up. Written atomically, so a crash
-leaves the old file or the new one, and rewriting it on a retry is harmless."""
+"""Delivery that never leaves the system: dry-run mail written as .eml files, deliverables for
+kinds without a platform client yet (SEO, social, ads, ...: a JSON file a person or a later
+provider picks up) and order fixes applied to the order. Nothing here can be sent twice, so a
+tenant's rows are claimed and recorded together instead of one transaction per step, and a
+crash before recording only rewrites the same files (written atomically: old file or new).
+
+The recipient re-check (suppressions that arrived, a tighter send mode) is shared with the
+dispatcher's path for mail that does leave."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
+
+from agent.actions import EMAIL_KINDS
+from agent.policy import Decision, allowlisted
+from resources import ledger
+from resources import outbox as box
+from resources.database import Database, Tenant
+from resources.mailer import Mailer
+from resources.mailer.message import build_message
+from resources.orders import apply_fix
+from resources.schema import outbox, suppressions
 
 
 def write_deliverable(folder: Path, row: dict[str, Any]) -> Path:
@@ -25,3 +44,107 @@ def write_deliverable(folder: Path, row: dict[str, Any]) -> Path:
 def file_name(row: dict[str, Any]) -> str:
     digest = hashlib.sha256(row["idempotency_key"].encode()).hexdigest()[:16]
     return f"{row['id']:08d}-{digest}"
+
+
+def deliver_local(
+    db: Database,
+    mailer: Mailer,
+    tenant: Tenant,
+    rows: list[dict[str, Any]],
+    worker: str,
+    now: datetime,
+) -> Counter:
+    """Rows whose delivery does not leave the system (dry-run mail, deliverable files, order
+    fixes), claimed and recorded together: nothing can be sent twice here, so there is no
+    hand-over to record, and a crash before recording simply rewrites the same files."""
+    won = box.claim_many(db, tenant.slug, [r["id"] for r in rows], worker, now)
+    rows = [r for r in rows if r["id"] in won]
+    refused = recipient_refusals(db, tenant, [r for r in rows if r["kind"] in EMAIL_KINDS])
+    outcomes = [(row, local_outcome(db, mailer, tenant, row, refused, now)) for row in rows]
+    counts: Counter = Counter()
+    with db.for_tenant(tenant.slug) as scope:
+        for row, values in outcomes:
+            counts[settle_local(scope, row, values, now)] += 1
+    return counts
+
+
+def local_outcome(db, mailer, tenant, row, refused, now) -> dict[str, Any]:
+    if row["kind"] == "order_fix":
+        problem = apply_fix(db, tenant.slug, row["payload"] or {})
+        result = {"status": "failed", "last_error": problem} if problem else {"status": "delivered"}
+        return {**result, "provider": "orders", "sent_at": now}
+    if row["kind"] not in EMAIL_KINDS:
+        path = write_deliverable(mailer.folder(tenant.slug), row)
+        return {
+            "status": "delivered",
+            "provider": "file",
+            "provider_ref": str(path),
+            "sent_at": now,
+        }
+    if row["id"] in refused:
+        return blocked(row, refused[row["id"]])
+    msg = build_message(tenant.slug, row["idempotency_key"], row["payload"] or {}, now)
+    path = mailer.write_eml(tenant.slug, file_name(row), msg)
+    return {
+        "status": "dry_run",
+        "eml_path": str(path),
+        "send_mode": "dry_run",
+        "provider": "dry_run",
+        "provider_ref": msg["Message-ID"],
+        "sent_at": now,
+    }
+
+
+def blocked(row: dict[str, Any], refusal: tuple[str, str]) -> dict[str, Any]:
+    return {"status": "blocked", "last_error": refusal[1], "rule": refusal[0]}
+
+
+def settle_local(scope, row: dict[str, Any], values: dict[str, Any], now: datetime) -> str:
+    values = dict(values)
+    if values["status"] == "blocked":
+        ledger.violation(
+            scope,
+            row["kind"],
+            row["target"],
+            row["idempotency_key"],
+            Decision("block", values.pop("rule"), values["last_error"]),
+        )
+    scope.execute(
+        sa.update(outbox)
+        .where(outbox.c.id == row["id"])
+        .values(updated_at=now, claimed_by=None, **values)
+    )
+    return values["status"]
+
+
+def recipient_refusals(
+    db: Database, tenant: Tenant, rows: list[dict[str, Any]]
+) -> dict[int, tuple[str, str]]:
+    """(rule, reason) by row id for mail that may not go out after all: a bounce or opt-out, or
+    a tighter send mode, may be newer than the gate's decision. `tenant` must be current."""
+    if not rows:
+        return {}
+    addresses = {(r["target"] or "").lower() for r in rows}
+    with db.for_tenant(tenant.slug) as scope:
+        suppressed = dict(
+            scope.execute(
+                scope.select(sa.func.lower(suppressions.c.email), suppressions.c.reason).where(
+                    sa.func.lower(suppressions.c.email).in_(addresses)
+                )
+            ).all()
+        )
+    settings = tenant.settings
+    refusals = {}
+    for row in rows:
+        address = (row["target"] or "").lower()
+        if address in suppressed:
+            refusals[row["id"]] = (
+                "suppressed",
+                f"{address} was suppressed ({suppressed[address]}) after the message was queued",
+            )
+        elif settings.send_mode == "internal_only" and not allowlisted(address, settings.allowlist):
+            refusals[row["id"]] = (
+                "send_mode",
+                f"send mode internal_only: {address} is not on the allowlist",
+            )
+    return refusals

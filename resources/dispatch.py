@@ -19,22 +19,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from agent.actions import EMAIL_KINDS, KINDS
-from agent.policy import Decision, allowlisted
-from resources import ledger
 from resources import outbox as box
 from resources.alerts import Alerts, record_provider_failure
 from resources.database import Database, Tenant
-from resources.deliverables import file_name, write_deliverable
+from resources.deliverables import blocked, deliver_local, recipient_refusals, settle_local
 from resources.killswitch import kill_state
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
 from resources.mailer.smtp import SmtpConfigError
-from resources.orders import apply_fix
 from resources.reconcile import reconcile
-from resources.schema import suppressions
 
 DEFAULT_LEASE = timedelta(minutes=5)
 OTHER_KINDS = tuple(k for k in KINDS if k not in EMAIL_KINDS)
@@ -91,7 +85,11 @@ def dispatch_tenant(
         kinds = tuple(k for k in (kinds or OTHER_KINDS) if k in OTHER_KINDS)
     if email_hold:
         report.held = email_hold
-    for row in box.due(db, slug, now, limit, kinds):
+    due = box.due(db, slug, now, limit, kinds)
+    live = [r for r in due if r["kind"] in EMAIL_KINDS and tenant.settings.send_mode != "dry_run"]
+    local = [r for r in due if r not in live]
+    report.counts.update(deliver_local(db, mailer, tenant, local, worker, now))
+    for row in live:
         if not box.claim(db, slug, row["id"], worker, now):
             continue
         outcome = _deliver(db, mailer, tenant, row, worker, now, alerts)
@@ -111,64 +109,19 @@ def _deliver(
     now: datetime,
     alerts: Alerts | None,
 ) -> str:
+    """One email that leaves the system: switches, send mode and suppressions are checked again
+    right before it goes."""
     slug = tenant.slug
-    stop = _held_reason(db, tenant, mailer if row["kind"] in EMAIL_KINDS else None)
+    stop = _held_reason(db, tenant, mailer)
     if stop:
         box.release(db, slug, row["id"], now, stop)
         return "held"
-    if row["kind"] == "order_fix":
-        problem = apply_fix(db, slug, row["payload"] or {})
-        values = {"status": "failed", "last_error": problem} if problem else {"status": "delivered"}
-        box.settle(
-            db, slug, row["id"], now, provider="orders", sent_at=now, claimed_by=None, **values
-        )
-        return values["status"]
-    if row["kind"] not in EMAIL_KINDS:
-        path = write_deliverable(mailer.folder(tenant.slug), row)
-        box.settle(
-            db,
-            slug,
-            row["id"],
-            now,
-            status="delivered",
-            provider="file",
-            provider_ref=str(path),
-            sent_at=now,
-            claimed_by=None,
-        )
-        return "delivered"
-    refusal = _recipient_refusal(db, tenant, row)
+    refusal = recipient_refusals(db, _tenant(db, slug), [row]).get(row["id"])
     if refusal:
-        rule, reason = refusal
         with db.for_tenant(slug) as scope:
-            ledger.violation(
-                scope,
-                row["kind"],
-                row["target"],
-                row["idempotency_key"],
-                Decision("block", rule, reason),
-            )
-        box.settle(db, slug, row["id"], now, status="blocked", last_error=reason, claimed_by=None)
-        return "blocked"
+            return settle_local(scope, row, blocked(row, refusal), now)
     payload = row["payload"] or {}
     msg = build_message(slug, row["idempotency_key"], payload, now)
-    mode = tenant.settings.send_mode
-    if mode == "dry_run":
-        path = mailer.write_eml(slug, file_name(row), msg)
-        box.settle(
-            db,
-            slug,
-            row["id"],
-            now,
-            status="dry_run",
-            eml_path=str(path),
-            send_mode=mode,
-            provider="dry_run",
-            provider_ref=msg["Message-ID"],
-            sent_at=now,
-            claimed_by=None,
-        )
-        return "dry_run"
     if payload["from"].endswith(".invalid"):
         reason = "no sender address: set the tenant's from_address before sending live"
         box.settle(db, slug, row["id"], now, status="failed", last_error=reason, claimed_by=None)
@@ -251,24 +204,6 @@ def _held_reason(db: Database, tenant: Tenant, mailer: Mailer | None) -> str | N
 def _email_hold(mailer: Mailer, tenant: Tenant) -> str | None:
     if tenant.settings.send_mode != "dry_run" and mailer.send_disabled():
         return "email sending disabled (STEWARD_EMAIL_SEND_DISABLED)"
-    return None
-
-
-def _recipient_refusal(db: Database, tenant: Tenant, row: dict[str, Any]) -> tuple[str, str] | None:
-    """Checked again at dispatch: a bounce or opt-out, or a tighter send mode, may be newer
-    than the gate's decision."""
-    address = (row["target"] or "").lower()
-    current = _tenant(db, tenant.slug).settings
-    with db.for_tenant(tenant.slug) as scope:
-        reason = scope.scalar(
-            scope.select(suppressions.c.reason).where(
-                sa.func.lower(suppressions.c.email) == address
-            )
-        )
-    if reason:
-        return "suppressed", f"{address} was suppressed ({reason}) after the message was queued"
-    if current.send_mode == "internal_only" and not allowlisted(address, current.allowlist):
-        return "send_mode", f"send mode internal_only: {address} is not on the allowlist"
     return None
 
 

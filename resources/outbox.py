@@ -64,6 +64,26 @@ def claim(db: Database, slug: str, row_id: int, worker: str, now: datetime) -> b
         return result.rowcount == 1
 
 
+def claim_many(db: Database, slug: str, row_ids: list[int], worker: str, now: datetime) -> set[int]:
+    """Claim several rows in one statement; the ids this dispatcher won."""
+    if not row_ids:
+        return set()
+    with db.for_tenant(slug) as scope:
+        won = scope.execute(
+            sa.update(outbox)
+            .where(outbox.c.id.in_(row_ids), outbox.c.status == "pending")
+            .values(
+                status="claimed",
+                claimed_at=now,
+                claimed_by=worker,
+                attempts=outbox.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(outbox.c.id)
+        )
+        return {r.id for r in won}
+
+
 def mark_sending(db: Database, slug: str, row_id: int, worker: str, now: datetime) -> None:
     with db.for_tenant(slug) as scope:
         result = scope.execute(

@@ -1,12 +1,11 @@
 """The dispatcher: deliver a tenant's due outbox rows exactly once, or say why not.
 
 Every pass first settles what earlier passes left behind (expired claims, delivery-unknown rows;
-see resources/outbox.py for the protocol), then checks the kill switches, then claims due rows one
-by one and, for each, checks again what may have changed since the gate queued it: the switches,
-the tenant's send mode and allowlist, a suppression that arrived meanwhile. Email goes out per
-the send mode (dry_run writes an .eml; internal_only and limited_live use SMTP); other kinds are
-written as deliverable files, the default provider until real platform clients exist, except
-order fixes, which are applied to the order they were proposed for.
+see resources/outbox.py for the protocol), then checks the kill switches. Rows whose delivery
+stays inside the system (dry-run mail, deliverable files, order fixes) are handled as one batch
+(resources/deliverables.py). Mail that leaves (internal_only, limited_live) is claimed one row at
+a time and, right before it goes, checked again for what may have changed since the gate queued
+it: the switches, the tenant's send mode and allowlist, a suppression that arrived meanwhile.
 """
 
 from __future__ import annotations

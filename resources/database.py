@@ -180,7 +180,8 @@ class TenantScope:
         import pandas as pd  # loaded on first use: it costs every CLI call a quarter second
 
         result = self.execute(stmt)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        # plain tuples: pandas probes each Row for attributes, which SQLAlchemy answers slowly
+        return pd.DataFrame(list(map(tuple, result.fetchall())), columns=list(result.keys()))
 
     def count(self, table: sa.Table) -> int:
         return int(self.scalar(self.select(sa.func.count()).select_from(table)))

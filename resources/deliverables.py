@@ -61,11 +61,8 @@ def deliver_local(
     rows = [r for r in rows if r["id"] in won]
     refused = recipient_refusals(db, tenant, [r for r in rows if r["kind"] in EMAIL_KINDS])
     outcomes = [(row, local_outcome(db, mailer, tenant, row, refused, now)) for row in rows]
-    counts: Counter = Counter()
     with db.for_tenant(tenant.slug) as scope:
-        for row, values in outcomes:
-            counts[settle_local(scope, row, values, now)] += 1
-    return counts
+        return record(scope, outcomes, now)
 
 
 def local_outcome(db, mailer, tenant, row, refused, now) -> dict[str, Any]:
@@ -99,22 +96,32 @@ def blocked(row: dict[str, Any], refusal: tuple[str, str]) -> dict[str, Any]:
     return {"status": "blocked", "last_error": refusal[1], "rule": refusal[0]}
 
 
-def settle_local(scope, row: dict[str, Any], values: dict[str, Any], now: datetime) -> str:
-    values = dict(values)
-    if values["status"] == "blocked":
-        ledger.violation(
-            scope,
-            row["kind"],
-            row["target"],
-            row["idempotency_key"],
-            Decision("block", values.pop("rule"), values["last_error"]),
+def record(scope, outcomes: list[tuple[dict[str, Any], dict[str, Any]]], now: datetime) -> Counter:
+    """Write the outcomes: blocks as violations, then one UPDATE per shape of outcome, run
+    for all its rows at once."""
+    counts: Counter = Counter()
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row, outcome in outcomes:
+        values = dict(outcome)
+        if values["status"] == "blocked":
+            ledger.violation(
+                scope,
+                row["kind"],
+                row["target"],
+                row["idempotency_key"],
+                Decision("block", values.pop("rule"), values["last_error"]),
+            )
+        counts[values["status"]] += 1
+        params = {"row_id": row["id"], **{f"v_{k}": v for k, v in values.items()}}
+        shapes.setdefault(tuple(sorted(values)), []).append(params)
+    for names, params in shapes.items():
+        scope.execute(
+            sa.update(outbox)
+            .where(outbox.c.id == sa.bindparam("row_id"))
+            .values(updated_at=now, claimed_by=None, **{k: sa.bindparam(f"v_{k}") for k in names}),
+            params,
         )
-    scope.execute(
-        sa.update(outbox)
-        .where(outbox.c.id == row["id"])
-        .values(updated_at=now, claimed_by=None, **values)
-    )
-    return values["status"]
+    return counts
 
 
 def recipient_refusals(

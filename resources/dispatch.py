@@ -22,7 +22,7 @@ from agent.actions import EMAIL_KINDS, KINDS
 from resources import outbox as box
 from resources.alerts import Alerts, record_provider_failure
 from resources.database import Database, Tenant
-from resources.deliverables import blocked, deliver_local, recipient_refusals, settle_local
+from resources.deliverables import blocked, deliver_local, recipient_refusals, record
 from resources.killswitch import kill_state
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
@@ -118,7 +118,8 @@ def _deliver(
     refusal = recipient_refusals(db, _tenant(db, slug), [row]).get(row["id"])
     if refusal:
         with db.for_tenant(slug) as scope:
-            return settle_local(scope, row, blocked(row, refusal), now)
+            record(scope, [(row, blocked(row, refusal))], now)
+        return "blocked"
     payload = row["payload"] or {}
     msg = build_message(slug, row["idempotency_key"], payload, now)
     if payload["from"].endswith(".invalid"):

@@ -56,8 +56,8 @@ def hints(m: dict[str, Any], send_mode: str) -> list[str]:
         out.append("a message's delivery is unknown: check it, then `steward outbox resolve`")
     if send_mode == "dry_run" and m.get("queued"):
         out.append(
-            f"dry_run: {m['queued']} action(s) were rendered to files and nothing was sent; "
-            "switch to internal_only to test real delivery"
+            f"dry_run: {m['queued']} action(s) queued, mail rendered to .eml files and none "
+            "sent; switch to internal_only to test real delivery"
         )
     if m.get("compliance_rate") is not None and m["compliance_rate"] < 0.8:
         out.append(

@@ -1,8 +1,9 @@
 """Delivery that never leaves the system: dry-run mail written as .eml files, deliverables for
 kinds without a platform client yet (SEO, social, ads, ...: a JSON file a person or a later
-provider picks up) and order fixes applied to the order. Nothing here can be sent twice, so a
-tenant's rows are claimed and recorded together instead of one transaction per step, and a
-crash before recording only rewrites the same files (written atomically: old file or new).
+provider picks up), order fixes applied to the order and human tasks opened for a person.
+Nothing here can be sent twice, so a tenant's rows are claimed and recorded together instead of
+one transaction per step, and a crash before recording only rewrites the same files (written
+atomically: old file or new) or finds the task already open.
 
 The recipient re-check (suppressions that arrived, a tighter send mode) is shared with the
 dispatcher's path for mail that does leave."""
@@ -27,7 +28,7 @@ from resources.database import Database, Tenant
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
 from resources.orders import apply_fix
-from resources.schema import outbox, suppressions
+from resources.schema import outbox, suppressions, tasks
 
 
 def write_deliverable(folder: Path, row: dict[str, Any]) -> Path:
@@ -70,6 +71,14 @@ def local_outcome(db, mailer, tenant, row, refused, now) -> dict[str, Any]:
         problem = apply_fix(db, tenant.slug, row["payload"] or {})
         result = {"status": "failed", "last_error": problem} if problem else {"status": "delivered"}
         return {**result, "provider": "orders", "sent_at": now}
+    if row["kind"] == "create_task":
+        task_id = open_human_task(db, tenant.slug, row, now)
+        return {
+            "status": "delivered",
+            "provider": "tasks",
+            "provider_ref": f"task {task_id}",
+            "sent_at": now,
+        }
     if row["kind"] not in EMAIL_KINDS:
         path = write_deliverable(mailer.folder(tenant.slug), row)
         return {
@@ -90,6 +99,32 @@ def local_outcome(db, mailer, tenant, row, refused, now) -> dict[str, Any]:
         "provider_ref": msg["Message-ID"],
         "sent_at": now,
     }
+
+
+def open_human_task(db: Database, slug: str, row: dict[str, Any], now: datetime) -> int:
+    """A human task the policy allowed (a client asked, a deadline, a safety escalation) becomes
+    a task for a person; keyed by the action, so a retried delivery opens it once."""
+    payload = row["payload"] or {}
+    key = f"task:{row['idempotency_key']}"[:300]
+    with db.for_tenant(slug) as scope:
+        scope.insert(
+            tasks,
+            {
+                "title": str(payload.get("title") or row["reason"] or "Task")[:500],
+                "description": row["reason"],
+                "kind": "human",
+                "execution_type": "manual",
+                "status": "pending",
+                "priority": row["priority"],
+                "requested_by": payload.get("basis") or "agent",
+                "context": payload,
+                "idempotency_key": key,
+                "created_at": now,
+                "updated_at": now,
+            },
+            skip_conflicts_on=["tenant_id", "idempotency_key"],
+        )
+        return scope.scalar(scope.select(tasks.c.id).where(tasks.c.idempotency_key == key))
 
 
 def blocked(row: dict[str, Any], refusal: tuple[str, str]) -> dict[str, Any]:

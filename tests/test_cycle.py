@@ -98,7 +98,13 @@ def test_four_phases_plan_act_react_reflect_for_every_tenant(demo, mailer):
         assert len(sent) == run["actions_executed"] - sum(
             1 for r in rows(db, schema.outbox, slug) if r["kind"] == "order_fix"
         )
-        assert {r["kind"] for r in rows(db, schema.outbox, slug)} <= {"follow_up", "order_fix"}
+        kinds = {r["kind"] for r in rows(db, schema.outbox, slug)}
+        assert kinds <= {"follow_up", "order_fix", "create_task"}
+        asked = [r for r in rows(db, schema.outbox, slug) if r["kind"] == "create_task"]
+        human = [t for t in rows(db, schema.tasks, slug) if t["kind"] == "human"]
+        assert len(human) == len(asked) and all(
+            t["requested_by"] == "client_request" for t in human
+        )
         events = [e for e in rows(db, schema.warehouse_events, slug) if e["event_type"] == "cycle"]
         assert len(events) == 1
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}

@@ -28,7 +28,7 @@ from resources.database import Database, Tenant
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
 from resources.orders import apply_fix
-from resources.schema import outbox, suppressions, tasks
+from resources.schema import outbox, signals, suppressions, tasks
 
 
 def write_deliverable(folder: Path, row: dict[str, Any]) -> Path:
@@ -124,6 +124,12 @@ def open_human_task(db: Database, slug: str, row: dict[str, Any], now: datetime)
             },
             skip_conflicts_on=["tenant_id", "idempotency_key"],
         )
+        if isinstance(payload.get("signal_id"), int):  # the request is answered: plan it no more
+            scope.execute(
+                sa.update(signals)
+                .where(signals.c.id == payload["signal_id"], signals.c.actioned_at.is_(None))
+                .values(actioned_at=now)
+            )
         return scope.scalar(scope.select(tasks.c.id).where(tasks.c.idempotency_key == key))
 
 

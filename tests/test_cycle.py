@@ -256,3 +256,30 @@ def test_concurrent_cycles_for_one_tenant_one_acts(demo, mailer):
     (run,) = rows(db, schema.agent_runs, slugs[0])
     keys = [r["idempotency_key"] for r in rows(db, schema.outbox, slugs[0])]
     assert len(keys) == len(set(keys)) == run["actions_executed"]
+
+
+def test_a_client_asking_for_a_person_gets_one_task(demo, mailer):
+    db, slugs = demo
+    with db.for_tenant(slugs[0]) as scope:
+        contact = scope.execute(
+            scope.select(schema.contacts.c.id).where(schema.contacts.c.email.is_not(None))
+        ).first()
+        scope.insert(
+            schema.signals,
+            {
+                "contact_id": contact.id,
+                "kind": "human_request",
+                "strength": 0.9,
+                "evidence": "can you call me Thursday?",
+            },
+        )
+    with dg.DagsterInstance.ephemeral() as instance:
+        cycle(db, slugs[:1], mailer, instance=instance)
+        cycle(db, slugs[:1], mailer, hour=this_hour() + timedelta(hours=1), instance=instance)
+    (task,) = [t for t in rows(db, schema.tasks, slugs[0]) if t["kind"] == "human"]
+    assert task["title"] == "Client asked: can you call me Thursday?"
+    assert task["status"] == "pending" and task["requested_by"] == "client_request"
+    (signal,) = rows(db, schema.signals, slugs[0])
+    assert signal["actioned_at"] is not None
+    later = rows(db, schema.agent_runs, slugs[0])[-1]["metrics"]["decisions"]
+    assert not [d for d in later if d["kind"] == "create_task"]

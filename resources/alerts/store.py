@@ -10,11 +10,12 @@ on the notification counter, so two runs raising the same alert at once notify o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from resources.clock import aware
 from resources.database import TenantScope
 from resources.schema import alerts
 
@@ -72,7 +73,7 @@ def record_alert(
     assert row is not None  # written just above, in this transaction
     window = timedelta(minutes=scope.tenant.settings.thresholds.alert_throttle_minutes)
     last = row["last_notified_at"]
-    due = not throttle or last is None or _aware(now) - _aware(last) >= window
+    due = not throttle or last is None or aware(now) - aware(last) >= window
     notification = row["notifications"]
     if due and _claim(scope, row["id"], row["notifications"], now):
         notification += 1
@@ -85,8 +86,8 @@ def record_alert(
         title=row["title"],
         detail=row["detail"] or "",
         occurrences=row["occurrences"],
-        first_seen_at=_aware(row["first_seen_at"]),
-        last_seen_at=_aware(row["last_seen_at"]),
+        first_seen_at=aware(row["first_seen_at"]),
+        last_seen_at=aware(row["last_seen_at"]),
         new=existing is None,
         notify=due,
         notification=notification,
@@ -129,8 +130,3 @@ def _claim(scope: TenantScope, alert_id: int, seen_notifications: int, now: date
         .values(last_notified_at=now, notifications=alerts.c.notifications + 1)
     )
     return result.rowcount == 1
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were stored in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -3,12 +3,13 @@ alerts for a mailbox that keeps failing or has gone quiet."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from resources.alerts import raise_alert, resolve_alert
+from resources.clock import aware
 from resources.database import TenantScope
 from resources.schema import mailbox_state
 
@@ -77,7 +78,8 @@ def save_failure(scope: TenantScope, mailbox: str, status: str, detail: str, now
 def check_stalled(scope: TenantScope, mailbox: str, stalled_hours: int, now: datetime) -> bool:
     """A mailbox that used to receive mail and has ingested nothing for `stalled_hours`."""
     state = load_state(scope, mailbox) or {}
-    last = _aware(state.get("last_message_at"))
+    last = state.get("last_message_at")
+    last = aware(last) if last is not None else None
     key = f"ingest_stalled:{mailbox}"
     if state.get("messages_total") and last and now - last > timedelta(hours=stalled_hours):
         raise_alert(
@@ -91,10 +93,3 @@ def check_stalled(scope: TenantScope, mailbox: str, stalled_hours: int, now: dat
         return True
     resolve_alert(scope, key)
     return False
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; they were stored in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)

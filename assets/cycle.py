@@ -16,6 +16,7 @@ import dagster as dg
 import pydantic
 
 from agent.overview import as_markdown
+from agent.validation import problems
 from assets.hour import run_hour
 from assets.partitions import tenant_partitions
 from resources.clock import aware
@@ -73,10 +74,7 @@ def run_phase(context: dg.AssetExecutionContext, database: Database, name: str, 
 
 def describe(exc: Exception) -> str:
     if isinstance(exc, pydantic.ValidationError):
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        return f"invalid settings: {problems}"
+        return f"invalid settings: {problems(exc)}"
     first = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {first[0] if first else ''}"
 

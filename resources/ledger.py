@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from agent.actions import Action
 from agent.policy import Decision
+from agent.validation import problems
 from resources.database import TenantScope
 from resources.schema import actions, policy_violations
 
@@ -152,14 +153,12 @@ def parse(
     try:
         return Action.model_validate(item)
     except pydantic.ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'action'}: {e['msg']}" for e in exc.errors()
-        )
         raw = repr(sorted((str(k), repr(v)) for k, v in dict(item).items()))
         key = "invalid:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
         kind = str(item.get("kind") or "unknown")[:40]
         target = str(item.get("target") or "")[:500] or None
-        decision = Decision("block", "invalid_action", f"malformed action: {problems}")
+        reason = f"malformed action: {problems(exc, whole='action')}"
+        decision = Decision("block", "invalid_action", reason)
         stand_in = Action(kind=kind, target=target, idempotency_key=key)
         with scope.conn.begin_nested():
             existing = claim(scope, stand_in, now, run_id)

@@ -13,6 +13,7 @@ import pydantic
 import typer
 from alembic.util.exc import CommandError
 
+from agent.validation import problems
 from pipelines.cli import actions, db, demo, inbox, killswitch, run, tenant
 from pipelines.cli.common import CliError, err
 from resources.approvals import ApprovalError
@@ -51,10 +52,7 @@ KNOWN_ERRORS = (
 
 def one_line(exc: BaseException) -> str:
     if isinstance(exc, pydantic.ValidationError):
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()
-        ]
-        return "invalid settings: " + "; ".join(problems)
+        return "invalid settings: " + problems(exc)
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 

@@ -19,8 +19,9 @@ from agent.overview import as_markdown
 from agent.validation import problems
 from assets.hour import run_hour
 from assets.partitions import tenant_partitions
+from resources.alerts import POLICY_BLOCK_THRESHOLD, recent_blocks
 from resources.clock import aware
-from resources.cycle.checks import failure_rate, outbox_duplicates, recent_blocks
+from resources.cycle.checks import failure_rate, outbox_duplicates
 from resources.cycle.phases import (
     Cycle,
     Step,
@@ -209,7 +210,12 @@ def cycle_reflect(context: dg.AssetExecutionContext, database: Database) -> dg.M
     unreadable = len(steps) - len(readable)  # failed this run, before a record could be kept
     failed, total = failure_rate(database, readable, now)
     failed, total = failed + unreadable, total + unreadable
-    spikes = {slug: n for slug in readable if (n := recent_blocks(database, slug, now)) >= 10}
+    spikes = {}
+    for slug in readable:
+        with database.for_tenant(slug) as scope:
+            blocked = recent_blocks(scope, now)
+        if blocked >= POLICY_BLOCK_THRESHOLD:
+            spikes[slug] = blocked
     rate = failed / total if total else 0.0
     checks = [
         dg.AssetCheckResult(
@@ -223,7 +229,8 @@ def cycle_reflect(context: dg.AssetExecutionContext, database: Database) -> dg.M
             check_name="policy_block_spike",
             passed=not spikes,
             severity=WARN,
-            description="No tenant had 10 or more policy blocks in the last hour.",
+            description=f"No tenant had {POLICY_BLOCK_THRESHOLD} or more policy blocks in the "
+            "last hour.",
             metadata={
                 "tenants": len(spikes),
                 "spikes": dg.MetadataValue.md(

@@ -28,6 +28,7 @@ from resources.mailer import Mailer
 from resources.mailer.message import build_message
 from resources.mailer.smtp import SmtpConfigError
 from resources.reconcile import reconcile
+from resources.registry import get_tenant
 
 DEFAULT_LEASE = timedelta(minutes=5)
 OTHER_KINDS = tuple(k for k in KINDS if k not in EMAIL_KINDS)
@@ -69,7 +70,7 @@ def dispatch_tenant(
     report = DispatchReport(slug)
     worker = worker_name()
     report.released_claims, unknown = box.expire_claims(db, slug, now, lease)
-    tenant = _tenant(db, slug)
+    tenant = get_tenant(db, slug)
     for row in unknown:
         if reconcile(db, mailer, tenant, row, now, alerts):
             report.counts["reconciled"] += 1
@@ -115,7 +116,7 @@ def _deliver(
     if stop:
         box.release(db, slug, row["id"], now, stop)
         return "held"
-    refusal = recipient_refusals(db, _tenant(db, slug), [row]).get(row["id"])
+    refusal = recipient_refusals(db, get_tenant(db, slug), [row]).get(row["id"])
     if refusal:
         with db.for_tenant(slug) as scope:
             record(scope, [(row, blocked(row, refusal))], now)
@@ -195,7 +196,7 @@ def _smtp(db, mailer, tenant, row, msg, worker, now, alerts) -> str:
 
 
 def _held_reason(db: Database, tenant: Tenant, mailer: Mailer | None) -> str | None:
-    stop = kill_state(db, _tenant(db, tenant.slug))
+    stop = kill_state(db, get_tenant(db, tenant.slug))
     if stop.active:
         return stop.describe()
     return _email_hold(mailer, tenant) if mailer is not None else None
@@ -205,8 +206,3 @@ def _email_hold(mailer: Mailer, tenant: Tenant) -> str | None:
     if tenant.settings.send_mode != "dry_run" and mailer.send_disabled():
         return "email sending disabled (STEWARD_EMAIL_SEND_DISABLED)"
     return None
-
-
-def _tenant(db: Database, slug: str) -> Tenant:
-    with db.for_tenant(slug) as scope:
-        return scope.tenant

@@ -135,15 +135,9 @@ def check_send_volume(
     return SendVolume(last_hour, normal, ratio, spike)
 
 
-def check_policy_block_spike(
-    scope: TenantScope,
-    now: datetime,
-    alerts: Alerts | None = None,
-    mailer: Mailer | None = None,
-) -> int:
-    """Alert when policy blocked many actions within the hour: the agent is proposing things it
-    must not do, or a rule is misconfigured. Returns the blocks within the window."""
-    blocked = int(
+def recent_blocks(scope: TenantScope, now: datetime) -> int:
+    """Actions policy blocked within the spike window before `now`."""
+    return int(
         scope.scalar(
             scope.select(sa.func.count())
             .select_from(policy_violations)
@@ -154,6 +148,17 @@ def check_policy_block_spike(
             )
         )
     )
+
+
+def check_policy_block_spike(
+    scope: TenantScope,
+    now: datetime,
+    alerts: Alerts | None = None,
+    mailer: Mailer | None = None,
+) -> int:
+    """Alert when policy blocked many actions within the hour: the agent is proposing things it
+    must not do, or a rule is misconfigured. Returns the blocks within the window."""
+    blocked = recent_blocks(scope, now)
     if blocked >= POLICY_BLOCK_THRESHOLD:
         (alerts or Alerts()).raise_(
             scope,

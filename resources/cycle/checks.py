@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from resources.database import Database
-from resources.schema import agent_runs, outbox, policy_violations
+from resources.schema import agent_runs, outbox
 
 
 def outbox_duplicates(db: Database, slug: str) -> int:
@@ -33,17 +33,3 @@ def failure_rate(db: Database, slugs: list[str], now: datetime) -> tuple[int, in
         failed += counts.get("failed", 0)
         total += sum(counts.values())
     return failed, total
-
-
-def recent_blocks(db: Database, slug: str, now: datetime) -> int:
-    with db.for_tenant(slug) as scope:
-        return int(
-            scope.scalar(
-                scope.select(sa.func.count())
-                .select_from(policy_violations)
-                .where(
-                    policy_violations.c.blocked.is_(True),
-                    policy_violations.c.created_at >= now - timedelta(hours=1),
-                )
-            )
-        )

@@ -33,6 +33,7 @@ from resources.database import Database
 from resources.dispatch import dispatch_tenant
 from resources.gate import propose
 from resources.killswitch import kill_state
+from resources.ledger import STATUS
 from resources.mailer import Mailer
 from resources.policy_state import load_state
 from resources.schema import (
@@ -215,12 +216,6 @@ def _replay(c: Cycle, actions: list[Action], gathered: dict) -> tuple[list[dict]
             goals_behind=gathered["goals_behind"],
             engagement_violations=gathered["overdue"],
         )
-    names = {
-        "allow": "queued",
-        "approval": "awaiting_approval",
-        "defer": "deferred",
-        "block": "blocked",
-    }
     decisions = []
     for action in actions:
         d = evaluate(action, state, c.hour)
@@ -229,7 +224,7 @@ def _replay(c: Cycle, actions: list[Action], gathered: dict) -> tuple[list[dict]
                 "key": action.idempotency_key,
                 "kind": action.kind,
                 "target": action.target,
-                "status": names[d.outcome],
+                "status": STATUS[d.outcome],
                 "rule": d.rule,
                 "reason": d.reason,
             }

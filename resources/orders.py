@@ -23,6 +23,7 @@ from resources.database import Database, TenantScope
 from resources.schema import accounts, order_exceptions, orders, products
 
 FIXABLE = ("tech_fee", "total_amount")
+PENDING = sa.and_(orders.c.status == "new", orders.c.validated_at.is_(None))
 
 
 @dataclass
@@ -37,7 +38,7 @@ class OrdersResult:
 def validate_new_orders(
     scope: TenantScope, now: datetime, order_ids: list[int] | None = None
 ) -> OrdersResult:
-    query = scope.select(orders).where(orders.c.status == "new", orders.c.validated_at.is_(None))
+    query = scope.select(orders).where(PENDING)
     if order_ids is not None:
         query = query.where(orders.c.id.in_(order_ids))
     rows = [dict(r) for r in scope.execute(query.order_by(orders.c.id)).mappings()]
@@ -134,6 +135,11 @@ def _fix_action(row: dict[str, Any], fix: Fix) -> Action:
             "order_fix", row["order_number"], f"{fix.field}:{fix.old}->{fix.new}"
         ),
     )
+
+
+def newest_pending(scope: TenantScope) -> int | None:
+    """The highest id among orders waiting for validation (what the new-order sensor watches)."""
+    return scope.scalar(scope.select(sa.func.max(orders.c.id)).where(PENDING))
 
 
 def apply_fix(db: Database, slug: str, payload: dict[str, Any]) -> str | None:

@@ -9,20 +9,10 @@ the next request or by the hourly cycle.
 import json
 
 import dagster as dg
-import sqlalchemy as sa
 
 from resources.database import Database
 from resources.killswitch import kill_state
-from resources.schema import orders
-
-
-def pending_max_id(database: Database, slug: str) -> int | None:
-    with database.for_tenant(slug) as scope:
-        return scope.scalar(
-            scope.select(sa.func.max(orders.c.id)).where(
-                orders.c.status == "new", orders.c.validated_at.is_(None)
-            )
-        )
+from resources.orders import newest_pending
 
 
 @dg.sensor(
@@ -42,7 +32,8 @@ def new_orders_sensor(
     for tenant in database.tenants():
         if not tenant.agent_enabled:
             continue
-        newest = pending_max_id(database, tenant.slug)
+        with database.for_tenant(tenant.slug) as scope:
+            newest = newest_pending(scope)
         if newest is None or newest <= seen.get(tenant.slug, 0):
             continue
         seen[tenant.slug] = newest

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,8 +20,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from agent.actions import EMAIL_KINDS, KINDS, Action
 from agent.killswitch import decide
+from agent.policy import window_start
 from agent.settings import TenantSettings
-from bench.policy.world import NOW, World, _window_start
+from bench.policy.world import NOW, World
 from resources.killswitch import KEY as KILL_KEY
 from resources.policy_state import LIVE_OUTBOX, OUTBOUND_TOUCHES
 
@@ -168,8 +169,8 @@ class Naive:
         return None
 
     def rate(self, bucket: str, now: datetime) -> Verdict:
-        hour = _window_start("hour", now, self.zone)
-        day = _window_start("day", now, self.zone)
+        hour = window_start("hour", now, self.zone).astimezone(UTC)
+        day = window_start("day", now, self.zone).astimezone(UTC)
         self.queries += 1
         used = dict(
             self.conn.execute(Q_USAGE, (self.tenant_id, bucket, hour, day), prepare=True).fetchall()

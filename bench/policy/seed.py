@@ -7,10 +7,11 @@ row-level security) apart from the benchmark itself; it returns the `World` each
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agent.policy import window_start
 from agent.settings import TenantSettings
 from bench.policy.world import (
     COMPANIES,
@@ -23,7 +24,6 @@ from bench.policy.world import (
     UNICODE_NAMES,
     Profile,
     World,
-    _window_start,
     tenant_domains,
 )
 from resources import schema
@@ -209,7 +209,7 @@ def seed_tenant(
     zone = ZoneInfo(profile.timezone)
     counter_rows = []
     for (bucket, window), used in profile.usage.items():
-        start = _window_start(window, NOW, zone)
+        start = window_start(window, NOW, zone).astimezone(UTC)
         before = start - (timedelta(hours=1) if window == "hour" else timedelta(days=1))
         counter_rows.append(
             {"action_kind": bucket, "window": window, "window_start": start, "count": used}

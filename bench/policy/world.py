@@ -1,16 +1,15 @@
 """The benchmark's fixed world: the moment it runs at, the tenant profiles and name lists.
 
 It exists so seeding, action generation and both deciders share one picture of a tenant (the
-`World` a seeded tenant is summed up as) and one clock, `NOW`, with its window arithmetic.
+`World` a seeded tenant is summed up as) and one clock, `NOW`; rate-limit windows come from
+agent.policy.window_start, as in the product.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from datetime import time as clock
 from typing import Any
-from zoneinfo import ZoneInfo
 
 # A Tuesday afternoon in UTC: inside the send window for tenants in the Americas and Europe,
 # outside it for those in Asia, Australia and on the US west coast.
@@ -112,9 +111,3 @@ class World:
     other_signals: list[int]
     compliance_due: frozenset[int]
     domains: list[str]
-
-
-def _window_start(window: str, now: datetime, zone: ZoneInfo) -> datetime:
-    if window == "hour":
-        return now.replace(minute=0, second=0, microsecond=0)
-    return datetime.combine(now.astimezone(zone).date(), clock(0), zone).astimezone(UTC)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import typer
 
 from agent.actions import Action, action_key
-from pipelines.cli.common import CliError, actor, out, ready_database
+from pipelines.cli.common import CliError, actor, out, pairs, ready_database
 from pipelines.outbox import dispatch_one
 from resources import approvals
 from resources.approvals import ApprovalError
@@ -48,7 +48,7 @@ def propose_cmd(
     extra = json.loads(payload) if payload else {}
     if not isinstance(extra, dict):
         raise CliError("--payload must be a JSON object")
-    variables = dict(_pair(v) for v in var or [])
+    variables = {k: v.replace("\\n", "\n") for k, v in pairs(var or [], "--var").items()}
     if variables:
         extra["vars"] = {**extra.get("vars", {}), **variables}
     now = datetime.now(UTC)
@@ -198,10 +198,3 @@ def _unknown_row(db: Database, tenant: str, key: str) -> int:
     if row.status != "delivery_unknown":
         raise CliError(f"{key} is {row.status}, not delivery_unknown: nothing to resolve")
     return row.id
-
-
-def _pair(item: str) -> tuple[str, str]:
-    name, sep, value = item.partition("=")
-    if not sep or not name.strip():
-        raise CliError(f"--var takes NAME=VALUE, got {item!r}")
-    return name.strip(), value.replace("\\n", "\n")

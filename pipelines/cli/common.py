@@ -34,3 +34,14 @@ def ready_database() -> Database:
 
 def actor() -> str:
     return os.environ.get("STEWARD_ACTOR") or f"cli:{getpass.getuser()}"
+
+
+def pairs(items: list[str], option: str) -> dict[str, str]:
+    """NAME=VALUE options (repeatable) as a dict; the name is trimmed, the value kept as typed."""
+    found = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"{option} takes NAME=VALUE, got {item!r}")
+        found[name.strip()] = value
+    return found

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from agent.settings import TenantSettings
-from pipelines.cli.common import CliError, actor, out, ready_database
+from pipelines.cli.common import CliError, actor, out, pairs, ready_database
 from pipelines.instance import get_instance
 from resources import registry
 from resources.database import Tenant
@@ -65,24 +65,18 @@ def settings_patch(
     if own is not None:
         patch["own_addresses"] = [a for a in own.split(",") if a.strip()]
     if caps:
-        patch["caps"] = _pairs(caps, "--cap")
+        patch["caps"] = _stripped(pairs(caps, "--cap"))
     if thresholds:
-        patch["thresholds"] = _pairs(thresholds, "--threshold")
+        patch["thresholds"] = _stripped(pairs(thresholds, "--threshold"))
     if approvals:
-        patch["approvals"] = _pairs(approvals, "--approval")
+        patch["approvals"] = _stripped(pairs(approvals, "--approval"))
     if goals:
-        patch["goals"] = _pairs(goals, "--goal")
+        patch["goals"] = _stripped(pairs(goals, "--goal"))
     return patch
 
 
-def _pairs(items: list[str], option: str) -> dict[str, str]:
-    pairs = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise CliError(f"{option} takes NAME=VALUE, got {item!r}")
-        pairs[name.strip()] = value.strip()
-    return pairs
+def _stripped(values: dict[str, str]) -> dict[str, str]:
+    return {name: value.strip() for name, value in values.items()}
 
 
 def _sync_partitions() -> None:

@@ -1,0 +1,246 @@
+"""Task rules without a database: every status pair, approval refusals, backoff and escalation,
+and the execution strategy chosen for sample tasks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import product
+
+import pytest
+
+from agent.tasks import (
+    EXECUTION_TYPES,
+    PLAYBOOKS,
+    STATUSES,
+    TRANSITIONS,
+    FailureOutcome,
+    IllegalTransition,
+    SubtaskSpec,
+    after_failure,
+    approval_refusal,
+    backoff_seconds,
+    check_transition,
+    choose_strategy,
+    needs_approval,
+)
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+LEGAL = [(a, b) for a in STATUSES for b in sorted(TRANSITIONS[a])]
+ILLEGAL = [(a, b) for a, b in product(STATUSES, STATUSES) if b not in TRANSITIONS[a]]
+
+
+def test_the_transition_table_is_the_documented_one():
+    assert set(TRANSITIONS) == set(STATUSES)
+    assert {a: set(b) for a, b in TRANSITIONS.items()} == {
+        "pending": {"queued", "in_progress", "paused", "blocked", "failed"},
+        "queued": {"in_progress", "paused", "blocked", "pending", "failed"},
+        "in_progress": {"completed", "failed", "queued", "blocked", "paused"},
+        "paused": {"pending", "queued", "failed"},
+        "blocked": {"pending", "queued", "failed"},
+        "completed": set(),
+        "failed": {"queued"},
+    }
+    assert len(LEGAL) + len(ILLEGAL) == 49 and len(LEGAL) == 22
+
+
+@pytest.mark.parametrize(("current", "new"), LEGAL)
+def test_legal_transitions_are_accepted(current, new):
+    assert check_transition(current, new) is None
+
+
+@pytest.mark.parametrize(("current", "new"), ILLEGAL)
+def test_illegal_transitions_are_refused(current, new):
+    with pytest.raises(IllegalTransition) as refused:
+        check_transition(current, new)
+    assert f"from {current} to {new}" in str(refused.value)
+    assert isinstance(refused.value, ValueError)
+
+
+def test_the_refusal_names_the_legal_targets():
+    with pytest.raises(
+        IllegalTransition,
+        match=r"^a task cannot move from paused to completed; "
+        r"from paused it may go to pending, queued, failed$",
+    ):
+        check_transition("paused", "completed")
+    with pytest.raises(IllegalTransition, match="it may go to nothing: it is terminal$"):
+        check_transition("completed", "queued")
+
+
+@pytest.mark.parametrize(("current", "new"), [("new", "queued"), ("pending", "done")])
+def test_unknown_statuses_are_refused(current, new):
+    bad = current if current not in STATUSES else new
+    with pytest.raises(IllegalTransition, match=f"unknown task status '{bad}'"):
+        check_transition(current, new)
+
+
+@pytest.mark.parametrize(
+    ("status", "approval", "decision", "refusal"),
+    [
+        ("pending", "pending", "approve", None),
+        ("blocked", "pending", "reject", None),
+        ("paused", "pending", "approve", None),
+        ("queued", "pending", "reject", None),
+        ("pending", "rejected", "approve", "cannot approve: the task was already rejected"),
+        ("queued", "approved", "approve", "cannot approve: the task was already approved"),
+        ("queued", "approved", "reject", "cannot reject: the task was already approved"),
+        ("failed", "expired", "approve", "cannot approve: the approval expired unanswered"),
+        (
+            "pending",
+            "not_required",
+            "approve",
+            "cannot approve: the task does not need an approval",
+        ),
+        ("completed", "pending", "approve", "cannot approve: the task is already completed"),
+        ("failed", "pending", "reject", "cannot reject: the task is already failed"),
+        ("in_progress", "pending", "reject", "cannot reject: the task is already in progress"),
+    ],
+)
+def test_approval_refusals(status, approval, decision, refusal):
+    assert approval_refusal(status, approval, decision) == refusal
+
+
+def test_approval_refusal_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown decision 'maybe'"):
+        approval_refusal("pending", "pending", "maybe")
+    with pytest.raises(ValueError, match="unknown approval status 'waiting'"):
+        approval_refusal("pending", "waiting", "approve")
+
+
+def test_who_needs_approval():
+    assert [needs_approval(t) for t in EXECUTION_TYPES] == [False, True, False]
+    with pytest.raises(ValueError, match="unknown execution type 'robotic'"):
+        needs_approval("robotic")
+
+
+def test_backoff_doubles_from_the_base_up_to_the_cap():
+    assert [backoff_seconds(n) for n in range(1, 11)] == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300]
+    assert [backoff_seconds(n, base=5, cap=30) for n in (1, 2, 3, 4)] == [5, 10, 20, 30]
+    assert backoff_seconds(100_000) == 300.0
+    with pytest.raises(ValueError, match="attempts count from 1, got 0"):
+        backoff_seconds(0)
+
+
+def test_after_failure_retries_with_backoff_then_escalates():
+    assert after_failure(1, 3, NOW) == FailureOutcome(
+        True, NOW + timedelta(seconds=1), False, "attempt 1 of 3 failed; retrying in 1 s"
+    )
+    assert after_failure(2, 3, NOW) == FailureOutcome(
+        True, NOW + timedelta(seconds=2), False, "attempt 2 of 3 failed; retrying in 2 s"
+    )
+    assert after_failure(3, 3, NOW) == FailureOutcome(
+        False, None, True, "attempt 3 of 3 failed; none left, escalate to a person"
+    )
+    assert after_failure(3, 5, NOW, base=0.5).next_attempt_at == NOW + timedelta(seconds=2)
+    assert after_failure(7, 5, NOW).escalate
+
+
+def test_choose_strategy_immediate():
+    draft = choose_strategy("Draft email to john@example.com thanking him", None, "general")
+    assert (draft.mode, draft.subtasks) == ("immediate", ())
+    assert draft.reason == "Steward can draft an email from a template now ('Draft' + 'email')"
+    reply = choose_strategy("Reply to Jane about the delay", "", "email")
+    assert reply.reason == "Steward can draft an email from a template now ('Reply')"
+    by_kind = choose_strategy("Draft a thank-you to Jane", None, "email")
+    assert by_kind.reason == (
+        "Steward can draft an email from a template now ('Draft' + kind email)"
+    )
+    notes = choose_strategy("Summarise the call notes from Monday", None, "general")
+    assert (notes.mode, notes.reason) == (
+        "immediate",
+        "Steward can summarise notes now ('Summarise' + 'notes')",
+    )
+    report = choose_strategy("Weekly pipeline", "generate a report from the deals", "research")
+    assert report.reason == "Steward can generate a report from data now ('generate' + 'report')"
+
+
+def test_choose_strategy_decompose():
+    plan = choose_strategy("Plan Q4 marketing campaign", None, "general")
+    assert plan.mode == "decompose"
+    assert plan.reason == (
+        "matches the newsletter or campaign launch playbook ('Plan' + 'campaign'): 4 subtasks"
+    )
+    assert plan.subtasks == (
+        SubtaskSpec("Research the audience and past results", "research", "fully_automated"),
+        SubtaskSpec("Draft the campaign content", "content", "fully_automated", (0,)),
+        SubtaskSpec("Prepare and send the newsletter", "newsletter", "semi_automated", (1,)),
+        SubtaskSpec("Schedule the launch posts", "social", "semi_automated", (1,)),
+    )
+    onboarding = choose_strategy("Onboard Acme", "a new client from the expo", "general")
+    assert onboarding.reason == (
+        "matches the new client onboarding playbook ('Onboard' + 'client'): 4 subtasks"
+    )
+    assert [s.execution_type for s in onboarding.subtasks] == [
+        "semi_automated",
+        "fully_automated",
+        "manual",
+        "semi_automated",
+    ]
+    assert choose_strategy("Social media week", None, "social").reason == (
+        "matches the social media week playbook ('Social' + 'week'): 3 subtasks"
+    )
+    seo = choose_strategy("SEO refresh for the services pages", None, "seo")
+    assert seo.reason == "matches the SEO refresh playbook ('SEO' + 'refresh'): 4 subtasks"
+    assert seo.subtasks[2] == SubtaskSpec(
+        "Rewrite titles and meta descriptions", "content", "fully_automated", (0, 1)
+    )
+
+
+def test_a_playbook_wins_over_an_immediate_capability():
+    # "draft ... newsletter" alone is not a launch, but "launch" makes it one
+    assert choose_strategy("Draft and launch the spring newsletter", None, "newsletter").mode == (
+        "decompose"
+    )
+
+
+def test_playbooks_are_well_formed():
+    kinds = {"email", "social", "newsletter", "seo", "ads", "content", "research", "general"}
+    for playbook in PLAYBOOKS:
+        for index, sub in enumerate(playbook.subtasks):
+            assert sub.kind in kinds and sub.execution_type in EXECUTION_TYPES
+            assert all(0 <= dep < index for dep in sub.depends_on), (playbook.name, sub)
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "reason"),
+    [
+        (
+            "Call the borrower about the appraisal",
+            None,
+            "a phone call needs a person (matched 'Call')",
+        ),
+        ("Site visit at 12 Elm St", None, "a visit needs a person (matched 'Site visit')"),
+        (
+            "Get the engagement letter",
+            "needs the client's signature",
+            "a signature needs a person (matched 'signature')",
+        ),
+        (
+            "Order new office chairs",
+            "purchase from the usual vendor",
+            "a payment or purchase needs a person with access to the accounts (matched 'purchase')",
+        ),
+        (
+            "Courier the originals to the lender",
+            None,
+            "a physical delivery needs a person (matched 'Courier')",
+        ),
+        (
+            "Post the launch update in Slack",
+            None,
+            "it needs a platform Steward has no connection to (matched 'Slack')",
+        ),
+        # blocked keywords come before playbooks: a launch that needs a phone call is blocked
+        ("Launch the campaign by phone", None, "a phone call needs a person (matched 'phone')"),
+        ("Tidy the storeroom", None, "no playbook or capability matches; needs a person"),
+    ],
+)
+def test_choose_strategy_blocked(title, description, reason):
+    decision = choose_strategy(title, description, "general")
+    assert (decision.mode, decision.reason, decision.subtasks) == ("blocked", reason, ())
+
+
+def test_call_notes_and_calls_to_action_are_not_phone_calls():
+    assert choose_strategy("Summarise call notes", None, "general").mode == "immediate"
+    assert choose_strategy("Write the call to action", None, "email").mode == "immediate"

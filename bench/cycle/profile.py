@@ -161,9 +161,9 @@ def _checks(app: Database, slug: str, now: datetime) -> None:
     """What the assets' checks ask per tenant (cycle_plan, cycle_act, cycle_reflect)."""
     with app.for_tenant(slug) as scope:
         assets.exception_rate(scope)
+        assets.recent_blocks(scope, now)
     assets.outbox_duplicates(app, slug)
     assets.failure_rate(app, [slug], now)
-    assets.recent_blocks(app, slug, now)
 
 
 def _top(profiler: cProfile.Profile, key: str, count: int, where: str = "") -> str:

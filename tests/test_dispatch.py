@@ -4,6 +4,7 @@ errors, approvals and deferrals end to end; nothing is ever received twice."""
 from __future__ import annotations
 
 import email
+import email.policy
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from resources.dispatch import dispatch_tenant
 from resources.gate import propose
 from resources.killswitch import set_database_flag
 from resources.mailer import Mailer
-from resources.mailer.message import message_id
+from resources.mailer.message import build_message, message_id, wire_bytes
 from resources.registry import update_tenant
 from tests.helpers import seed_tenant
 from tests.mailbox.tls import make_certificate
@@ -253,3 +254,25 @@ def test_two_cycles_and_two_dispatchers_at_once_keep_the_cap_and_send_once(acme,
     assert max(sink.keys().values()) == 1
     assert len(sink.received) == 12
     assert set(statuses(acme).values()) == {"sent"}
+
+
+def test_non_ascii_names_subjects_and_long_lines_survive_the_wire():
+    payload = {
+        "from": "Zoë Desk <desk@acme.example>",
+        "to": "jane@client.example",
+        "subject": "Grüße — your order",
+        "text": "Hällo Jane,\n" + "x" * 1200 + "\n",
+        "html": "<p>Hällo</p>",
+        "unsubscribe": True,
+    }
+    wire = wire_bytes(build_message("acme", "k1", payload, datetime(2026, 11, 20, tzinfo=UTC)))
+    lines = wire.split(b"\r\n")
+    assert all(len(line) <= 998 for line in lines) and b"\n" not in wire.replace(b"\r\n", b"")
+    got = email.message_from_bytes(wire, policy=email.policy.default)
+    assert got["From"].addresses[0].display_name == "Zoë Desk"
+    assert str(got["Subject"]) == "Grüße — your order"
+    body = got.get_body(("plain",)).get_content()
+    assert body.replace("\r\n", "\n") == payload["text"]
+    assert got["Message-ID"] == message_id("acme", "k1", "desk@acme.example")
+    assert got["Message-ID"].endswith("@acme.example>")
+    assert got["List-Unsubscribe"] == "<mailto:desk@acme.example?subject=unsubscribe>"

@@ -3,30 +3,45 @@
 The Message-ID is a hash of (tenant, key) under the sender's domain: the same action always gets
 the same Message-ID, which is how a message whose delivery is unknown after a crash is found again
 in the mailbox's Sent folder, and how a receiving server or person can spot a duplicate.
+
+Built with the compat32 MIME classes: the header-object API of `EmailMessage` parses and folds
+every header and costs ~1 ms a message, a third of a cycle's dispatch. Non-ASCII text is encoded
+here explicitly (RFC 2047 words in headers, quoted-printable UTF-8 bodies).
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email import charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
+
+UTF8_QP = charset.Charset("utf-8")
+UTF8_QP.body_encoding = charset.QP
+MAX_LINE = 998  # RFC 5322: longer lines must be encoded
 
 
 def message_id(tenant_slug: str, key: str, sender: str) -> str:
     digest = hashlib.sha256(f"{tenant_slug}\0{key}".encode()).hexdigest()[:32]
-    domain = sender.rpartition("@")[2] or "steward.invalid"
+    """`sender` may be `Name <addr>`: the domain is the address's."""
+    domain = (parseaddr(sender)[1] or sender).rpartition("@")[2] or "steward.invalid"
     return f"<{digest}.{tenant_slug}@{domain}>"
 
 
-def build_message(
-    tenant_slug: str, key: str, payload: dict[str, Any], now: datetime
-) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = payload["from"]
-    msg["To"] = payload["to"]
-    msg["Subject"] = payload["subject"]
+def build_message(tenant_slug: str, key: str, payload: dict[str, Any], now: datetime) -> Message:
+    msg = _part(payload["text"], "plain")
+    if payload.get("html"):
+        plain, msg = msg, MIMEMultipart("alternative")
+        msg.attach(plain)
+        msg.attach(_part(payload["html"], "html"))
+    msg["From"] = _address(payload["from"])
+    msg["To"] = _address(payload["to"])
+    msg["Subject"] = _header(payload["subject"])
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id(tenant_slug, key, payload["from"])
     msg["X-Steward-Key"] = key
@@ -34,8 +49,27 @@ def build_message(
         msg["In-Reply-To"] = payload["in_reply_to"]
         msg["References"] = payload["in_reply_to"]
     if payload.get("unsubscribe"):
-        msg["List-Unsubscribe"] = f"<mailto:{payload['from']}?subject=unsubscribe>"
-    msg.set_content(payload["text"])
-    if payload.get("html"):
-        msg.add_alternative(payload["html"], subtype="html")
+        msg["List-Unsubscribe"] = f"<mailto:{parseaddr(payload['from'])[1]}?subject=unsubscribe>"
     return msg
+
+
+def wire_bytes(msg: Message) -> bytes:
+    """The message with CRLF line ends, as SMTP DATA wants them (smtplib sends bytes as is)."""
+    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
+def _part(text: str, subtype: str) -> MIMEText:
+    plain = text.isascii() and all(len(line) <= MAX_LINE for line in text.splitlines())
+    return MIMEText(text, subtype, "us-ascii" if plain else UTF8_QP)
+
+
+def _header(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def _address(value: str) -> str:
+    """`Name <addr>` with a non-ASCII name gets the name RFC 2047-encoded."""
+    if value.isascii():
+        return value
+    name, addr = parseaddr(value)
+    return formataddr((name, addr), charset="utf-8") if addr else Header(value, "utf-8").encode()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 
 import dagster as dg
@@ -40,7 +40,7 @@ class Mailer(dg.ConfigurableResource):
         base = Path(self.outbox_dir) if self.outbox_dir else steward_home() / "outbox"
         return base / tenant_slug
 
-    def write_eml(self, tenant_slug: str, name: str, msg: EmailMessage) -> Path:
+    def write_eml(self, tenant_slug: str, name: str, msg: Message) -> Path:
         """Write atomically (temp file + rename): a crash leaves the old file or the new one."""
         folder = self.folder(tenant_slug)
         folder.mkdir(parents=True, exist_ok=True)
@@ -53,7 +53,7 @@ class Mailer(dg.ConfigurableResource):
 
     def send(
         self,
-        msg: EmailMessage,
+        msg: Message,
         sender: str,
         recipient: str,
         before_data: Callable[[], None],

@@ -9,14 +9,15 @@ connection or a timeout during DATA leaves it unknown, and the caller must not r
 
 from __future__ import annotations
 
-import email.policy
 import os
 import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from urllib.parse import parse_qs, unquote, urlparse
+
+from resources.mailer.message import wire_bytes
 
 QUOTA_WORDS = ("quota", "rate", "too many", "limit exceeded", "throttl")
 PASSWORD_ENV = "STEWARD_SMTP_PASSWORD"
@@ -105,7 +106,7 @@ def _connect(target: SmtpTarget, timeout: float) -> smtplib.SMTP:
 
 def send(
     target: SmtpTarget,
-    msg: EmailMessage,
+    msg: Message,
     sender: str,
     recipient: str,
     timeout: float,
@@ -133,7 +134,7 @@ def send(
 def _transaction(
     smtp: smtplib.SMTP,
     target: SmtpTarget,
-    msg: EmailMessage,
+    msg: Message,
     sender: str,
     recipient: str,
     before_data: Callable[[], None],
@@ -148,7 +149,7 @@ def _transaction(
             return _classify(code, _reply_text(resp), f"{where} RCPT TO {recipient}")
     except (OSError, smtplib.SMTPException) as exc:
         return SmtpOutcome("retry", f"{where}: {type(exc).__name__}: {exc}")
-    wire = msg.as_bytes(policy=email.policy.SMTP)  # CRLF line ends: smtplib sends bytes as is
+    wire = wire_bytes(msg)
     before_data()
     try:
         code, resp = smtp.data(wire)

@@ -10,13 +10,16 @@ taken and does nothing again. It then asks the policy engine, and:
 - defer    -> keeps the action with the time it may be tried again (`resubmit_due`);
 - block    -> writes a policy violation with the rule and the reason.
 
-Each action runs in its own savepoint: one that fails is recorded as an error and the batch goes
-on. Email is rendered here, before anyone approves it, so a person approves the exact message
-and a template with a missing variable is blocked with the reason instead of failing later.
+A batch is first tried whole, in one savepoint with a few set-based statements; if anything in
+it fails, it is undone and each action then runs in its own savepoint, so one that fails is
+recorded as an error and the others go on. Email is rendered here, before anyone approves it,
+so a person approves the exact message and a template with a missing variable is blocked with
+the reason instead of failing later.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,17 +47,88 @@ def submit(
     now: datetime,
     agent_run_id: int | None = None,
 ) -> list[GateResult]:
-    results = []
+    results: list[GateResult | None] = []
+    batch: list[Action] = []
     for item in proposed:
         action = ledger.parse(scope, item, now, agent_run_id)
-        if isinstance(action, GateResult):
-            results.append(action)
-            continue
+        results.append(action if isinstance(action, GateResult) else None)
+        if isinstance(action, Action):
+            batch.append(action)
+    decided = iter(
+        _batch(scope, batch, state, now, agent_run_id)
+        or _each(scope, batch, state, now, agent_run_id)
+    )
+    return [r if r is not None else next(decided) for r in results]
+
+
+def _each(
+    scope: TenantScope, batch: list[Action], state: PolicyState, now: datetime, run_id: int | None
+) -> list[GateResult]:
+    """The careful path: each action in its own savepoint, so one that fails is recorded as an
+    error and the others go on."""
+    results = []
+    for action in batch:
         try:
             with scope.conn.begin_nested():
-                results.append(_one(scope, action, state, now, agent_run_id))
+                results.append(_one(scope, action, state, now, run_id))
         except sa.exc.SQLAlchemyError as exc:
-            results.append(ledger.record_error(scope, action, exc, now, agent_run_id))
+            results.append(ledger.record_error(scope, action, exc, now, run_id))
+    return results
+
+
+def _batch(
+    scope: TenantScope, batch: list[Action], state: PolicyState, now: datetime, run_id: int | None
+) -> list[GateResult] | None:
+    """The whole batch in one savepoint and a statement or two per table instead of ~9 round
+    trips per action. Rate-limit slots are counted against the usage read with the state and
+    taken at the end with one upsert per counter. None, with nothing written and the state as
+    it was, when a statement fails or a counter moved meanwhile: `_each` then decides."""
+    keys = [a.idempotency_key for a in batch]
+    if len(batch) < 2 or len(set(keys)) < len(keys):
+        return None
+    usage, last_touch = dict(state.usage), state.last_touch
+    try:
+        with scope.conn.begin_nested():
+            return _decide_batch(scope, batch, state, now, run_id)
+    except (sa.exc.SQLAlchemyError, ratelimit.Moved):
+        state.usage.clear()
+        state.usage.update(usage)
+        state.last_touch = last_touch
+        return None
+
+
+def _decide_batch(
+    scope: TenantScope, batch: list[Action], state: PolicyState, now: datetime, run_id: int | None
+) -> list[GateResult]:
+    fresh = ledger.claim_new(scope, batch, now, run_id)
+    results: list[GateResult] = []
+    settled: list[tuple[Action, Decision, int | None]] = []
+    queued: list[dict[str, Any]] = []
+    blocks: list[tuple[str, str | None, str, Decision]] = []
+    slots: Counter[tuple[str, str]] = Counter()
+    for action in batch:
+        if action.idempotency_key not in fresh:
+            existing = ledger.claim(scope, action, now, run_id)
+            if existing is not None:
+                results.append(existing)
+                continue
+        decision, rendered = _decide(scope, action, state, now)
+        if decision.outcome == "allow":
+            slots.update(_count_slot(action, state, now))
+        task_id = None
+        if decision.outcome == "allow":
+            queued.append(_outbox_row(action, decision, rendered, now))
+        elif decision.outcome == "approval":
+            task_id = _open_approval(scope, action, decision, rendered, now)
+        elif decision.outcome == "block":
+            blocks.append((action.kind, action.target, action.idempotency_key, decision))
+        settled.append((action, decision, task_id))
+        results.append(_result(action, decision, task_id))
+    ratelimit.reserve_counted(scope, dict(slots), state.settings.caps, now)
+    if queued:
+        scope.insert(outbox, queued, skip_conflicts_on=["tenant_id", "idempotency_key"])
+    ledger.violations(scope, blocks, run_id)
+    ledger.settle_many(scope, settled, now)
     return results
 
 
@@ -131,18 +205,16 @@ def _one(
     existing = ledger.claim(scope, action, now, run_id)
     if existing is not None:
         return existing
-    decision = evaluate(action, state, now)
-    rendered = None
-    if decision.outcome in ("allow", "approval") and action.kind in EMAIL_KINDS:
-        try:
-            rendered = render_email(scope.tenant, action)
-        except RenderError as exc:
-            decision = Decision("block", "template_error", str(exc))
+    decision, rendered = _decide(scope, action, state, now)
     if decision.outcome == "allow":
         decision = _take_slot(scope, action, state, now) or decision
     task_id = None
     if decision.outcome == "allow":
-        _queue(scope, action, decision, rendered, now)
+        scope.insert(
+            outbox,
+            _outbox_row(action, decision, rendered, now),
+            skip_conflicts_on=["tenant_id", "idempotency_key"],
+        )
     elif decision.outcome == "approval":
         task_id = _open_approval(scope, action, decision, rendered, now)
     elif decision.outcome == "block":
@@ -150,6 +222,24 @@ def _one(
             scope, action.kind, action.target, action.idempotency_key, decision, run_id
         )
     ledger.settle(scope, action, decision, now, task_id)
+    return _result(action, decision, task_id)
+
+
+def _decide(
+    scope: TenantScope, action: Action, state: PolicyState, now: datetime
+) -> tuple[Decision, dict[str, Any] | None]:
+    """The policy's decision, and the rendered email for one allowed or waiting for approval."""
+    decision = evaluate(action, state, now)
+    rendered = None
+    if decision.outcome in ("allow", "approval") and action.kind in EMAIL_KINDS:
+        try:
+            rendered = render_email(scope.tenant, action)
+        except RenderError as exc:
+            decision = Decision("block", "template_error", str(exc))
+    return decision, rendered
+
+
+def _result(action: Action, decision: Decision, task_id: int | None) -> GateResult:
     return GateResult(
         action.idempotency_key,
         action.kind,
@@ -176,36 +266,39 @@ def _take_slot(
             f"{bucket} cap of {refusal.cap} per {refusal.window} reached; kept for the next window",
             refusal.retry_at,
         )
-    for window in state.settings.caps.limits(bucket):
-        state.usage[(bucket, window)] = state.usage.get((bucket, window), 0) + 1
-    if action.kind in EMAIL_KINDS and action.target:
-        state.last_touch = {**state.last_touch, action.target.strip().lower(): now}
+    _count_slot(action, state, now)
     return None
 
 
-def _queue(
-    scope: TenantScope,
-    action: Action,
-    decision: Decision,
-    rendered: dict[str, Any] | None,
-    now: datetime,
-) -> None:
-    scope.insert(
-        outbox,
-        {
-            "idempotency_key": action.idempotency_key,
-            "kind": action.kind,
-            "target": action.target,
-            "payload": rendered if rendered is not None else action.payload,
-            "reason": action.reason,
-            "rule": decision.rule,
-            "priority": action.priority,
-            "status": "pending",
-            "created_at": now,
-            "updated_at": now,
-        },
-        skip_conflicts_on=["tenant_id", "idempotency_key"],
-    )
+def _count_slot(action: Action, state: PolicyState, now: datetime) -> list[tuple[str, str]]:
+    """Count an allowed action's slots in the state, so the next action of the batch sees the
+    cap and the touch gap; returns the (bucket, window) counters it took."""
+    bucket = KINDS[action.kind].bucket
+    if bucket is None:
+        return []
+    taken = [(bucket, window) for window in state.settings.caps.limits(bucket)]
+    for counter in taken:
+        state.usage[counter] = state.usage.get(counter, 0) + 1
+    if action.kind in EMAIL_KINDS and action.target:
+        state.last_touch = {**state.last_touch, action.target.strip().lower(): now}
+    return taken
+
+
+def _outbox_row(
+    action: Action, decision: Decision, rendered: dict[str, Any] | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "idempotency_key": action.idempotency_key,
+        "kind": action.kind,
+        "target": action.target,
+        "payload": rendered if rendered is not None else action.payload,
+        "reason": action.reason,
+        "rule": decision.rule,
+        "priority": action.priority,
+        "status": "pending",
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _open_approval(

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from agent.actions import Action
 from agent.policy import Decision
 from agent.validation import problems
+from resources.bulk import dialect_insert
 from resources.database import TenantScope
 from resources.schema import actions, policy_violations
 
@@ -45,27 +46,25 @@ class GateResult:
     duplicate: bool = False
 
 
+def claim_new(
+    scope: TenantScope, batch: list[Action], now: datetime, run_id: int | None
+) -> set[str]:
+    """Take every key of `batch` not yet in the ledger with one insert; returns the keys taken.
+    A key already there is for `claim` to look at (due again, or someone else's)."""
+    stmt = dialect_insert(scope.conn.dialect.name, actions).on_conflict_do_nothing(
+        index_elements=["tenant_id", "idempotency_key"]
+    )
+    rows = [_claim_row(a, now, run_id) for a in batch]
+    taken = scope.execute(stmt.returning(actions.c.idempotency_key), rows)
+    return set(taken.scalars())
+
+
 def claim(
     scope: TenantScope, action: Action, now: datetime, run_id: int | None
 ) -> GateResult | None:
     """Take the key for this evaluation; the existing decision when someone else holds it."""
     inserted = scope.insert(
-        actions,
-        {
-            "idempotency_key": action.idempotency_key,
-            "kind": action.kind,
-            "target": action.target,
-            "payload": action.payload,
-            "reason": action.reason,
-            "priority": action.priority,
-            "status": "evaluating",
-            "rule": "pending",
-            "decision_reason": "being evaluated",
-            "approved_by": action.approved_by,
-            "agent_run_id": run_id,
-            "decided_at": now,
-        },
-        skip_conflicts_on=["tenant_id", "idempotency_key"],
+        actions, _claim_row(action, now, run_id), skip_conflicts_on=["tenant_id", "idempotency_key"]
     )
     if inserted:
         return None
@@ -104,6 +103,23 @@ def claim(
     )
 
 
+def _claim_row(action: Action, now: datetime, run_id: int | None) -> dict[str, Any]:
+    return {
+        "idempotency_key": action.idempotency_key,
+        "kind": action.kind,
+        "target": action.target,
+        "payload": action.payload,
+        "reason": action.reason,
+        "priority": action.priority,
+        "status": "evaluating",
+        "rule": "pending",
+        "decision_reason": "being evaluated",
+        "approved_by": action.approved_by,
+        "agent_run_id": run_id,
+        "decided_at": now,
+    }
+
+
 def violation(
     scope: TenantScope,
     kind: str,
@@ -112,35 +128,74 @@ def violation(
     decision: Decision,
     run_id: int | None = None,
 ) -> None:
+    violations(scope, [(kind, target, key, decision)], run_id)
+
+
+def violations(
+    scope: TenantScope,
+    blocks: list[tuple[str, str | None, str, Decision]],
+    run_id: int | None = None,
+) -> None:
+    """Write the audit rows of blocked actions: (kind, target, key, decision) each."""
+    if not blocks:
+        return
     scope.insert(
         policy_violations,
-        {
-            "agent_run_id": run_id,
-            "action_kind": kind[:40],
-            "target": (target or "")[:500] or None,
-            "idempotency_key": key,
-            "rule": decision.rule,
-            "reason": decision.reason,
-            "blocked": True,
-        },
+        [
+            {
+                "agent_run_id": run_id,
+                "action_kind": kind[:40],
+                "target": (target or "")[:500] or None,
+                "idempotency_key": key,
+                "rule": decision.rule,
+                "reason": decision.reason,
+                "blocked": True,
+            }
+            for kind, target, key, decision in blocks
+        ],
     )
 
 
 def settle(
     scope: TenantScope, action: Action, decision: Decision, now: datetime, task_id: int | None
 ) -> None:
-    scope.execute(
+    settle_many(scope, [(action, decision, task_id)], now)
+
+
+def settle_many(
+    scope: TenantScope,
+    decided: list[tuple[Action, Decision, int | None]],
+    now: datetime,
+) -> None:
+    """Record each action's decision on its ledger row, in one statement run for every row."""
+    if not decided:
+        return
+    stmt = (
         sa.update(actions)
-        .where(actions.c.idempotency_key == action.idempotency_key)
+        .where(actions.c.idempotency_key == sa.bindparam("s_key"))
         .values(
-            status=STATUS[decision.outcome],
-            rule=decision.rule,
-            decision_reason=decision.reason,
-            not_before=decision.not_before,
-            task_id=task_id,
+            status=sa.bindparam("s_status"),
+            rule=sa.bindparam("s_rule"),
+            decision_reason=sa.bindparam("s_reason"),
+            not_before=sa.bindparam("s_not_before"),
+            task_id=sa.bindparam("s_task_id"),
             decided_at=now,
             updated_at=now,
         )
+    )
+    scope.execute(
+        stmt,
+        [
+            {
+                "s_key": action.idempotency_key,
+                "s_status": STATUS[decision.outcome],
+                "s_rule": decision.rule,
+                "s_reason": decision.reason,
+                "s_not_before": decision.not_before,
+                "s_task_id": task_id,
+            }
+            for action, decision, task_id in decided
+        ],
     )
 
 

@@ -4,7 +4,8 @@ A slot is taken with a single conditional upsert (`INSERT ... ON CONFLICT DO UPD
 count + 1 WHERE count < cap RETURNING count`): the row lock makes two concurrent cycles or
 dispatchers queue behind each other, and the WHERE makes the second one see the first's count, so
 a cap is never exceeded. A bucket with an hourly and a daily cap takes both slots inside one
-savepoint or neither.
+savepoint or neither. A gate batch that counted its slots against the counters it read takes
+them all with one upsert per counter (`reserve_counted`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from agent.policy import window_end, window_start
+from agent.settings import Caps
 from resources.bulk import dialect_insert
 from resources.database import TenantScope
 from resources.schema import rate_limit_counters as counters
@@ -26,6 +28,10 @@ class Refusal:
     window: str
     cap: int
     retry_at: datetime
+
+
+class Moved(Exception):
+    """A counter no longer has the room a batch counted on: another writer took slots since."""
 
 
 class _Full(Exception):
@@ -46,19 +52,41 @@ def reserve(scope: TenantScope, bucket: str, caps: dict[str, int], now: datetime
     return None
 
 
+def reserve_counted(
+    scope: TenantScope, taken: dict[tuple[str, str], int], caps: Caps, now: datetime
+) -> None:
+    """Take `taken[(bucket, window)]` slots in each counter, or raise Moved (the caller's
+    savepoint then undoes the counters already taken)."""
+    zone = ZoneInfo(scope.tenant.timezone)
+    for (bucket, window), slots in taken.items():
+        cap = caps.limits(bucket)[window]
+        if not _take(scope, bucket, window, cap, now, zone, slots):
+            raise Moved(f"{bucket} per {window}: {slots} slot(s) no longer free under {cap}")
+
+
 def _take(
-    scope: TenantScope, bucket: str, window: str, cap: int, now: datetime, zone: ZoneInfo
+    scope: TenantScope,
+    bucket: str,
+    window: str,
+    cap: int,
+    now: datetime,
+    zone: ZoneInfo,
+    slots: int = 1,
 ) -> bool:
-    if cap <= 0:
+    if cap < slots:
         return False
     start = window_start(window, now, zone).astimezone(UTC)
     stmt = dialect_insert(scope.conn.dialect.name, counters).values(
-        tenant_id=scope.tenant_id, action_kind=bucket, window=window, window_start=start, count=1
+        tenant_id=scope.tenant_id,
+        action_kind=bucket,
+        window=window,
+        window_start=start,
+        count=slots,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["tenant_id", "action_kind", "window", "window_start"],
-        set_={"count": counters.c.count + 1},
-        where=counters.c.count < cap,
+        set_={"count": counters.c.count + slots},
+        where=counters.c.count + slots <= cap,
     ).returning(counters.c.count)
     return scope.execute(stmt).first() is not None
 

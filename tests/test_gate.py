@@ -13,7 +13,9 @@ from agent.actions import Action, action_key
 from resources import approvals, schema
 from resources.approvals import ApprovalError
 from resources.database import Database
-from resources.gate import propose
+from resources.gate import propose, submit
+from resources.killswitch import kill_state
+from resources.policy_state import load_state
 from resources.registry import update_tenant
 from tests.helpers import seed_tenant
 
@@ -163,6 +165,23 @@ def test_two_mails_to_one_contact_in_a_batch_respect_the_touch_gap(acme: Databas
     results = propose(acme, "acme", [first, second], NOW)
     assert [r.status for r in results] == ["queued", "deferred"]
     assert results[1].rule == "min_touch_gap"
+
+
+def test_a_batch_whose_counter_moved_is_decided_again_one_by_one(acme: Database):
+    """The batch counts slots against the usage it read; when another writer took them since,
+    the batch is undone and each action takes its slot on its own (here: none left)."""
+    update_tenant(acme, "acme", settings_patch={"caps": {"emails_per_hour": 3}})
+    with acme.for_tenant("acme") as scope:
+        state = load_state(scope, NOW, kill_state(acme, scope.tenant))
+        scope.insert(
+            schema.rate_limit_counters,
+            {"action_kind": "email", "window": "hour", "window_start": NOW, "count": 3},
+        )
+        results = submit(scope, [follow_up(n) for n in range(3)], state, NOW)
+    assert [(r.status, r.rule) for r in results] == [("deferred", "rate_limit")] * 3
+    assert rows(acme, schema.outbox) == []
+    assert {r["status"] for r in rows(acme, schema.actions)} == {"deferred"}
+    assert state.usage.get(("email", "hour"), 0) == 0
 
 
 def test_concurrent_cycles_never_exceed_a_cap_or_queue_twice(acme: Database):

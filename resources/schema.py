@@ -311,10 +311,143 @@ tasks = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("idempotency_key", sa.String(300)),
     sa.Column("due_at", sa.DateTime(timezone=True)),
+    _ref("strategy_execution_id", "strategy_executions"),
+    sa.Column("plan_key", sa.String(200)),  # the agent task's key in its strategy's plan
+    sa.Column("strategy", sa.String(20)),  # immediate | decompose | blocked
+    sa.Column("strategy_reason", sa.Text),
+    sa.Column("timeout_s", sa.Float),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("duration_ms", sa.Integer),
+    sa.Column("escalated_at", sa.DateTime(timezone=True)),
     _now(),
     _updated(),
     sa.UniqueConstraint("tenant_id", "idempotency_key"),
     sa.Index("ix_tasks_pick", "tenant_id", "status", "priority"),
+)
+
+task_dependencies = sa.Table(
+    "task_dependencies",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column(
+        "task_id", sa.BigInteger, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "depends_on_id",
+        sa.BigInteger,
+        sa.ForeignKey("tasks.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.UniqueConstraint("tenant_id", "task_id", "depends_on_id"),
+)
+
+# Append-only: a trigger refuses UPDATE and DELETE (migration 0005).
+task_events = sa.Table(
+    "task_events",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column(
+        "task_id", sa.BigInteger, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("event", sa.String(20), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Column("data", JSON),
+    sa.Column("dry_run", sa.Boolean, nullable=False, server_default=sa.false()),
+    _now(),
+    sa.Index("ix_task_events_task", "task_id", "id"),
+)
+
+task_snapshots = sa.Table(
+    "task_snapshots",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column(
+        "task_id", sa.BigInteger, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("entity_type", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(100), nullable=False),
+    sa.Column("data", JSON, nullable=False),
+    _now(),
+    sa.Index("ix_task_snapshots_task", "task_id"),
+)
+
+strategies = sa.Table(
+    "strategies",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("goal", sa.Text),
+    sa.Column("items", JSON, nullable=False),  # the L4 items: id, title, description, depends_on
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "name"),
+)
+
+strategy_executions = sa.Table(
+    "strategy_executions",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column(
+        "strategy_id",
+        sa.BigInteger,
+        sa.ForeignKey("strategies.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("started_by", sa.String(200), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("paused_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("metrics", JSON),
+    sa.Column("health", JSON),
+    _now(),
+    _updated(),
+)
+
+execution_events = sa.Table(
+    "execution_events",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column(
+        "execution_id",
+        sa.BigInteger,
+        sa.ForeignKey("strategy_executions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("event", sa.String(30), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Column("data", JSON),
+    _now(),
+)
+
+execution_health_snapshots = sa.Table(
+    "execution_health_snapshots",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column(
+        "execution_id",
+        sa.BigInteger,
+        sa.ForeignKey("strategy_executions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("data", JSON),
+    _now(),
 )
 
 outbox = sa.Table(

@@ -9,6 +9,7 @@ from assets.overview import tenant_overview
 from pipelines.jobs import cycle_job, ingest_job, orders_job, overview_job
 from pipelines.outbox import approval, dispatch, dispatch_schedule
 from pipelines.schedules import cycle_schedule, ingest_schedule
+from pipelines.strategy import strategy_job
 from resources.database import Database
 from resources.mailboxes import Mailboxes
 from resources.mailer import Mailer
@@ -27,10 +28,18 @@ cycle_defs = dg.Definitions(
     schedules=[cycle_schedule],
 )
 outbox_defs = dg.Definitions(jobs=[dispatch, approval], schedules=[dispatch_schedule])
+strategy_defs = dg.Definitions(jobs=[strategy_job])
 shared_resources = dg.Definitions(
     resources={"database": Database(), "mailboxes": Mailboxes(), "mailer": Mailer()}
 )
 
 defs = dg.Definitions.merge(
-    overview_defs, inbox_defs, orders_defs, cycle_defs, registry_defs, outbox_defs, shared_resources
+    overview_defs,
+    inbox_defs,
+    orders_defs,
+    cycle_defs,
+    registry_defs,
+    outbox_defs,
+    strategy_defs,
+    shared_resources,
 )

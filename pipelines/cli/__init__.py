@@ -14,7 +14,7 @@ import typer
 from alembic.util.exc import CommandError
 
 from agent.validation import problems
-from pipelines.cli import actions, db, demo, inbox, killswitch, run, tenant
+from pipelines.cli import actions, db, demo, inbox, killswitch, run, strategy, tenant
 from pipelines.cli.common import CliError, err
 from resources.approvals import ApprovalError
 from resources.database import DatabaseError, UnknownTenantError
@@ -32,6 +32,7 @@ app.add_typer(killswitch.app, name="killswitch")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(actions.action_app, name="action")
 app.add_typer(actions.outbox_app, name="outbox")
+app.add_typer(strategy.app, name="strategy")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

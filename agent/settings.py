@@ -18,6 +18,14 @@ from agent.actions import KINDS, Tier
 SendMode = Literal["dry_run", "internal_only", "limited_live"]
 MAILBOX_SCHEMES = ("maildir", "imap", "imaps", "gmail")
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+# Kinds whose delivery a provider makes (a file today, a webhook or a platform client); mail goes
+# through the mailer and order fixes and human tasks are carried out inside Steward.
+PROVIDER_KINDS = tuple(
+    k for k, spec in KINDS.items() if not spec.email and k not in ("order_fix", "create_task")
+)
+PROVIDER_KEYS = frozenset(PROVIDER_KINDS) | {
+    KINDS[k].bucket for k in PROVIDER_KINDS if KINDS[k].bucket is not None
+}
 
 
 class Caps(BaseModel):
@@ -110,6 +118,7 @@ class TenantSettings(BaseModel):
     alert_webhook: str | None = None
     documents_dir: str | None = None
     signature: str | None = None
+    providers: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("mailbox")
     @classmethod
@@ -140,6 +149,23 @@ class TenantSettings(BaseModel):
         if value is not None and urlparse(value).scheme not in ("http", "https"):
             raise ValueError("alert webhook must be an http:// or https:// URL")
         return value
+
+    @field_validator("providers")
+    @classmethod
+    def _providers(cls, values: dict[str, str]) -> dict[str, str]:
+        """Who delivers a kind (or a rate-limit bucket of kinds): "file" or a webhook URL."""
+        for key, value in values.items():
+            if key not in PROVIDER_KEYS:
+                raise ValueError(
+                    f"no provider can be set for {key!r}; use an action kind or bucket of "
+                    + ", ".join(sorted(PROVIDER_KEYS))
+                )
+            url = urlparse(value)
+            if value != "file" and not (url.scheme in ("http", "https") and url.netloc):
+                raise ValueError(
+                    f'provider {value!r} for {key} must be "file" or an http:// or https:// URL'
+                )
+        return values
 
     @field_validator("allowlist", "own_addresses")
     @classmethod

@@ -1,50 +1,35 @@
-"""Delivery that never leaves the system: dry-run mail written as .eml files, deliverables for
-kinds without a platform client yet (SEO, social, ads, ...: a JSON file a person or a later
-provider picks up), order fixes applied to the order and human tasks opened for a person.
-Nothing here can be sent twice, so a tenant's rows are claimed and recorded together instead of
-one transaction per step, and a crash before recording only rewrites the same files (written
-atomically: old file or new) or finds the task already open.
+"""Delivery without SMTP: dry-run mail written as .eml files, order fixes applied to the order,
+human tasks opened for a person, and the other kinds (SEO, social, ads, ...) handed to the
+tenant's provider for the kind (resources/providers.py): a JSON file by default, or a webhook.
+A tenant's rows are claimed and recorded together instead of one transaction per step: a crash
+before recording only rewrites the same files (written atomically: old file or new) or finds the
+task already open. A webhook is the one delivery here that leaves the system, so its row takes
+the dispatcher's hand-over step (`sending`) right before the POST, as mail does before SMTP.
 
 The recipient re-check (suppressions that arrived, a tighter send mode) is shared with the
 dispatcher's path for mail that does leave."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from agent.actions import EMAIL_KINDS
 from agent.policy import Decision, allowlisted
+from agent.settings import PROVIDER_KINDS
 from resources import ledger
 from resources import outbox as box
 from resources.database import Database, Tenant
+from resources.killswitch import kill_state
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
 from resources.orders import apply_fix
+from resources.providers import Provider, ProviderError, file_name, provider_for
+from resources.registry import get_tenant
 from resources.schema import outbox, signals, suppressions, tasks
-
-
-def write_deliverable(folder: Path, row: dict[str, Any]) -> Path:
-    folder = folder / row["kind"]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{file_name(row)}.json"
-    tmp = path.with_suffix(".tmp")
-    body = {k: row[k] for k in ("idempotency_key", "kind", "target", "payload", "reason")}
-    tmp.write_text(json.dumps(body, indent=2, default=str))
-    os.replace(tmp, path)
-    return path
-
-
-def file_name(row: dict[str, Any]) -> str:
-    digest = hashlib.sha256(row["idempotency_key"].encode()).hexdigest()[:16]
-    return f"{row['id']:08d}-{digest}"
 
 
 def deliver_local(
@@ -55,18 +40,31 @@ def deliver_local(
     worker: str,
     now: datetime,
 ) -> Counter:
-    """Rows whose delivery does not leave the system (dry-run mail, deliverable files, order
-    fixes), claimed and recorded together: nothing can be sent twice here, so there is no
-    hand-over to record, and a crash before recording simply rewrites the same files."""
+    """Rows delivered without SMTP, claimed together. Those that stay inside the system are
+    recorded together; those handed to a webhook go after them one at a time (`hand_over`)."""
     won = box.claim_many(db, tenant.slug, [r["id"] for r in rows], worker, now)
     rows = [r for r in rows if r["id"] in won]
-    refused = recipient_refusals(db, tenant, [r for r in rows if r["kind"] in EMAIL_KINDS])
-    outcomes = [(row, local_outcome(db, mailer, tenant, row, refused, now)) for row in rows]
+    providers = {
+        r["id"]: provider_for(tenant, r["kind"], mailer)
+        for r in rows
+        if r["kind"] in PROVIDER_KINDS
+    }
+    handed = {row_id for row_id, provider in providers.items() if provider.leaves}
+    leaving = [r for r in rows if r["id"] in handed]
+    staying = [r for r in rows if r["id"] not in handed]
+    refused = recipient_refusals(db, tenant, [r for r in staying if r["kind"] in EMAIL_KINDS])
+    outcomes = [
+        (row, local_outcome(db, mailer, tenant, row, refused, providers.get(row["id"]), now))
+        for row in staying
+    ]
     with db.for_tenant(tenant.slug) as scope:
-        return record(scope, outcomes, now)
+        counts = record(scope, outcomes, now)
+    for row in leaving:
+        counts[hand_over(db, tenant, row, providers[row["id"]], worker, now)] += 1
+    return counts
 
 
-def local_outcome(db, mailer, tenant, row, refused, now) -> dict[str, Any]:
+def local_outcome(db, mailer, tenant, row, refused, provider, now) -> dict[str, Any]:
     if row["kind"] == "order_fix":
         problem = apply_fix(db, tenant.slug, row["payload"] or {})
         result = {"status": "failed", "last_error": problem} if problem else {"status": "delivered"}
@@ -80,13 +78,7 @@ def local_outcome(db, mailer, tenant, row, refused, now) -> dict[str, Any]:
             "sent_at": now,
         }
     if row["kind"] not in EMAIL_KINDS:
-        path = write_deliverable(mailer.folder(tenant.slug), row)
-        return {
-            "status": "delivered",
-            "provider": "file",
-            "provider_ref": str(path),
-            "sent_at": now,
-        }
+        return provider_outcome(provider, tenant, row, now)
     if row["id"] in refused:
         return blocked(row, refused[row["id"]])
     msg = build_message(tenant.slug, row["idempotency_key"], row["payload"] or {}, now)
@@ -97,6 +89,50 @@ def local_outcome(db, mailer, tenant, row, refused, now) -> dict[str, Any]:
         "send_mode": "dry_run",
         "provider": "dry_run",
         "provider_ref": msg["Message-ID"],
+        "sent_at": now,
+    }
+
+
+def hand_over(
+    db: Database,
+    tenant: Tenant,
+    row: dict[str, Any],
+    provider: Provider,
+    worker: str,
+    now: datetime,
+) -> str:
+    """A delivery that leaves the system, like mail over SMTP: the switches are checked again
+    right before it, the row is marked `sending` (only by its claim's owner) and the reply is
+    recorded at once, so a crash in between leaves the row's delivery unknown, never resent."""
+    stop = kill_state(db, get_tenant(db, tenant.slug))
+    if stop.active:
+        box.release(db, tenant.slug, row["id"], now, stop.describe())
+        return "held"
+    try:
+        box.mark_sending(db, tenant.slug, row["id"], worker, now)
+    except box.LeaseLost:
+        return "lease_lost"
+    outcome = provider_outcome(provider, tenant, row, now)
+    with db.for_tenant(tenant.slug) as scope:
+        (counted,) = record(scope, [(row, outcome)], now)
+    return counted
+
+
+def provider_outcome(
+    provider: Provider, tenant: Tenant, row: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Delivered with the provider's reference; or, on failure, retried with the outbox's
+    backoff, or failed at once when trying again cannot help (a 4xx)."""
+    try:
+        ref = provider.deliver(tenant, row)
+    except ProviderError as exc:
+        if exc.retryable:
+            return {**box.retry_values(row, now, str(exc)), "provider": provider.name}
+        return {"status": "failed", "last_error": str(exc), "provider": provider.name}
+    return {
+        "status": "delivered",
+        "provider": provider.name,
+        "provider_ref": ref[:500],
         "sent_at": now,
     }
 
@@ -152,7 +188,7 @@ def record(scope, outcomes: list[tuple[dict[str, Any], dict[str, Any]]], now: da
                 row["idempotency_key"],
                 Decision("block", values.pop("rule"), values["last_error"]),
             )
-        counts[values["status"]] += 1
+        counts["retry" if values["status"] == "pending" else values["status"]] += 1
         params = {"row_id": row["id"], **{f"v_{k}": v for k, v in values.items()}}
         shapes.setdefault(tuple(sorted(values)), []).append(params)
     for names, params in shapes.items():

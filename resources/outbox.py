@@ -123,23 +123,24 @@ def release(db: Database, slug: str, row_id: int, now: datetime, reason: str) ->
 
 
 def retry_or_fail(db: Database, slug: str, row: dict[str, Any], now: datetime, reason: str) -> str:
+    values = retry_values(row, now, reason)
+    settle(db, slug, row["id"], now, claimed_by=None, **values)
+    return "retry" if values["status"] == "pending" else "failed"
+
+
+def retry_values(row: dict[str, Any], now: datetime, reason: str) -> dict[str, Any]:
+    """What a failed attempt leaves on a claimed row: due again after a backoff that doubles
+    with each attempt, or failed once the attempts are used up."""
     attempts = row["attempts"] + 1  # the claim counted this attempt in the database
     if attempts >= MAX_ATTEMPTS:
-        settle(db, slug, row["id"], now, status="failed", last_error=reason, claimed_by=None)
-        return "failed"
+        return {"status": "failed", "last_error": reason}
     wait = min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)
-    settle(
-        db,
-        slug,
-        row["id"],
-        now,
-        status="pending",
-        not_before=now + wait,
-        last_error=reason,
-        claimed_by=None,
-        claimed_at=None,
-    )
-    return "retry"
+    return {
+        "status": "pending",
+        "not_before": now + wait,
+        "last_error": reason,
+        "claimed_at": None,
+    }
 
 
 def expire_claims(db: Database, slug: str, now: datetime, lease: timedelta) -> tuple[int, list]:

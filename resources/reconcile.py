@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from agent.actions import EMAIL_KINDS
 from resources import outbox as box
 from resources.alerts import Alerts, raise_alert
 from resources.database import Database, Tenant
@@ -29,31 +30,36 @@ def reconcile(
     now: datetime,
     alerts: Alerts | None,
 ) -> bool:
-    """True when the message was found in the Sent folder and is now recorded as sent."""
-    sender = (row["payload"] or {}).get("from", "")
-    mid = message_id(tenant.slug, row["idempotency_key"], sender)
-    found = find_sent(tenant, mid)
-    if found:
-        box.settle(
-            db,
-            tenant.slug,
-            row["id"],
-            now,
-            status="sent",
-            sent_at=now,
-            provider_ref=f"{mid} reconciled: found in the Sent folder",
-            claimed_by=None,
-        )
-        box.record_touch(db, tenant.slug, row, now)
-        return True
-    where = "not in the Sent folder" if found is False else "the mailbox cannot be searched"
+    """True when the message was found in the Sent folder and is now recorded as sent. Other
+    kinds (a webhook hand-over) have nowhere to look afterwards: a person decides."""
+    if row["kind"] not in EMAIL_KINDS:
+        what, where = f"The {row['kind']} hand-over", "its provider cannot be asked afterwards"
+    else:
+        sender = (row["payload"] or {}).get("from", "")
+        mid = message_id(tenant.slug, row["idempotency_key"], sender)
+        found = find_sent(tenant, mid)
+        if found:
+            box.settle(
+                db,
+                tenant.slug,
+                row["id"],
+                now,
+                status="sent",
+                sent_at=now,
+                provider_ref=f"{mid} reconciled: found in the Sent folder",
+                claimed_by=None,
+            )
+            box.record_touch(db, tenant.slug, row, now)
+            return True
+        what = f"Message {mid}"
+        where = "not in the Sent folder" if found is False else "the mailbox cannot be searched"
     with db.for_tenant(tenant.slug) as scope:
         raise_alert(
             scope,
             "delivery_unknown",
             f"delivery_unknown:{row['idempotency_key']}"[:300],
             f"delivery unknown: {row['kind']} to {row['target']}",
-            f"Message {mid} may or may not have been delivered ({where}; "
+            f"{what} may or may not have been delivered ({where}; "
             f"{row.get('last_error') or 'dispatcher stopped mid-send'}). It will not be resent "
             f"automatically: check with the recipient, then run `steward outbox resolve "
             f"--tenant {tenant.slug} {row['idempotency_key']} --sent` or `--resend`.",

@@ -289,10 +289,13 @@ class StrategyDecision:
     subtasks: tuple[SubtaskSpec, ...] = ()
 
 
-def choose_strategy(title: str, description: str | None, kind: str) -> StrategyDecision:
+def choose_strategy(
+    title: str, description: str | None, kind: str, handled_kinds: frozenset[str] = frozenset()
+) -> StrategyDecision:
     """How a new task gets done: blocked when it needs a person's hands or an unreachable
     system (checked first, so a playbook never schedules a phone call), decomposed when it
-    matches a playbook, done at once when it matches a capability, else blocked for a person."""
+    matches a playbook, done at once when it matches a capability or its kind has a handler
+    (`handled_kinds`: "Send the welcome pack" filed as an email task), else blocked."""
     text = f"{title}\n{description or ''}"
     for pattern, why in BLOCKERS:
         found = re.search(pattern, text, re.IGNORECASE)
@@ -321,4 +324,6 @@ def choose_strategy(title: str, description: str | None, kind: str) -> StrategyD
         return StrategyDecision(
             "immediate", f"Steward can {capability.what} now ({' + '.join(parts)})"
         )
+    if kind in handled_kinds:
+        return StrategyDecision("immediate", f"the {kind} handler can do it now")
     return StrategyDecision("blocked", NO_MATCH)

@@ -6,6 +6,7 @@ from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
 from assets.inbox import inbox
 from assets.orders import order_validation
 from assets.overview import tenant_overview
+from pipelines.executor import executor, executor_schedule, task_approvals_sensor
 from pipelines.jobs import cycle_job, ingest_job, orders_job, overview_job
 from pipelines.outbox import approval, dispatch, dispatch_schedule
 from pipelines.schedules import cycle_schedule, ingest_schedule
@@ -29,6 +30,9 @@ cycle_defs = dg.Definitions(
 )
 outbox_defs = dg.Definitions(jobs=[dispatch, approval], schedules=[dispatch_schedule])
 strategy_defs = dg.Definitions(jobs=[strategy_job])
+executor_defs = dg.Definitions(
+    jobs=[executor], schedules=[executor_schedule], sensors=[task_approvals_sensor]
+)
 shared_resources = dg.Definitions(
     resources={"database": Database(), "mailboxes": Mailboxes(), "mailer": Mailer()}
 )
@@ -40,6 +44,7 @@ defs = dg.Definitions.merge(
     cycle_defs,
     registry_defs,
     outbox_defs,
+    executor_defs,
     strategy_defs,
     shared_resources,
 )

@@ -4,7 +4,8 @@
 tenant it puts deferred actions whose time has come back through the gate, expires unanswered
 approvals, delivers due outbox rows and looks at the send volume. One tenant's failure is logged
 and the others go on; the run fails at the end, naming the tenants that failed.
-`decide_approval` lets a person approve or reject a waiting action from the UI's launchpad.
+`decide_approval` lets a person approve or reject a waiting task or action from the UI's
+launchpad.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -71,19 +72,15 @@ def dispatch_outbox(
     return dg.Output(len(slugs), metadata={"summary": dg.MetadataValue.md(summary)})
 
 
-@dg.op(description="Approve or reject an action waiting for a person.")
+@dg.op(description="Approve or reject a task or action waiting for a person.")
 def decide_approval(
     context: dg.OpExecutionContext, config: ApprovalConfig, database: Database
 ) -> None:
     slug = config.tenant or approvals.tenant_of_task(database, config.task_id)
-    if config.decision == "approve":
-        result = approvals.approve(database, slug, config.task_id, config.actor, config.reason)
-        context.log.info(
-            f"task {config.task_id} approved: action {result.status} ({result.reason})"
-        )
-    else:
-        approvals.reject(database, slug, config.task_id, config.actor, config.reason)
-        context.log.info(f"task {config.task_id} rejected by {config.actor}: {config.reason}")
+    line, result = approvals.decide(
+        database, slug, config.task_id, config.decision, config.actor, config.reason
+    )
+    context.log.info(line + (f": action {result.status} ({result.reason})" if result else ""))
 
 
 @dg.job(description="Deliver the outbox: retry due deferrals, expire approvals, send.")

@@ -19,10 +19,42 @@ from resources.clock import aware
 from resources.database import Database, TenantScope, UnknownTenantError
 from resources.gate import GateResult, propose
 from resources.schema import actions, tasks
+from resources.tasks import store
 
 
 class ApprovalError(ValueError):
     """The task cannot be decided (not an approval, already decided, expired)."""
+
+
+def decide(
+    db: Database,
+    slug: str,
+    task_id: int,
+    decision: str,
+    actor: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> tuple[str, GateResult | None]:
+    """Approve or reject any waiting task, as the CLI and the `approval` job do: an action the
+    gate holds goes through the gate again (its result is returned); other work (a semi-
+    automated task) is queued for the executor or, rejected, fails with the reason. Returns
+    one line on what became of the task, and the gate's result for an approved action."""
+    now = now or datetime.now(UTC)
+    with db.for_tenant(slug) as scope:
+        kind = scope.scalar(scope.select(tasks.c.kind).where(tasks.c.id == task_id))
+        if kind is None:
+            raise ApprovalError(f"no task {task_id} for tenant {slug}")
+        if kind != "approval":
+            try:
+                task = store.decide(scope, task_id, decision, actor, reason, now)
+            except store.TaskError as exc:
+                raise ApprovalError(str(exc)) from None
+            verdict = "approved" if decision == "approve" else "rejected"
+            return f"task {task_id} {verdict}, now {task['status']}: {task['title']}", None
+    if decision == "reject":
+        reject(db, slug, task_id, actor, reason, now)
+        return f"task {task_id} rejected", None
+    return f"task {task_id} approved", approve(db, slug, task_id, actor, reason, now)
 
 
 def tenant_of_task(db: Database, task_id: int) -> str:

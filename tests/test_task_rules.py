@@ -155,6 +155,14 @@ def test_choose_strategy_immediate():
     assert report.reason == "Steward can generate a report from data now ('generate' + 'report')"
 
 
+def test_a_kind_with_a_handler_makes_a_task_immediate_unless_it_needs_a_person():
+    send = choose_strategy("Send the welcome pack", None, "email", frozenset({"email"}))
+    assert (send.mode, send.reason) == ("immediate", "the email handler can do it now")
+    call = choose_strategy("Call Jane about the pack", None, "email", frozenset({"email"}))
+    assert call.mode == "blocked"
+    assert choose_strategy("Send the welcome pack", None, "email").mode == "blocked"
+
+
 def test_choose_strategy_decompose():
     plan = choose_strategy("Plan Q4 marketing campaign", None, "general")
     assert plan.mode == "decompose"

@@ -14,11 +14,12 @@ import typer
 from alembic.util.exc import CommandError
 
 from agent.validation import problems
-from pipelines.cli import actions, db, demo, inbox, killswitch, run, strategy, tenant
+from pipelines.cli import actions, db, demo, inbox, killswitch, run, strategy, tasks, tenant
 from pipelines.cli.common import CliError, err
 from resources.approvals import ApprovalError
 from resources.database import DatabaseError, UnknownTenantError
 from resources.scoping import UnscopedQueryError
+from resources.tasks.store import TaskError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,6 +33,8 @@ app.add_typer(killswitch.app, name="killswitch")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(actions.action_app, name="action")
 app.add_typer(actions.outbox_app, name="outbox")
+app.add_typer(tasks.task_app, name="task")
+app.add_typer(tasks.executor_app, name="executor")
 app.add_typer(strategy.app, name="strategy")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
@@ -42,6 +45,7 @@ app.command("ui")(run.ui)
 KNOWN_ERRORS = (
     CliError,
     ApprovalError,
+    TaskError,
     DatabaseError,
     UnknownTenantError,
     UnscopedQueryError,

@@ -85,15 +85,9 @@ def approve(
     tenant: str = typer.Option(None, "--tenant", help="Default: the tenant owning the task."),
     reason: str = typer.Option("", "--reason"),
 ) -> None:
-    """Approve a waiting action: it goes through the gate again, approved."""
-    db = ready_database()
-    try:
-        result = approvals.approve(
-            db, tenant or approvals.tenant_of_task(db, task_id), task_id, actor(), reason
-        )
-    except ApprovalError as exc:
-        raise CliError(str(exc)) from None
-    print(f"task {task_id} approved\t" + _line(result))
+    """Approve a waiting task: a held action goes through the gate again, approved; other
+    work is queued for the executor."""
+    _decide(task_id, tenant, "approve", reason)
 
 
 def reject(
@@ -101,15 +95,18 @@ def reject(
     reason: str = typer.Option(..., "--reason", help="Why not; kept with the decision."),
     tenant: str = typer.Option(None, "--tenant", help="Default: the tenant owning the task."),
 ) -> None:
-    """Reject a waiting action: nothing is sent, and the reason is kept."""
+    """Reject a waiting task: nothing of it is carried out, and the reason is kept."""
+    _decide(task_id, tenant, "reject", reason)
+
+
+def _decide(task_id: int, tenant: str | None, decision: str, reason: str) -> None:
     db = ready_database()
     try:
-        approvals.reject(
-            db, tenant or approvals.tenant_of_task(db, task_id), task_id, actor(), reason
-        )
+        slug = tenant or approvals.tenant_of_task(db, task_id)
+        line, result = approvals.decide(db, slug, task_id, decision, actor(), reason)
     except ApprovalError as exc:
         raise CliError(str(exc)) from None
-    out.print(f"task {task_id} rejected", highlight=False)
+    print(line + ("\t" + _line(result) if result else ""))
 
 
 @outbox_app.command("dispatch")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import dagster as dg
 import typer
 from rich.table import Table
 
@@ -24,6 +25,7 @@ from pipelines.launch import launch_job, run_failure_summary, wait_for_run
 from pipelines.schedules import batches as cycle_batches
 from resources import schema
 from resources.database import Database
+from resources.tasks.executor import DEFAULT_LIMIT
 from sensors.tenants import sync_partitions
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -34,10 +36,17 @@ def run(
     tenant: list[str] = typer.Option(None, "--tenant", help="Tenant slug (repeatable)."),
     all_tenants: bool = typer.Option(False, "--all", help="Every tenant, in one run."),
     hour: str = typer.Option(None, "--hour", help="Hour to run for, YYYY-MM-DDTHH in UTC."),
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help="executor: tasks per tenant."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="executor: walk, run nothing."),
 ) -> None:
-    """Launch AREA for some tenants or all of them, wait, and print what it did."""
+    """Launch AREA for some tenants or all of them, wait, and print what it did; `executor`
+    runs one executor pass (default: every enabled tenant)."""
+    if area == "executor":
+        run_executor(tenant or [], limit, dry_run)
+        return
     if area not in AREA_JOBS:
-        raise CliError(f"unknown area {area!r}: choose one of {', '.join(AREA_JOBS)}")
+        areas = ", ".join([*AREA_JOBS, "executor"])
+        raise CliError(f"unknown area {area!r}: choose one of {areas}")
     if bool(tenant) == all_tenants:
         raise CliError("give --tenant SLUG (one or more) or --all")
     tags = {"steward/area": area}
@@ -84,6 +93,25 @@ def run(
             print_summary(db, keys, run_id)
     if failed:
         raise CliError("; ".join(failed))
+
+
+def run_executor(tenants: list[str], limit: int, dry_run: bool) -> None:
+    """One pass of the `executor` job through Dagster, as its schedule launches it."""
+    ready_database()
+    instance = get_instance()
+    config = {"tenants": tenants, "limit": limit, "dry_run": dry_run}
+    run_config = {**QUIET_LOGS, "ops": {"execute_tasks": {"config": config}}}
+    run_id = launch_job(instance, "executor", {"steward/area": "executor"}, run_config)
+    result = wait_for_run(instance, run_id)
+    if result.status.value != "SUCCESS":
+        raise CliError(
+            f"run {run_id} {result.status.value.lower()}: {run_failure_summary(instance, run_id)}"
+        )
+    out.print(f"executor: run {run_id} succeeded", highlight=False)
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_OUTPUT):
+        summary = record.dagster_event.step_output_data.metadata.get("summary")
+        if summary is not None:
+            print(summary.value)
 
 
 def print_summary(db: Database, slugs: list[str], run_id: str) -> None:

@@ -1,0 +1,196 @@
+"""`steward task ...` and `steward executor pause|resume`: delegated work by hand.
+
+`task add` decides how the task gets done (immediate, decomposed into subtasks, or blocked for
+a person) and says why; its last line is the new task's id alone, for scripts. Approvals go
+through `steward approve|reject`, which know both kinds of waiting task.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+from rich.table import Table
+
+from agent.tasks import EXECUTION_TYPES
+from pipelines.cli.common import actor, out, pairs, ready_database
+from resources import approvals
+from resources.schema import task_dependencies, task_snapshots, tasks
+from resources.tasks import store
+from resources.tasks.executor import set_paused
+from resources.tasks.handlers import HANDLED_KINDS
+
+task_app = typer.Typer(no_args_is_help=True, help="Tasks: add, list, show, pause, resume, retry.")
+executor_app = typer.Typer(no_args_is_help=True, help="Pause or resume the task executor.")
+
+
+@task_app.command("add")
+def add(
+    title: str = typer.Argument(..., help="What needs doing."),
+    tenant: str = typer.Option(..., "--tenant", help="Tenant slug."),
+    description: str = typer.Option(None, "--description"),
+    kind: str = typer.Option("general", "--kind", help="email, social, content, report, ..."),
+    execution_type: str = typer.Option(
+        "semi_automated", "--execution-type", help=", ".join(EXECUTION_TYPES)
+    ),
+    priority: int = typer.Option(50, "--priority", help="Higher runs first."),
+    depends_on: list[int] = typer.Option(None, "--depends-on", help="Task id (repeatable)."),
+    context: list[str] = typer.Option(None, "--context", help="NAME=VALUE (repeatable)."),
+) -> None:
+    """Add a task; prints the strategy, any subtasks, then the new id on the last line."""
+    db = ready_database()
+    now = datetime.now(UTC)
+    with db.for_tenant(tenant) as scope:
+        task_id = store.create(
+            scope,
+            title,
+            now,
+            description=description,
+            kind=kind,
+            execution_type=execution_type,
+            priority=priority,
+            requested_by=actor(),
+            context=pairs(context or [], "--context") or None,
+            depends_on=depends_on or [],
+            handled_kinds=HANDLED_KINDS,
+        )
+        task = store.get(scope, task_id)
+        children = scope.execute(
+            scope.select(tasks.c.id, tasks.c.title, tasks.c.kind, tasks.c.execution_type)
+            .where(tasks.c.parent_id == task_id)
+            .order_by(tasks.c.id)
+        ).all()
+    out.print(f"{task['strategy']}: {task['strategy_reason']}", highlight=False)
+    if task["approval_status"] == "pending":
+        out.print(f"waits for approval: steward approve {task_id}", highlight=False)
+    for child in children:
+        out.print(
+            f"  subtask {child.id}: {child.title} ({child.kind}, {child.execution_type})",
+            highlight=False,
+        )
+    print(task_id)
+
+
+@task_app.command("list")
+def list_tasks(
+    tenant: str = typer.Option(..., "--tenant"),
+    status: str = typer.Option(None, "--status"),
+    limit: int = typer.Option(50, "--limit"),
+) -> None:
+    """The tenant's tasks, most urgent first, one tab-separated line each."""
+    db = ready_database()
+    with db.for_tenant(tenant) as scope:
+        query = scope.select(tasks).order_by(tasks.c.priority.desc(), tasks.c.id).limit(limit)
+        if status:
+            query = query.where(tasks.c.status == status)
+        rows = scope.execute(query).mappings().all()
+    print("\t".join(("id", "status", "approval", "kind", "type", "attempts", "priority", "title")))
+    for r in rows:
+        fields = (
+            str(r["id"]),
+            r["status"],
+            r["approval_status"],
+            r["kind"],
+            r["execution_type"],
+            f"{r['attempts']}/{r['max_attempts']}",
+            str(r["priority"]),
+            r["title"],
+        )
+        print("\t".join(fields))
+
+
+@task_app.command("show")
+def show(task_id: int, tenant: str = typer.Option(None, "--tenant")) -> None:
+    """One task: its fields, dependencies, execution log and snapshots."""
+    db = ready_database()
+    slug = tenant or approvals.tenant_of_task(db, task_id)
+    with db.for_tenant(slug) as scope:
+        task = store.get(scope, task_id)
+        deps = (
+            scope.execute(
+                scope.select(task_dependencies.c.depends_on_id).where(
+                    task_dependencies.c.task_id == task_id
+                )
+            )
+            .scalars()
+            .all()
+        )
+        log = store.events(scope, task_id)
+        snaps = (
+            scope.execute(scope.select(task_snapshots).where(task_snapshots.c.task_id == task_id))
+            .mappings()
+            .all()
+        )
+    for name in (
+        "id",
+        "title",
+        "kind",
+        "execution_type",
+        "status",
+        "approval_status",
+        "decided_by",
+        "priority",
+        "attempts",
+        "max_attempts",
+        "next_attempt_at",
+        "strategy",
+        "strategy_reason",
+        "deliverable",
+        "last_error",
+        "parent_id",
+    ):
+        if task[name] is not None:
+            out.print(f"{name}: {task[name]}", highlight=False)
+    if deps:
+        out.print(f"depends on: {', '.join(str(d) for d in deps)}", highlight=False)
+    table = Table("when", "event", "actor", "detail", title="execution log")
+    for e in log:
+        table.add_row(
+            f"{e['created_at']:%Y-%m-%d %H:%M:%S}", e["event"], e["actor"], e["detail"] or ""
+        )
+    out.print(table)
+    for s in snaps:
+        out.print(f"snapshot {s['entity_type']} {s['entity_id']}: {s['data']}", highlight=False)
+
+
+@task_app.command("pause")
+def pause(task_id: int, tenant: str = typer.Option(None, "--tenant"), reason: str = "") -> None:
+    """Hold a task: the executor will not run it until it is resumed."""
+    _move(task_id, tenant, "paused", "paused", reason)
+
+
+@task_app.command("resume")
+def resume(task_id: int, tenant: str = typer.Option(None, "--tenant"), reason: str = "") -> None:
+    """Let a paused or blocked task run again."""
+    _move(task_id, tenant, "queued", "resumed", reason)
+
+
+@task_app.command("retry")
+def retry(task_id: int, tenant: str = typer.Option(None, "--tenant"), reason: str = "") -> None:
+    """Try a failed task again from its first attempt, once its cause is fixed."""
+    _move(task_id, tenant, "queued", "retried", reason, attempts=0, next_attempt_at=None)
+
+
+def _move(task_id: int, tenant: str | None, status: str, event: str, reason: str, **values) -> None:
+    db = ready_database()
+    slug = tenant or approvals.tenant_of_task(db, task_id)
+    with db.for_tenant(slug) as scope:
+        store.move(
+            scope, task_id, status, event, actor(), datetime.now(UTC), reason or None, **values
+        )
+    out.print(f"task {task_id} {status}", highlight=False)
+
+
+@executor_app.command("pause")
+def pause_all(
+    reason: str = typer.Option(..., "--reason", help="Why; shown in every skip."),
+) -> None:
+    """Stop every executor pass until `steward executor resume`."""
+    set_paused(ready_database(), True, actor(), reason)
+    out.print(f"executor paused: {reason}", highlight=False)
+
+
+@executor_app.command("resume")
+def resume_all() -> None:
+    set_paused(ready_database(), False, actor())
+    out.print("executor resumed", highlight=False)

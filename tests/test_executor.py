@@ -1,0 +1,351 @@
+"""The task executor on both databases: approvals, rejection, retries with backoff and
+escalation, dependencies, pause and resume, timeouts, dry run, the switches, and the log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from agent.strategy import L4Item
+from agent.tasks import IllegalTransition
+from pipelines.executor import executor_schedule, task_approvals_sensor
+from resources import approvals, schema, strategy
+from resources.approvals import ApprovalError
+from resources.database import Database
+from resources.killswitch import set_database_flag
+from resources.mailer import Mailer
+from resources.tasks import store
+from resources.tasks.executor import AUTO_ENV, run_pass, set_paused
+from resources.tasks.handlers import HandlerError, Outcome, TaskRun
+from tests.helpers import seed_tenant
+
+T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+class Recorder:
+    """A handler that completes every task it gets and remembers them, failing the ids in
+    `fail` once each (or always, for those in `fail_always`)."""
+
+    def __init__(self, fail: set[int] = frozenset(), fail_always: set[int] = frozenset()):
+        self.ran: list[int] = []
+        self.fail = set(fail)
+        self.fail_always = set(fail_always)
+
+    def __call__(self, run: TaskRun) -> Outcome:
+        task_id = run.task["id"]
+        self.ran.append(task_id)
+        if task_id in self.fail_always or task_id in self.fail:
+            self.fail.discard(task_id)
+            raise HandlerError(f"provider down for task {task_id}")
+        return Outcome("completed", f"did {run.task['title']}", deliverable=f"memo-{task_id}.md")
+
+
+@pytest.fixture
+def acme(db: Database) -> Database:
+    seed_tenant(db, "acme")
+    return db
+
+
+@pytest.fixture
+def mailer(tmp_path: Path) -> Mailer:
+    return Mailer(outbox_dir=str(tmp_path / "outbox"))
+
+
+def add(db: Database, title: str, execution_type: str = "fully_automated", **kw) -> int:
+    with db.for_tenant("acme") as scope:
+        return store.create(
+            scope,
+            title,
+            T0,
+            kind=kw.pop("kind", "content"),
+            execution_type=execution_type,
+            handled_kinds=frozenset({"content", "email"}),
+            **kw,
+        )
+
+
+def task(db: Database, task_id: int) -> dict:
+    with db.for_tenant("acme") as scope:
+        return store.get(scope, task_id)
+
+
+def log(db: Database, task_id: int) -> list[str]:
+    with db.for_tenant("acme") as scope:
+        return [e["event"] for e in store.events(scope, task_id)]
+
+
+def test_a_semi_automated_task_runs_only_after_approval(acme, mailer):
+    task_id = add(acme, "Draft the delay email", "semi_automated")
+    handler = Recorder()
+    run_pass(acme, mailer, now=T0, handler=handler)
+    assert handler.ran == [] and task(acme, task_id)["approval_status"] == "pending"
+
+    line, result = approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "ok", T0)
+    assert result is None and line.startswith(f"task {task_id} approved, now queued")
+    report = run_pass(acme, mailer, now=T0, handler=handler)
+    done = task(acme, task_id)
+    assert handler.ran == [task_id] and report.counts["acme"]["completed"] == 1
+    assert (done["status"], done["deliverable"], done["attempts"]) == (
+        "completed",
+        f"memo-{task_id}.md",
+        1,
+    )
+    assert log(acme, task_id) == ["created", "approved", "started", "completed"]
+    with pytest.raises(ApprovalError, match="already approved"):
+        approvals.decide(acme, "acme", task_id, "reject", "cli:kenny", "too late", T0)
+
+
+def test_a_rejected_task_never_runs_and_cannot_be_approved_after(acme, mailer):
+    task_id = add(acme, "Draft the delay email", "semi_automated")
+    with pytest.raises(ApprovalError, match="needs a reason"):
+        approvals.decide(acme, "acme", task_id, "reject", "cli:kenny", " ", T0)
+    approvals.decide(acme, "acme", task_id, "reject", "cli:kenny", "wrong customer", T0)
+    handler = Recorder()
+    run_pass(acme, mailer, now=T0, handler=handler)
+    rejected = task(acme, task_id)
+    assert handler.ran == []
+    assert (rejected["status"], rejected["last_error"]) == ("failed", "rejected: wrong customer")
+    with pytest.raises(ApprovalError, match="already rejected"):
+        approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "", T0)
+
+
+def test_failures_back_off_1_2_seconds_then_escalate_after_the_third(acme, mailer):
+    task_id = add(acme, "Write the weekly post")
+    handler = Recorder(fail_always={task_id})
+    run_pass(acme, mailer, now=T0, handler=handler)
+    first = task(acme, task_id)
+    assert (first["status"], first["attempts"]) == ("queued", 1)
+    assert first["next_attempt_at"].replace(tzinfo=UTC) == T0 + timedelta(seconds=1)
+
+    run_pass(acme, mailer, now=T0 + timedelta(milliseconds=500), handler=handler)
+    assert handler.ran == [task_id]  # not due yet
+
+    run_pass(acme, mailer, now=T0 + timedelta(seconds=1), handler=handler)
+    second = task(acme, task_id)
+    assert second["attempts"] == 2
+    assert second["next_attempt_at"].replace(tzinfo=UTC) == T0 + timedelta(seconds=3)
+
+    run_pass(acme, mailer, now=T0 + timedelta(seconds=3), handler=handler)
+    failed = task(acme, task_id)
+    assert (failed["status"], failed["attempts"]) == ("failed", 3)
+    assert failed["last_error"] == f"provider down for task {task_id}"
+    assert log(acme, task_id) == [
+        "created",
+        "started",
+        "failed",
+        "retried",
+        "started",
+        "failed",
+        "retried",
+        "started",
+        "failed",
+        "escalated",
+    ]
+    with acme.for_tenant("acme") as scope:
+        (person,) = (
+            scope.execute(scope.select(schema.tasks).where(schema.tasks.c.kind == "human"))
+            .mappings()
+            .all()
+        )
+        (alert,) = scope.execute(scope.select(schema.alerts)).mappings().all()
+    assert person["priority"] == 100 and person["title"] == "Escalated: Write the weekly post"
+    assert person["context"]["escalated_task"] == task_id
+    assert alert["rule"] == "task_escalated" and alert["severity"] == "error"
+    run_pass(acme, mailer, now=T0 + timedelta(hours=1), handler=handler)
+    assert len(handler.ran) == 3
+
+
+def test_a_failing_task_is_retried_and_the_others_go_on(acme, mailer):
+    flaky, steady = add(acme, "Write post one"), add(acme, "Write post two")
+    handler = Recorder(fail={flaky})
+    report = run_pass(acme, mailer, now=T0, handler=handler)
+    assert dict(report.counts["acme"]) == {"retrying": 1, "completed": 1}
+    run_pass(acme, mailer, now=T0 + timedelta(seconds=1), handler=handler)
+    assert (
+        task(acme, flaky)["status"] == "completed" and task(acme, steady)["status"] == "completed"
+    )
+
+
+def test_priority_then_age_within_the_batch_limit(acme, mailer):
+    low = add(acme, "Write low", priority=10)
+    high = add(acme, "Write high", priority=90)
+    middle = [add(acme, f"Write middle {n}", priority=50) for n in range(3)]
+    handler = Recorder()
+    run_pass(acme, mailer, now=T0, handler=handler, limit=3)
+    assert handler.ran == [high, middle[0], middle[1]]
+    run_pass(acme, mailer, now=T0, handler=handler, limit=3)
+    assert handler.ran[3:] == [middle[2], low]
+
+
+def test_dependencies_run_in_order_and_a_missing_one_is_refused(acme, mailer):
+    first = add(acme, "Write the draft")
+    second = add(acme, "Write the final version", depends_on=[first])
+    handler = Recorder(fail={first})
+    run_pass(acme, mailer, now=T0, handler=handler)
+    assert handler.ran == [first]
+    run_pass(acme, mailer, now=T0 + timedelta(seconds=1), handler=handler)
+    assert handler.ran == [first, first]  # the batch was picked while `first` still ran
+    run_pass(acme, mailer, now=T0 + timedelta(seconds=1), handler=handler)
+    assert handler.ran == [first, first, second]
+    with pytest.raises(store.TaskError, match="depends on task\\(s\\) 999"):
+        add(acme, "Write more", depends_on=[999])
+
+
+def test_pause_resume_and_illegal_moves(acme, mailer):
+    task_id = add(acme, "Write the post")
+    with acme.for_tenant("acme") as scope:
+        store.move(scope, task_id, "paused", "paused", "cli:kenny", T0, "wait for photos")
+    handler = Recorder()
+    run_pass(acme, mailer, now=T0, handler=handler)
+    assert handler.ran == []
+    with acme.for_tenant("acme") as scope:
+        with pytest.raises(IllegalTransition, match="cannot move from paused to completed"):
+            store.move(scope, task_id, "completed", "completed", "cli:kenny", T0)
+        store.move(scope, task_id, "queued", "resumed", "cli:kenny", T0)
+    run_pass(acme, mailer, now=T0, handler=handler)
+    assert handler.ran == [task_id]
+    with acme.for_tenant("acme") as scope:
+        with pytest.raises(IllegalTransition, match="it is terminal"):
+            store.move(scope, task_id, "queued", "retried", "cli:kenny", T0)
+
+
+def test_a_hanging_handler_times_out_and_the_pass_goes_on(acme, mailer):
+    stuck, fine = add(acme, "Write slowly", priority=90), add(acme, "Write quickly")
+    release = threading.Event()
+
+    def handler(run: TaskRun) -> Outcome:
+        if run.task["id"] == stuck:
+            release.wait(10)
+        return Outcome("completed", "done")
+
+    started = time.monotonic()
+    report = run_pass(acme, mailer, now=T0, handler=handler, timeout_s=0.3)
+    release.set()
+    assert time.monotonic() - started < 5
+    assert dict(report.counts["acme"]) == {"retrying": 1, "completed": 1}
+    assert task(acme, stuck)["last_error"] == "handler timed out after 0.3 s"
+    assert task(acme, fine)["status"] == "completed"
+
+
+def test_dry_run_walks_the_statuses_without_running_anything(acme, mailer):
+    task_id = add(acme, "Write the post")
+    handler = Recorder()
+    run_pass(acme, mailer, now=T0, handler=handler, dry_run=True)
+    assert handler.ran == []
+    assert task(acme, task_id)["status"] == "completed"
+    with acme.for_tenant("acme") as scope:
+        started, completed = store.events(scope, task_id)[1:]
+    assert started["dry_run"] and started["detail"].startswith("[DRY RUN] attempt 1 of 3")
+    assert completed["detail"] == "[DRY RUN] would run draft_content"
+
+
+def test_switches_hold_every_pass_with_the_reason(acme, mailer, monkeypatch):
+    task_id = add(acme, "Write the post")
+    handler = Recorder()
+    monkeypatch.setenv(AUTO_ENV, "false")
+    assert run_pass(acme, mailer, now=T0, handler=handler).held == f"{AUTO_ENV} is off"
+    monkeypatch.delenv(AUTO_ENV)
+    set_paused(acme, True, "cli:kenny", "month-end close")
+    assert run_pass(acme, mailer, now=T0, handler=handler).held == (
+        "executor paused by cli:kenny: month-end close"
+    )
+    set_paused(acme, False, "cli:kenny")
+    set_database_flag(acme, True, "incident", "cli:kenny")
+    assert "incident" in run_pass(acme, mailer, now=T0, handler=handler).held
+    set_database_flag(acme, False, None, "cli:kenny")
+    assert handler.ran == []
+    run_pass(acme, mailer, now=T0, handler=handler)
+    assert handler.ran == [task_id]
+
+
+def test_a_playbook_task_is_decomposed_and_completes_with_its_subtasks(acme, mailer):
+    parent = add(acme, "Plan the spring newsletter campaign", kind="general")
+    parent_row = task(acme, parent)
+    assert parent_row["strategy"] == "decompose"
+    with acme.for_tenant("acme") as scope:
+        children = scope.execute(
+            scope.select(schema.tasks.c.id, schema.tasks.c.execution_type)
+            .where(schema.tasks.c.parent_id == parent)
+            .order_by(schema.tasks.c.id)
+        ).all()
+        for child in children:
+            if child.execution_type == "semi_automated":
+                store.decide(scope, child.id, "approve", "cli:kenny", "", T0)
+    handler = Recorder()
+    for _ in range(4):
+        run_pass(acme, mailer, now=T0, handler=handler)
+    assert handler.ran[0] == children[0].id and parent not in handler.ran
+    assert sorted(handler.ran) == [c.id for c in children]
+    done = task(acme, parent)
+    assert done["status"] == "completed" and done["deliverable"].count("memo-") == len(children)
+
+
+def test_a_blocked_task_says_why_and_the_log_is_append_only(acme, mailer):
+    task_id = add(acme, "Call Jane about the invoice", kind="general")
+    blocked = task(acme, task_id)
+    assert blocked["status"] == "blocked" and "phone call needs a person" in blocked["last_error"]
+    with acme.for_tenant("acme") as scope:
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            with scope.conn.begin_nested():
+                scope.execute(
+                    sa.update(schema.task_events)
+                    .where(schema.task_events.c.task_id == task_id)
+                    .values(detail="rewritten")
+                )
+
+
+def test_schedule_and_approval_sensor(acme, mailer, monkeypatch):
+    monkeypatch.setenv("STEWARD_DATABASE_URL", acme.resolved_url())
+    with dg.build_schedule_context(scheduled_execution_time=T0) as context:
+        assert isinstance(executor_schedule(context), dg.RunRequest)
+    set_paused(acme, True, "cli:kenny", "audit")
+    with dg.build_schedule_context(scheduled_execution_time=T0) as context:
+        skipped = executor_schedule(context)
+    assert isinstance(skipped, dg.SkipReason) and "audit" in skipped.skip_message
+    set_paused(acme, False, "cli:kenny")
+
+    task_id = add(acme, "Draft the delay email", "semi_automated")
+    first = task_approvals_sensor(dg.build_sensor_context(resources={"database": acme}))
+    assert not first.run_requests
+    approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "", T0)
+    context = dg.build_sensor_context(cursor=first.cursor, resources={"database": acme})
+    second = task_approvals_sensor(context)
+    (request,) = second.run_requests
+    assert request.run_config["ops"]["execute_tasks"]["config"]["tenants"] == ["acme"]
+    again = dg.build_sensor_context(cursor=second.cursor, resources={"database": acme})
+    assert not task_approvals_sensor(again).run_requests
+
+
+def test_a_strategy_runs_in_dependency_order_and_pauses_with_its_execution(acme, mailer):
+    items = [
+        L4Item(id="a", title="Research the warm leads"),
+        L4Item(id="b", title="Write the brochure copy", depends_on=("a",)),
+    ]
+    with acme.for_tenant("acme") as scope:
+        strategy.define(scope, "spring", items, "more orders", T0)
+        execution = strategy.start(scope, "spring", "cli:kenny", T0)
+        strategy.pause(scope, execution, "cli:kenny", T0)
+    handler = Recorder()
+    run_pass(acme, mailer, now=T0, handler=handler)
+    assert handler.ran == []
+    with acme.for_tenant("acme") as scope:
+        strategy.resume(scope, execution, "cli:kenny", T0)
+    for _ in range(4):
+        run_pass(acme, mailer, now=T0, handler=handler)
+    with acme.for_tenant("acme") as scope:
+        kinds = dict(scope.execute(scope.select(schema.tasks.c.id, schema.tasks.c.plan_key)).all())
+        state = strategy.status(scope, "spring")
+    assert [kinds[i] for i in handler.ran] == [
+        "a:research",
+        "a:analysis",
+        "b:content",
+        "b:analysis",
+    ]
+    assert state["execution"]["status"] == "completed"
+    assert state["metrics"]["completed"] == 4 and state["health"]["status"] == "excellent"

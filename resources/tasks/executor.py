@@ -19,6 +19,7 @@ daemon and its result is ignored) and the attempt counts as failed.
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from collections import Counter
@@ -29,7 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agent.tasks import AUTOMATED_TYPES, StrategyDecision, after_failure
+from agent.tasks import AUTOMATED_TYPES, StrategyDecision, after_failure, check_transition
 from resources.alerts import raise_alert
 from resources.database import Database, SystemScope, TenantScope
 from resources.killswitch import kill_state
@@ -159,14 +160,15 @@ def run_tenant(
         counts["reclaimed"] += reclaim_stuck(scope, start, timeout_s, mailer)
         counts["rolled_up"] += roll_up(scope, start)
         picked = claim(scope, start, limit, dry_run)
+    worker = Worker()
     attempts = [
-        (task, *_attempt(db, mailer, tenant, task, now, dry_run, timeout_s, handler))
+        (task, *_attempt(worker, db, mailer, tenant, task, now, dry_run, timeout_s, handler))
         for task in picked
     ]
+    worker.close()
     at = now or datetime.now(UTC)
     with db.for_tenant(slug) as scope:
-        for task, outcome, seconds in attempts:
-            counts[settle(scope, task, outcome, seconds, at, dry_run, mailer)] += 1
+        counts.update(settle_all(scope, attempts, at, dry_run, mailer))
     executions = {t["strategy_execution_id"] for t in picked if t["strategy_execution_id"]}
     if executions:
         _refresh(db, slug, executions, at)
@@ -222,14 +224,55 @@ def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[
         )
         .returning(*tasks.c)
     ).mappings()
-    picked = sorted((dict(r) for r in won), key=lambda r: ids.index(r["id"]))
-    for task in picked:
-        detail = f"attempt {task['attempts']} of {task['max_attempts']}"
-        store.log(scope, task["id"], "started", ACTOR, detail, now, dry_run=dry_run)
+    order = {task_id: n for n, task_id in enumerate(ids)}
+    picked = sorted((dict(r) for r in won), key=lambda r: order[r["id"]])
+    store.log_many(
+        scope,
+        [(t["id"], "started", f"attempt {t['attempts']} of {t['max_attempts']}") for t in picked],
+        ACTOR,
+        now,
+        dry_run=dry_run,
+    )
     return picked
 
 
+class Worker:
+    """One daemon thread that runs handlers, so a task's timeout can be enforced without a
+    thread per task. A handler that hangs keeps its thread (Python cannot stop it; being a
+    daemon, it does not hold up the process's exit) and a new thread takes the next task."""
+
+    def __init__(self) -> None:
+        self._start()
+
+    def _start(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._loop, args=(self._jobs,), daemon=True).start()
+
+    @staticmethod
+    def _loop(jobs: queue.SimpleQueue) -> None:
+        while (job := jobs.get()) is not None:
+            fn, result, done = job
+            try:
+                result.append(fn())
+            except BaseException as exc:  # the handler's failure, reported as the attempt's
+                result.append(exc)
+            done.set()
+
+    def run(self, fn: Callable[[], Outcome], timeout_s: float) -> Outcome | BaseException:
+        result: list[Outcome | BaseException] = []
+        done = threading.Event()
+        self._jobs.put((fn, result, done))
+        if not done.wait(timeout_s):
+            self._start()
+            return HandlerError(f"handler timed out after {timeout_s:g} s")
+        return result[0]
+
+    def close(self) -> None:
+        self._jobs.put(None)
+
+
 def _attempt(
+    worker: Worker,
     db: Database,
     mailer: Mailer,
     tenant: Any,
@@ -239,11 +282,9 @@ def _attempt(
     timeout_s: float,
     handler: Handler,
 ) -> tuple[Outcome | BaseException, float]:
-    """Run the task's handler in a thread with its timeout; the outcome or the failure."""
-    started = time.monotonic()
+    """Run the task's handler with its timeout; the outcome or the failure, and the time."""
     if dry_run:
         return Outcome("completed", f"would run {handler_name(task['kind'])}"), 0.0
-    box: dict[str, Any] = {}
     slug = tenant.slug
 
     def keep(entity_type: str, entity_id: str, data: dict[str, Any]) -> None:
@@ -251,25 +292,69 @@ def _attempt(
             store.snapshot(scope, task["id"], entity_type, entity_id, data, now or _now())
 
     run = TaskRun(db, mailer, tenant, task, now or _now(), keep)
-
-    def target() -> None:
-        try:
-            box["outcome"] = handler(run)
-        except BaseException as exc:  # reported as the attempt's failure
-            box["error"] = exc
-
-    limit = task["timeout_s"] or timeout_s
-    worker = threading.Thread(target=target, name=f"task-{task['id']}", daemon=True)
-    worker.start()
-    worker.join(limit)
-    seconds = time.monotonic() - started
-    if worker.is_alive():
-        return HandlerError(f"handler timed out after {limit:g} s"), seconds
-    return box.get("outcome") or box.get("error") or HandlerError("no outcome"), seconds
+    started = time.monotonic()
+    outcome = worker.run(lambda: handler(run), task["timeout_s"] or timeout_s)
+    return outcome, time.monotonic() - started
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def settle_all(
+    scope: TenantScope,
+    attempts: list[tuple[dict[str, Any], Outcome | BaseException, float]],
+    now: datetime,
+    dry_run: bool,
+    mailer: Mailer,
+) -> Counter:
+    """Record a batch's results. Completed tasks and failed attempts to be retried (nearly all
+    of a batch) are written with one update per status and one log insert for all of them;
+    blocked, waiting and escalated tasks one by one."""
+    rows: dict[str, list[dict[str, Any]]] = {"completed": [], "queued": []}
+    entries: list[tuple[int, str, str | None]] = []
+    counts: Counter = Counter()
+    for task, outcome, seconds in attempts:
+        row = {"t_id": task["id"], "t_ms": int(seconds * 1000), "t_made": None, "t_error": None}
+        if isinstance(outcome, Outcome) and outcome.status == "completed":
+            rows["completed"].append({**row, "t_made": outcome.deliverable, "t_next": None})
+            entries.append((task["id"], "completed", outcome.detail))
+            counts["completed"] += 1
+            continue
+        if not isinstance(outcome, Outcome):
+            why, decision = _failure(task, outcome, now)
+            if decision.retry:
+                rows["queued"].append({**row, "t_error": why, "t_next": decision.next_attempt_at})
+                entries += [(task["id"], "failed", why), (task["id"], "retried", decision.reason)]
+                counts["retrying"] += 1
+                continue
+        counts[settle(scope, task, outcome, seconds, now, dry_run, mailer)] += 1
+    for status, params in rows.items():
+        if not params:
+            continue
+        check_transition("in_progress", status)
+        scope.execute(
+            sa.update(tasks)
+            .where(tasks.c.id == sa.bindparam("t_id"), tasks.c.status == "in_progress")
+            .values(
+                status=status,
+                deliverable=sa.bindparam("t_made"),
+                last_error=sa.bindparam("t_error"),
+                next_attempt_at=sa.bindparam("t_next"),
+                duration_ms=sa.bindparam("t_ms"),
+                finished_at=now,
+                updated_at=now,
+            ),
+            params,
+        )
+    store.log_many(scope, entries, ACTOR, now, dry_run=dry_run)
+    return counts
+
+
+def _failure(task: dict[str, Any], error: BaseException, now: datetime):
+    """Why the attempt failed, in one line, and whether to retry it (and when)."""
+    why = str(error) if isinstance(error, HandlerError) else f"{type(error).__name__}: {error}"
+    return why, after_failure(task["attempts"], task["max_attempts"], now)
 
 
 def settle(
@@ -341,8 +426,7 @@ def _failed(
     timing: dict[str, Any],
     mailer: Mailer,
 ) -> str:
-    why = f"{type(error).__name__}: {error}" if not isinstance(error, HandlerError) else str(error)
-    decision = after_failure(task["attempts"], task["max_attempts"], now)
+    why, decision = _failure(task, error, now)
     if decision.retry:
         store.move(
             scope,

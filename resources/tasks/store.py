@@ -173,17 +173,34 @@ def log(
     data: dict[str, Any] | None = None,
     dry_run: bool = False,
 ) -> None:
+    log_many(scope, [(task_id, event, detail)], actor, now, data, dry_run)
+
+
+def log_many(
+    scope: TenantScope,
+    entries: list[tuple[int, str, str | None]],
+    actor: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    dry_run: bool = False,
+) -> None:
+    """Append (task id, event, detail) entries to the log in one statement."""
+    if not entries:
+        return
     scope.insert(
         task_events,
-        {
-            "task_id": task_id,
-            "event": event,
-            "actor": actor[:200],
-            "detail": (DRY_RUN + (detail or "")).strip() if dry_run else detail,
-            "data": data,
-            "dry_run": dry_run,
-            "created_at": now,
-        },
+        [
+            {
+                "task_id": task_id,
+                "event": event,
+                "actor": actor[:200],
+                "detail": (DRY_RUN + (detail or "")).strip() if dry_run else detail,
+                "data": data,
+                "dry_run": dry_run,
+                "created_at": now,
+            }
+            for task_id, event, detail in entries
+        ],
     )
 
 

@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--tenants", type=int, default=10)
     parser.add_argument("--batch", type=int, default=500, help="tasks per tenant per pass")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds, best of")
     parser.add_argument(
         "--pg-url",
         default=os.environ.get(
@@ -78,10 +79,17 @@ def run(args: argparse.Namespace, admin_url: str, app_url: str, tmp: str) -> Non
         with app.for_tenant(slug) as scope:
             scope.insert(tasks, [_task(n, now) for n in range(args.tasks // args.tenants)])
     handler = FailsOnce()
-
-    direct = min(_direct(app, mailer, slugs, handler) for _ in range(2))
-    executor, passes, waited = _executor(app, mailer, slugs, handler, args.batch)
-    counts = _outcome(app, slugs)
+    directs, runs = [], []
+    for _ in range(args.rounds):  # alternated: the disk's pace drifts between minutes
+        directs.append(_direct(app, mailer, slugs, handler))
+        _reset(admin)
+        runs.append(_executor(app, mailer, slugs, handler, args.batch))
+        counts = _outcome(app, slugs)
+        if counts["status"] != {"completed": args.tasks}:
+            raise SystemExit(f"not every task completed: {counts['status']}")
+        _reset(admin)
+    direct = min(directs)
+    executor, passes, waited = min(runs)
     n = args.tasks
     print(f"machine: {platform.node()} {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
     print(
@@ -89,12 +97,13 @@ def run(args: argparse.Namespace, admin_url: str, app_url: str, tmp: str) -> Non
         f"its first attempt; PostgreSQL, runtime role under row-level security"
     )
     print(
-        f"direct loop (the handler called in a loop, a failure retried at once, best of 2): "
+        f"direct loop (the handler called in a loop, a failure retried at once, best of "
+        f"{args.rounds}): "
         f"{direct:7.2f}s = {n / direct:8.0f} tasks/s"
     )
     print(
-        f"executor ({passes} passes of <= {args.batch} tasks per tenant, backoff waits of "
-        f"{waited:.1f}s left out): {executor:7.2f}s = {n / executor:8.0f} tasks/s"
+        f"executor, best of {args.rounds} ({passes} passes of <= {args.batch} tasks per tenant, "
+        f"backoff waits of {waited:.1f}s left out): {executor:7.2f}s = {n / executor:8.0f} tasks/s"
     )
     overhead_ms = (executor - direct) / n * 1000
     ratio = executor / direct
@@ -102,9 +111,28 @@ def run(args: argparse.Namespace, admin_url: str, app_url: str, tmp: str) -> Non
         f"scheduling overhead per task: {overhead_ms:.2f} ms; executor / direct = {ratio:.2f}x "
         f"(target <= 2x: {'met' if ratio <= 2 else 'MISSED'})"
     )
-    print(f"outcome: tasks by status {counts['status']}; events {counts['events']}")
-    if counts["status"] != {"completed": n}:
-        raise SystemExit("not every task completed")
+    print(
+        f"outcome of the last round: tasks by status {counts['status']}; events {counts['events']}"
+    )
+
+
+def _reset(admin: Database) -> None:
+    """The tasks queued again for the next round (as the owner: TRUNCATE bypasses the log's
+    append-only trigger, which refuses row deletes)."""
+    with admin.engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE task_events"))
+        conn.execute(
+            sa.update(tasks).values(
+                status="queued",
+                attempts=0,
+                next_attempt_at=None,
+                deliverable=None,
+                last_error=None,
+                started_at=None,
+                finished_at=None,
+                duration_ms=None,
+            )
+        )
 
 
 def _task(n: int, now: datetime) -> dict:

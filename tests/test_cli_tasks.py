@@ -52,6 +52,13 @@ def test_add_approve_execute_and_show_from_the_cli(cli_env):
     listed = steward(env, "task", "list", "--tenant", "acme").stdout
     assert "blocked" in listed and "completed" in listed
 
+    bad = steward(env, "tenant", "update", "acme", "--provider", "social_post=ftp://x", ok=False)
+    assert "invalid settings" in bad.stderr and "ftp://x" in bad.stderr
+    steward(env, "tenant", "update", "acme", "--provider", "social_post=https://hooks.example/p")
+    assert (
+        '"social_post": "https://hooks.example/p"' in steward(env, "tenant", "show", "acme").stdout
+    )
+
     steward(env, "executor", "pause", "--reason", "month-end close")
     paused = steward(env, "run", "executor", "--tenant", "acme").stdout
     assert "executor held: executor paused by" in paused and "month-end close" in paused

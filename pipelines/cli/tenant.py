@@ -30,6 +30,9 @@ DOCS = typer.Option(None, "--documents-dir", help="Folder of this tenant's uploa
 FROM = typer.Option(None, "--from-address", help="Sender address of this tenant's mail.")
 WEBHOOK = typer.Option(None, "--alert-webhook", help="Slack-compatible URL for alerts.")
 GOAL = typer.Option(None, "--goal", help="NAME=VALUE, e.g. orders_per_month=60 (repeatable).")
+PROVIDER = typer.Option(
+    None, "--provider", help="KIND=file|URL, e.g. social_post=https://hooks.example/x (repeatable)."
+)
 APPROVAL = typer.Option(
     None, "--approval", help="KIND=auto|approval, e.g. send_email=auto (repeatable)."
 )
@@ -48,6 +51,7 @@ def settings_patch(
     alert_webhook: str | None = None,
     approvals: list[str] | None = None,
     goals: list[str] | None = None,
+    providers: list[str] | None = None,
 ) -> dict[str, Any]:
     patch: dict[str, Any] = {}
     for key, value in (
@@ -72,6 +76,8 @@ def settings_patch(
         patch["approvals"] = _stripped(pairs(approvals, "--approval"))
     if goals:
         patch["goals"] = _stripped(pairs(goals, "--goal"))
+    if providers:
+        patch["providers"] = _stripped(pairs(providers, "--provider"))
     return patch
 
 
@@ -114,6 +120,7 @@ def add(
     alert_webhook: str = WEBHOOK,
     approval: list[str] = APPROVAL,
     goal: list[str] = GOAL,
+    provider: list[str] = PROVIDER,
 ) -> None:
     """Add a tenant; settings are validated before anything is saved."""
     patch = settings_patch(
@@ -129,6 +136,7 @@ def add(
         alert_webhook,
         approval,
         goal,
+        provider,
     )
     tenant = registry.add_tenant(
         ready_database(),
@@ -159,6 +167,7 @@ def update(
     alert_webhook: str = WEBHOOK,
     approval: list[str] = APPROVAL,
     goal: list[str] = GOAL,
+    provider: list[str] = PROVIDER,
 ) -> None:
     """Change a tenant's name, timezone or settings; unnamed settings keep their values."""
     patch = settings_patch(
@@ -174,6 +183,7 @@ def update(
         alert_webhook,
         approval,
         goal,
+        provider,
     )
     tenant = registry.update_tenant(
         ready_database(), slug, name=name, timezone=timezone, settings_patch=patch

@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python -m bench.ingest_imap
 	$(BIN)/python -m bench.policy
 	$(BIN)/python -m bench.cycle
+	$(BIN)/python -m bench.executor
 
 clean:
 	rm -rf .steward

@@ -25,13 +25,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from agent.tasks import AUTOMATED_TYPES, StrategyDecision, after_failure, check_transition
-from resources.alerts import raise_alert
+from agent.tasks import AUTOMATED_TYPES
 from resources.database import Database, SystemScope, TenantScope
 from resources.killswitch import kill_state
 from resources.mailer import Mailer
@@ -39,13 +38,12 @@ from resources.schema import strategy_executions, system_config, task_dependenci
 from resources.strategy import refresh, snapshot_due
 from resources.tasks import store
 from resources.tasks.handlers import HandlerError, Outcome, TaskRun, handle, handler_name
+from resources.tasks.settle import ACTOR, reclaim_stuck, settle_all
 
 AUTO_ENV = "ENABLE_AUTO_EXECUTION"
 PAUSE_KEY = "executor_paused"
-ACTOR = "executor"
 DEFAULT_LIMIT = 10
 DEFAULT_TIMEOUT_S = 60.0
-ESCALATION_PRIORITY = 100
 
 Handler = Callable[[TaskRun], Outcome]
 
@@ -177,7 +175,7 @@ def run_tenant(
 
 def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[dict[str, Any]]:
     """Take up to `limit` runnable tasks, highest priority then oldest first; a task another
-        executor took first is skipped. The batch's results are recorded together after it ran: a
+    executor took first is skipped. The batch's results are recorded together after it ran: a
     crash in between leaves its tasks in_progress, and `reclaim_stuck` counts those attempts as
     failed (handlers are idempotent: gate keys per task, files named by task)."""
     dep = tasks.alias("dep")
@@ -299,212 +297,6 @@ def _attempt(
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def settle_all(
-    scope: TenantScope,
-    attempts: list[tuple[dict[str, Any], Outcome | BaseException, float]],
-    now: datetime,
-    dry_run: bool,
-    mailer: Mailer,
-) -> Counter:
-    """Record a batch's results. Completed tasks and failed attempts to be retried (nearly all
-    of a batch) are written with one update per status and one log insert for all of them;
-    blocked, waiting and escalated tasks one by one."""
-    rows: dict[str, list[dict[str, Any]]] = {"completed": [], "queued": []}
-    entries: list[tuple[int, str, str | None]] = []
-    counts: Counter = Counter()
-    for task, outcome, seconds in attempts:
-        row = {"t_id": task["id"], "t_ms": int(seconds * 1000), "t_made": None, "t_error": None}
-        if isinstance(outcome, Outcome) and outcome.status == "completed":
-            rows["completed"].append({**row, "t_made": outcome.deliverable, "t_next": None})
-            entries.append((task["id"], "completed", outcome.detail))
-            counts["completed"] += 1
-            continue
-        if not isinstance(outcome, Outcome):
-            why, decision = _failure(task, outcome, now)
-            if decision.retry:
-                rows["queued"].append({**row, "t_error": why, "t_next": decision.next_attempt_at})
-                entries += [(task["id"], "failed", why), (task["id"], "retried", decision.reason)]
-                counts["retrying"] += 1
-                continue
-        counts[settle(scope, task, outcome, seconds, now, dry_run, mailer)] += 1
-    for status, params in rows.items():
-        if not params:
-            continue
-        check_transition("in_progress", status)
-        scope.execute(
-            sa.update(tasks)
-            .where(tasks.c.id == sa.bindparam("t_id"), tasks.c.status == "in_progress")
-            .values(
-                status=status,
-                deliverable=sa.bindparam("t_made"),
-                last_error=sa.bindparam("t_error"),
-                next_attempt_at=sa.bindparam("t_next"),
-                duration_ms=sa.bindparam("t_ms"),
-                finished_at=now,
-                updated_at=now,
-            ),
-            params,
-        )
-    store.log_many(scope, entries, ACTOR, now, dry_run=dry_run)
-    return counts
-
-
-def _failure(task: dict[str, Any], error: BaseException, now: datetime):
-    """Why the attempt failed, in one line, and whether to retry it (and when)."""
-    why = str(error) if isinstance(error, HandlerError) else f"{type(error).__name__}: {error}"
-    return why, after_failure(task["attempts"], task["max_attempts"], now)
-
-
-def settle(
-    scope: TenantScope,
-    task: dict[str, Any],
-    outcome: Outcome | BaseException,
-    seconds: float,
-    now: datetime,
-    dry_run: bool,
-    mailer: Mailer,
-) -> str:
-    """Record an attempt's result; returns what became of the task."""
-    task_id = task["id"]
-    timing = {"finished_at": now, "duration_ms": int(seconds * 1000)}
-    if isinstance(outcome, Outcome) and outcome.status == "completed":
-        store.move(
-            scope,
-            task_id,
-            "completed",
-            "completed",
-            ACTOR,
-            now,
-            outcome.detail,
-            dry_run=dry_run,
-            current=task,
-            deliverable=outcome.deliverable,
-            last_error=None,
-            **timing,
-        )
-        return "completed"
-    if isinstance(outcome, Outcome) and outcome.status == "waiting":
-        store.move(
-            scope,
-            task_id,
-            "queued",
-            "progress",
-            ACTOR,
-            now,
-            outcome.detail,
-            dry_run=dry_run,
-            current=task,
-            next_attempt_at=outcome.not_before,
-            attempts=tasks.c.attempts - 1,
-        )
-        return "waiting"
-    if isinstance(outcome, Outcome):
-        store.move(
-            scope,
-            task_id,
-            "blocked",
-            "blocked",
-            ACTOR,
-            now,
-            outcome.detail,
-            dry_run=dry_run,
-            current=task,
-            last_error=outcome.detail,
-            **timing,
-        )
-        return "blocked"
-    return _failed(scope, task, outcome, now, timing, mailer)
-
-
-def _failed(
-    scope: TenantScope,
-    task: dict[str, Any],
-    error: BaseException,
-    now: datetime,
-    timing: dict[str, Any],
-    mailer: Mailer,
-) -> str:
-    why, decision = _failure(task, error, now)
-    if decision.retry:
-        store.move(
-            scope,
-            task["id"],
-            "queued",
-            "failed",
-            ACTOR,
-            now,
-            why,
-            current=task,
-            last_error=why,
-            next_attempt_at=decision.next_attempt_at,
-            **timing,
-        )
-        store.log(scope, task["id"], "retried", ACTOR, decision.reason, now)
-        return "retrying"
-    store.move(
-        scope,
-        task["id"],
-        "failed",
-        "failed",
-        ACTOR,
-        now,
-        why,
-        current=task,
-        last_error=why,
-        escalated_at=now,
-        **timing,
-    )
-    escalate(scope, task, why, decision.reason, now, mailer)
-    return "escalated"
-
-
-def escalate(
-    scope: TenantScope, task: dict[str, Any], why: str, reason: str, now: datetime, mailer: Mailer
-) -> int:
-    """An urgent task for a person and an alert: the work did not get done by itself."""
-    title = f"Escalated: {task['title']}"
-    person = store.create(
-        scope,
-        title,
-        now,
-        description=f"Task {task['id']} failed: {why}\n{reason}",
-        kind="human",
-        execution_type="manual",
-        priority=ESCALATION_PRIORITY,
-        requested_by=ACTOR,
-        context={"escalated_task": task["id"], "error": why},
-        decision=StrategyDecision("blocked", "escalated: a person must look at the failure"),
-        idempotency_key=f"escalation:{task['id']}",
-    )
-    store.log(scope, task["id"], "escalated", ACTOR, f"{reason}; task {person} for a person", now)
-    raise_alert(
-        scope,
-        "task_escalated",
-        f"task:{task['id']}",
-        title[:200],
-        f"task {task['id']} ({task['kind']}) failed {task['attempts']} times: {why}",
-        now,
-        severity="error",
-        mailer=mailer,
-    )
-    return person
-
-
-def reclaim_stuck(scope: TenantScope, now: datetime, timeout_s: float, mailer: Mailer) -> int:
-    """A task left in_progress well past its timeout lost its executor (a crash, a killed
-    run): the attempt counts as failed, so it is retried or escalated like any failure."""
-    grace = timedelta(seconds=timeout_s * 2 + 60)
-    stuck = scope.execute(
-        scope.select(tasks).where(tasks.c.status == "in_progress", tasks.c.started_at < now - grace)
-    ).mappings()
-    rows = [dict(r) for r in stuck]
-    for task in rows:
-        _failed(
-            scope, task, HandlerError("the executor stopped during the attempt"), now, {}, mailer
-        )
-    return len(rows)
 
 
 def roll_up(scope: TenantScope, now: datetime) -> int:

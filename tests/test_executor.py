@@ -349,3 +349,23 @@ def test_a_strategy_runs_in_dependency_order_and_pauses_with_its_execution(acme,
     ]
     assert state["execution"]["status"] == "completed"
     assert state["metrics"]["completed"] == 4 and state["health"]["status"] == "excellent"
+
+
+def test_an_attempt_whose_executor_died_counts_as_failed(acme, mailer):
+    task_id = add(acme, "Write the post")
+    with acme.for_tenant("acme") as scope:
+        scope.execute(
+            sa.update(schema.tasks)
+            .where(schema.tasks.c.id == task_id)
+            .values(status="in_progress", attempts=1, started_at=T0 - timedelta(hours=1))
+        )
+    report = run_pass(acme, mailer, now=T0, handler=Recorder(), timeout_s=60)
+    lost = task(acme, task_id)
+    assert report.counts["acme"]["reclaimed"] == 1
+    assert (lost["status"], lost["last_error"]) == (
+        "queued",
+        "the executor stopped during the attempt",
+    )
+    assert lost["next_attempt_at"].replace(tzinfo=UTC) == T0 + timedelta(seconds=1)
+    assert lost["duration_ms"] == 3_600_000
+    assert log(acme, task_id)[-2:] == ["failed", "retried"]

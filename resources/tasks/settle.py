@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from agent.tasks import StrategyDecision, after_failure, check_transition
 from resources.alerts import raise_alert
+from resources.clock import aware
 from resources.database import TenantScope
 from resources.mailer import Mailer
 from resources.schema import tasks
@@ -34,7 +35,7 @@ def settle_all(
 ) -> Counter:
     """Record a batch's results. Completed tasks and failed attempts to be retried (nearly all
     of a batch) are written with one update per status and one log insert for all of them;
-    blocked, waiting and escalated tasks one by one."""
+    blocked, waiting and escalated tasks one by one. Returns what became of the tasks."""
     rows: dict[str, list[dict[str, Any]]] = {"completed": [], "queued": []}
     entries: list[tuple[int, str, str | None]] = []
     counts: Counter = Counter()
@@ -45,14 +46,17 @@ def settle_all(
             entries.append((task["id"], "completed", outcome.detail))
             counts["completed"] += 1
             continue
-        if not isinstance(outcome, Outcome):
-            why, decision = _failure(task, outcome, now)
-            if decision.retry:
-                rows["queued"].append({**row, "t_error": why, "t_next": decision.next_attempt_at})
-                entries += [(task["id"], "failed", why), (task["id"], "retried", decision.reason)]
-                counts["retrying"] += 1
-                continue
-        counts[settle(scope, task, outcome, seconds, now, dry_run, mailer)] += 1
+        if isinstance(outcome, Outcome):
+            counts[_settle_one(scope, task, outcome, seconds, now, dry_run)] += 1
+            continue
+        why, decision = _failure(task, outcome, now)
+        if decision.retry:
+            rows["queued"].append({**row, "t_error": why, "t_next": decision.next_attempt_at})
+            entries += [(task["id"], "failed", why), (task["id"], "retried", decision.reason)]
+            counts["retrying"] += 1
+        else:
+            _fail_and_escalate(scope, task, why, decision.reason, seconds, now, mailer)
+            counts["escalated"] += 1
     for status, params in rows.items():
         if not params:
             continue
@@ -81,38 +85,19 @@ def _failure(task: dict[str, Any], error: BaseException, now: datetime):
     return why, after_failure(task["attempts"], task["max_attempts"], now)
 
 
-def settle(
+def _settle_one(
     scope: TenantScope,
     task: dict[str, Any],
-    outcome: Outcome | BaseException,
+    outcome: Outcome,
     seconds: float,
     now: datetime,
     dry_run: bool,
-    mailer: Mailer,
 ) -> str:
-    """Record an attempt's result; returns what became of the task."""
-    task_id = task["id"]
-    timing = {"finished_at": now, "duration_ms": int(seconds * 1000)}
-    if isinstance(outcome, Outcome) and outcome.status == "completed":
+    """A handler's answer other than done: try again later (not a failure), or blocked."""
+    if outcome.status == "waiting":
         store.move(
             scope,
-            task_id,
-            "completed",
-            "completed",
-            ACTOR,
-            now,
-            outcome.detail,
-            dry_run=dry_run,
-            current=task,
-            deliverable=outcome.deliverable,
-            last_error=None,
-            **timing,
-        )
-        return "completed"
-    if isinstance(outcome, Outcome) and outcome.status == "waiting":
-        store.move(
-            scope,
-            task_id,
+            task["id"],
             "queued",
             "progress",
             ACTOR,
@@ -124,49 +109,32 @@ def settle(
             attempts=tasks.c.attempts - 1,
         )
         return "waiting"
-    if isinstance(outcome, Outcome):
-        store.move(
-            scope,
-            task_id,
-            "blocked",
-            "blocked",
-            ACTOR,
-            now,
-            outcome.detail,
-            dry_run=dry_run,
-            current=task,
-            last_error=outcome.detail,
-            **timing,
-        )
-        return "blocked"
-    return _failed(scope, task, outcome, now, timing, mailer)
+    store.move(
+        scope,
+        task["id"],
+        "blocked",
+        "blocked",
+        ACTOR,
+        now,
+        outcome.detail,
+        dry_run=dry_run,
+        current=task,
+        last_error=outcome.detail,
+        finished_at=now,
+        duration_ms=int(seconds * 1000),
+    )
+    return "blocked"
 
 
-def _failed(
+def _fail_and_escalate(
     scope: TenantScope,
     task: dict[str, Any],
-    error: BaseException,
+    why: str,
+    reason: str,
+    seconds: float,
     now: datetime,
-    timing: dict[str, Any],
     mailer: Mailer,
-) -> str:
-    why, decision = _failure(task, error, now)
-    if decision.retry:
-        store.move(
-            scope,
-            task["id"],
-            "queued",
-            "failed",
-            ACTOR,
-            now,
-            why,
-            current=task,
-            last_error=why,
-            next_attempt_at=decision.next_attempt_at,
-            **timing,
-        )
-        store.log(scope, task["id"], "retried", ACTOR, decision.reason, now)
-        return "retrying"
+) -> None:
     store.move(
         scope,
         task["id"],
@@ -178,10 +146,10 @@ def _failed(
         current=task,
         last_error=why,
         escalated_at=now,
-        **timing,
+        finished_at=now,
+        duration_ms=int(seconds * 1000),
     )
-    escalate(scope, task, why, decision.reason, now, mailer)
-    return "escalated"
+    escalate(scope, task, why, reason, now, mailer)
 
 
 def escalate(
@@ -218,14 +186,13 @@ def escalate(
 
 def reclaim_stuck(scope: TenantScope, now: datetime, timeout_s: float, mailer: Mailer) -> int:
     """A task left in_progress well past its timeout lost its executor (a crash, a killed
-    run): the attempt counts as failed, so it is retried or escalated like any failure."""
+    run): the attempt counts as failed, so it is retried or escalated like any failure, its
+    duration the time since it started."""
     grace = timedelta(seconds=timeout_s * 2 + 60)
     stuck = scope.execute(
         scope.select(tasks).where(tasks.c.status == "in_progress", tasks.c.started_at < now - grace)
     ).mappings()
-    rows = [dict(r) for r in stuck]
-    for task in rows:
-        _failed(
-            scope, task, HandlerError("the executor stopped during the attempt"), now, {}, mailer
-        )
-    return len(rows)
+    lost = HandlerError("the executor stopped during the attempt")
+    attempts = [(dict(r), lost, (now - aware(r["started_at"])).total_seconds()) for r in stuck]
+    settle_all(scope, attempts, now, False, mailer)
+    return len(attempts)

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
 import logging
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +34,7 @@ from resources.alerts.rules import (
 from resources.database import Database
 from resources.mailer import Mailer
 from resources.registry import add_tenant
+from tests.webhook_sink import WebhookSink
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 SLUG = "acme"
@@ -46,30 +44,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-class Hook(ThreadingHTTPServer):
-    """A chat webhook on loopback that records what it is sent and answers `status`."""
-
-    status = 200
-    posts: list[tuple[dict[str, str], dict[str, Any]]]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class HookHandler(BaseHTTPRequestHandler):
-    server: Hook
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.posts.append((dict(self.headers), json.loads(body)))
-        self.send_response(self.server.status)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 class Collector:
@@ -90,14 +64,9 @@ def quiet_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def hook() -> Iterator[Hook]:
-    server = Hook(("127.0.0.1", 0), HookHandler)
-    server.posts = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def hook() -> Iterator[WebhookSink]:
+    with WebhookSink() as sink:
+        yield sink
 
 
 @pytest.fixture
@@ -167,26 +136,26 @@ def test_one_open_alert_per_key_counts_occurrences(db: Database, mailer: Mailer)
 
 
 def test_the_same_alert_notifies_once_per_throttle_window(
-    db: Database, mailer: Mailer, hook: Hook
+    db: Database, mailer: Mailer, hook: WebhookSink
 ) -> None:
     tenant(db, thresholds={"alert_throttle_minutes": 60})
     alerts = Alerts(webhook_url=hook.url)
     raise_one(db, NOW, alerts, mailer)
     raise_one(db, NOW + timedelta(minutes=59), alerts, mailer)
     (row,) = alert_rows(db)
-    assert (len(hook.posts), row["notifications"], row["occurrences"]) == (1, 1, 2)
+    assert (len(hook.received), row["notifications"], row["occurrences"]) == (1, 1, 2)
     assert aware(row["last_notified_at"]) == NOW
 
     raise_one(db, NOW + timedelta(minutes=60), alerts, mailer)
     (row,) = alert_rows(db)
-    assert (len(hook.posts), row["notifications"], row["occurrences"]) == (2, 2, 3)
+    assert (len(hook.received), row["notifications"], row["occurrences"]) == (2, 2, 3)
     assert aware(row["last_notified_at"]) == NOW + timedelta(minutes=60)
     assert row["channels"] == {"log": "ok", "email": "skipped: no alert_email set", "webhook": "ok"}
-    assert hook.posts[1][1]["attachments"][0]["fields"][3]["value"] == "3"
+    assert hook.received[1][1]["attachments"][0]["fields"][3]["value"] == "3"
 
 
 def test_log_channel_and_webhook_carry_the_alert(
-    db: Database, mailer: Mailer, hook: Hook, caplog: pytest.LogCaptureFixture
+    db: Database, mailer: Mailer, hook: WebhookSink, caplog: pytest.LogCaptureFixture
 ) -> None:
     tenant(db, alert_webhook=hook.url)
     with caplog.at_level(logging.WARNING, logger="steward.alerts"):
@@ -195,7 +164,7 @@ def test_log_channel_and_webhook_carry_the_alert(
     assert record.levelno == logging.ERROR
     assert "disk almost full" in record.getMessage() and "acme" in record.getMessage()
 
-    ((headers, body),) = hook.posts  # the tenant's own webhook wins over the operator's
+    ((headers, body),) = hook.received  # the tenant's own webhook wins over the operator's
     assert headers["Content-Type"] == "application/json"
     assert body["text"] == "[Steward error] disk almost full (Acme Appraisals)"
     (attachment,) = body["attachments"]
@@ -215,7 +184,7 @@ def test_log_channel_and_webhook_carry_the_alert(
 
 
 def test_module_raise_alert_notifies_the_operator_webhook_from_the_environment(
-    db: Database, hook: Hook, monkeypatch: pytest.MonkeyPatch
+    db: Database, hook: WebhookSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant(db)
     monkeypatch.setenv("STEWARD_ALERT_WEBHOOK_URL", hook.url)
@@ -224,17 +193,19 @@ def test_module_raise_alert_notifies_the_operator_webhook_from_the_environment(
             scope, "mailbox_errors", "mailbox_errors:x", "mailbox failing", "login refused", NOW
         )
     assert new is True
-    assert hook.posts[0][1]["text"].startswith("[Steward warning] mailbox failing")
+    assert hook.received[0][1]["text"].startswith("[Steward warning] mailbox failing")
     assert alert_rows(db)[0]["channels"]["webhook"] == "ok"
 
 
-def test_webhook_failures_are_recorded_not_raised(db: Database, mailer: Mailer, hook: Hook) -> None:
+def test_webhook_failures_are_recorded_not_raised(
+    db: Database, mailer: Mailer, hook: WebhookSink
+) -> None:
     tenant(db)
     hook.status = 500
     raise_one(db, NOW, Alerts(webhook_url=hook.url), mailer, key="a")
     raise_one(db, NOW, Alerts(webhook_url=f"http://127.0.0.1:{free_port()}/"), mailer, key="b")
     served_500, unreachable = alert_rows(db)
-    assert len(hook.posts) == 1
+    assert len(hook.received) == 1
     assert served_500["channels"]["webhook"] == "failed: 500"
     assert unreachable["channels"]["webhook"].startswith("failed: ")
     assert "refused" in unreachable["channels"]["webhook"].lower()
@@ -423,7 +394,7 @@ def test_policy_block_spike_alerts_at_ten_blocks_in_an_hour(db: Database) -> Non
 
 
 def test_kill_switch_alert_is_critical_and_never_throttled(
-    db: Database, mailer: Mailer, hook: Hook
+    db: Database, mailer: Mailer, hook: WebhookSink
 ) -> None:
     tenant(db, thresholds={"alert_throttle_minutes": 60})
     alerts = Alerts(webhook_url=hook.url)
@@ -443,7 +414,7 @@ def test_kill_switch_alert_is_critical_and_never_throttled(
         2,
         2,
     )
-    assert [body["text"] for _, body in hook.posts] == [
+    assert [body["text"] for _, body in hook.received] == [
         "[Steward critical] kill switch on: Steward has stopped acting (Acme Appraisals)"
     ] * 2
-    assert hook.posts[1][1]["attachments"][0]["text"].endswith("runaway sends")
+    assert hook.received[1][1]["attachments"][0]["text"].endswith("runaway sends")

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pydantic
@@ -30,6 +27,7 @@ from resources.registry import get_tenant, update_tenant
 from resources.tasks.handlers import TaskRun, handle
 from tests.helpers import seed_tenant
 from tests.test_task_handlers import add_task, approved, rows
+from tests.webhook_sink import WebhookSink
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ROW = {
@@ -42,44 +40,9 @@ ROW = {
 }
 
 
-class Hook:
-    """A webhook receiver on a random loopback port: answers with the queued statuses (then
-    200) and keeps what it received."""
-
-    def __init__(self, delay_s: float = 0.0):
-        self.statuses: list[int] = []
-        self.received: list[tuple[dict[str, str], dict]] = []
-        self.delay_s = delay_s
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                hook.received.append((dict(self.headers), body))
-                time.sleep(hook.delay_s)
-                status = hook.statuses.pop(0) if hook.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/steward"
-
-    def __enter__(self) -> Hook:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def hook():
-    with Hook() as server:
+    with WebhookSink(path="/steward") as server:
         yield server
 
 
@@ -131,7 +94,7 @@ def test_an_unreachable_or_slow_webhook_is_retried(tenant):
     with pytest.raises(ProviderError) as refused:
         WebhookProvider(f"http://127.0.0.1:{port}/hook", timeout_s=2).deliver(tenant, ROW)
     assert refused.value.retryable and "unreachable" in str(refused.value)
-    with Hook(delay_s=1.0) as slow, pytest.raises(ProviderError) as timed_out:
+    with WebhookSink(delay_s=1.0) as slow, pytest.raises(ProviderError) as timed_out:
         WebhookProvider(slow.url, timeout_s=0.2).deliver(tenant, ROW)
     assert timed_out.value.retryable
 
@@ -171,7 +134,7 @@ def queue_social_post(db: Database, mailer: Mailer) -> str:
 
 
 @pytest.fixture
-def hooked(db: Database, hook: Hook, tmp_path: Path) -> tuple[Database, Mailer]:
+def hooked(db: Database, hook: WebhookSink, tmp_path: Path) -> tuple[Database, Mailer]:
     seed_tenant(db, "acme")
     update_tenant(db, "acme", settings_patch={"providers": {"social_post": hook.url}})
     return db, Mailer(outbox_dir=str(tmp_path / "outbox"))

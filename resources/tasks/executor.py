@@ -117,8 +117,7 @@ def run_pass(
     report = PassReport(held=held_reason(db))
     if report.held:
         return report
-    known = {t.slug: t for t in db.tenants()}
-    for slug in tenants or [s for s, t in known.items() if t.agent_enabled]:
+    for slug in tenants or [t.slug for t in db.tenants() if t.agent_enabled]:
         try:
             report.counts[slug] = run_tenant(
                 db,
@@ -287,16 +286,14 @@ def _attempt(
 
     def keep(entity_type: str, entity_id: str, data: dict[str, Any]) -> None:
         with db.for_tenant(slug) as scope:
-            store.snapshot(scope, task["id"], entity_type, entity_id, data, now or _now())
+            store.snapshot(
+                scope, task["id"], entity_type, entity_id, data, now or datetime.now(UTC)
+            )
 
-    run = TaskRun(db, mailer, tenant, task, now or _now(), keep)
+    run = TaskRun(db, mailer, tenant, task, now or datetime.now(UTC), keep)
     started = time.monotonic()
     outcome = worker.run(lambda: handler(run), task["timeout_s"] or timeout_s)
     return outcome, time.monotonic() - started
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def roll_up(scope: TenantScope, now: datetime) -> int:

@@ -30,6 +30,7 @@ ui: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 check: install
 	$(BIN)/python -c "from pipelines.instance import prepare_dagster_home; prepare_dagster_home()"

@@ -1,7 +1,7 @@
 """The hourly cycle as four assets partitioned by tenant: plan → act → react → reflect.
 
 One run covers a range of tenant partitions (BackfillPolicy.single_run): each asset runs its
-phase for every tenant of the range (resources/cycle/phases.py), so 1,000 tenants cost four
+phase for every tenant of the range (services/cycle/phases.py), so 1,000 tenants cost four
 steps, not 4,000. A tenant's failure is recorded on its cycle and the others go on; its later
 phases skip it. The hour is the `steward/hour` run tag, or the current hour; an hour already past
 is a replay that decides but neither records nor sends. Per-tenant outcomes are in `agent_runs`
@@ -19,21 +19,14 @@ from agent.overview import as_markdown
 from agent.validation import problems
 from assets.hour import run_hour
 from assets.partitions import tenant_partitions
-from resources.alerts import POLICY_BLOCK_THRESHOLD, recent_blocks
-from resources.clock import aware
-from resources.cycle.checks import failure_rate, outbox_duplicates
-from resources.cycle.phases import (
-    Cycle,
-    Step,
-    act_phase,
-    fail,
-    plan_phase,
-    react_phase,
-)
-from resources.cycle.reflect import reflect_phase
 from resources.database import Database
+from resources.database.clock import aware
 from resources.mailer import Mailer
-from resources.orders import exception_rate
+from services.alerts import POLICY_BLOCK_THRESHOLD, recent_blocks
+from services.cycle.checks import failure_rate, outbox_duplicates
+from services.cycle.phases import Cycle, Step, act_phase, fail, plan_phase, react_phase
+from services.cycle.reflect import reflect_phase
+from services.orders import exception_rate
 
 COMPLIANCE_TARGET = 0.8
 ORDER_EXCEPTION_LIMIT = 0.10

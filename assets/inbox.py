@@ -1,7 +1,7 @@
 """`inbox`: every tenant's mailbox, read incrementally and turned into facts the cycle acts on.
 
 Per tenant: fetch what is new since the stored checkpoint, parse and analyse each message
-(agent.mail; a large batch on every core, see resources/inbox/analysis.py), store the batch and
+(agent.mail; a large batch on every core, see services/inbox/analysis.py), store the batch and
 the new checkpoint in one transaction (so a crash re-fetches, and dedupe makes that harmless),
 record the mailbox's connection status, and raise alerts for a mailbox that keeps failing or has
 gone quiet. Ingest only reads: the kill switches, which stop actions, do not stop it. One
@@ -12,16 +12,16 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from agent.mail.batch import IngestCounts
 from agent.overview import as_markdown
 from assets.partitions import tenant_partitions
 from resources.database import Database, Tenant
-from resources.inbox.analysis import Analyser, fetch_analysed
-from resources.inbox.model import IngestCounts
-from resources.inbox.state import check_stalled, load_state, save_failure, save_success
-from resources.inbox.store import store_batch
 from resources.mailbox import MailboxError
-from resources.mailboxes import Mailboxes
-from resources.schema import warehouse_events
+from resources.mailbox.resource import Mailboxes
+from resources.store.mailbox_state import check_stalled, load_state, save_failure, save_success
+from resources.store.schema import warehouse_events
+from services.inbox.analysis import Analyser, fetch_analysed
+from services.inbox.batch import store_batch
 
 SUMMARY = ("status", "fetched", "new", "duplicate", "quarantined", "contacts_created",
            "touches", "cadence_pauses", "suppressed", "signals", "attachments")

@@ -13,10 +13,10 @@ import dagster as dg
 from agent.overview import as_markdown
 from assets.partitions import tenant_partitions
 from resources.database import Database
-from resources.dispatch import dispatch_tenant
-from resources.gate import propose
 from resources.mailer import Mailer
-from resources.orders import validate_new_orders
+from services.dispatch import dispatch_tenant
+from services.gate import propose
+from services.orders import validate_new_orders
 
 
 def validate_tenant(database: Database, mailer: Mailer, slug: str, now: datetime) -> dict:

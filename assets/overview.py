@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from agent.overview import as_markdown, engagement_snapshot
 from assets.hour import run_hour
 from assets.partitions import tenant_partitions
-from resources import schema
 from resources.database import Database, TenantScope
-from resources.killswitch import kill_state
+from resources.store import schema
+from services.killswitch import kill_state
 
 COUNTED = (
     schema.accounts,

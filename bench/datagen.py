@@ -22,10 +22,10 @@ from psycopg.types.json import Jsonb
 from sqlalchemy.engine import make_url
 
 from pipelines.demo import DemoSize, build_tenant_rows, resolve_links, tenant_spec
-from resources import schema
 from resources.database import Database, normalize_url
-from resources.registry import add_tenant
-from resources.roles import ensure_app_role
+from resources.database.roles import ensure_app_role
+from resources.store import schema
+from resources.store.tenants import add_tenant
 
 APP_ROLE = "steward_bench_app"
 

@@ -26,12 +26,12 @@ import sqlalchemy as sa
 
 from bench.datagen import APP_ROLE, drop_database, scratch_database
 from resources.database import Database, normalize_url
+from resources.database.roles import ensure_app_role
 from resources.mailer import Mailer
-from resources.registry import add_tenant
-from resources.roles import ensure_app_role
-from resources.schema import task_events, tasks
-from resources.tasks.executor import run_pass
-from resources.tasks.handlers import HandlerError, Outcome, TaskRun, handle
+from resources.store.schema import task_events, tasks
+from resources.store.tenants import add_tenant
+from services.tasks.executor import run_pass
+from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle
 
 
 class FailsOnce:

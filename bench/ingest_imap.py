@@ -33,12 +33,12 @@ from assets.inbox import ingest_tenant
 from bench.datagen import APP_ROLE, drop_database, scratch_database
 from bench.mailgen import OWN_DOMAIN, Generator
 from resources.database import Database, Tenant, normalize_url
-from resources.inbox.analysis import AnalysedBatch, Analyser
+from resources.database.roles import ensure_app_role
 from resources.mailbox import ImapSource
 from resources.mailbox.credentials import PASSWORD_VAR, env_suffix
-from resources.mailboxes import Mailboxes
-from resources.registry import add_tenant
-from resources.roles import ensure_app_role
+from resources.mailbox.resource import Mailboxes
+from resources.store.tenants import add_tenant
+from services.inbox.analysis import AnalysedBatch, Analyser
 from tests.mailbox.dovecot import DovecotServer, ImapAccount, identities, run_dovecot
 
 FETCH_BATCH = 200

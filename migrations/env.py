@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from resources.schema import metadata
+from resources.store.schema import metadata
 
 config = context.config
 

@@ -12,7 +12,7 @@ from pipelines.outbox import approval, dispatch, dispatch_schedule
 from pipelines.schedules import cycle_schedule, ingest_schedule
 from pipelines.strategy import strategy_job
 from resources.database import Database
-from resources.mailboxes import Mailboxes
+from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
 from sensors.orders import new_orders_sensor
 from sensors.tenants import tenant_registry_sensor

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from resources.database import Database
 from resources.mailer import Mailer
-from resources.schema import task_events
-from resources.tasks.executor import DEFAULT_LIMIT, DEFAULT_TIMEOUT_S, held_reason, run_pass
+from resources.store.schema import task_events
+from services.tasks.executor import DEFAULT_LIMIT, DEFAULT_TIMEOUT_S, held_reason, run_pass
 
 
 class ExecutorConfig(dg.Config):

@@ -13,13 +13,13 @@ from typing import Literal
 
 import dagster as dg
 
-from resources import approvals
-from resources.alerts import check_send_volume
 from resources.database import Database
-from resources.dispatch import DEFAULT_LEASE, dispatch_tenant
-from resources.gate import propose
-from resources.killswitch import kill_state
 from resources.mailer import Mailer
+from services import approvals
+from services.alerts import check_send_volume
+from services.dispatch import DEFAULT_LEASE, dispatch_tenant
+from services.gate import propose
+from services.killswitch import kill_state
 
 
 class DispatchConfig(dg.Config):

@@ -6,7 +6,7 @@ from assets.hour import HOUR_FORMAT, HOUR_TAG
 from assets.partitions import TENANTS, partition_tags
 from pipelines.jobs import cycle_job, ingest_job
 from resources.database import Database
-from resources.killswitch import kill_state
+from services.killswitch import kill_state
 
 # Tenants per cycle run: few runs (each costs Dagster bookkeeping), yet more than one so that
 # a large installation's runs share the machine's cores.

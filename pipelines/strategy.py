@@ -10,8 +10,8 @@ from typing import Literal
 
 import dagster as dg
 
-from resources import strategy
 from resources.database import Database
+from services import strategy
 
 
 class StrategyConfig(dg.Config):

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from resources.database import Database, normalize_url
-from resources.roles import ensure_app_role
+from resources.database.roles import ensure_app_role
 
 APP_ROLE = "steward_test_app"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -6,9 +6,9 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-from resources import schema
 from resources.database import Database
-from resources.registry import add_tenant
+from resources.store import schema
+from resources.store.tenants import add_tenant
 
 STEWARD = [sys.executable, "-c", "from pipelines.cli import main; main()"]
 

@@ -16,24 +16,21 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from agent.settings import TenantSettings
-from resources import schema
-from resources.alerts import (
-    Alerts,
-    check_policy_block_spike,
-    check_send_volume,
-    kill_switch_alert,
-    raise_alert,
-    record_provider_failure,
-    resolve_alert,
-)
-from resources.alerts.rules import (
+from resources.alerts import Alerts, raise_alert
+from resources.database import Database
+from resources.mailer import Mailer
+from resources.store import schema
+from resources.store.alerts import resolve_alert
+from resources.store.tenants import add_tenant
+from services.alerts import (
     POLICY_BLOCK_THRESHOLD,
     PROVIDER_FAILURE_THRESHOLD,
     SEND_VOLUME_MIN_SENDS,
+    check_policy_block_spike,
+    check_send_volume,
+    kill_switch_alert,
+    record_provider_failure,
 )
-from resources.database import Database
-from resources.mailer import Mailer
-from resources.registry import add_tenant
 from tests.webhook_sink import WebhookSink
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)

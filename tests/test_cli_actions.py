@@ -10,12 +10,12 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.outbox import dispatch_schedule
-from resources import schema
 from resources.database import Database
-from resources.gate import propose
-from resources.killswitch import set_database_flag
 from resources.mailer import Mailer
-from resources.registry import add_tenant, update_tenant
+from resources.store import schema
+from resources.store.system_config import set_database_flag
+from resources.store.tenants import add_tenant, update_tenant
+from services.gate import propose
 from tests.helpers import steward
 from tests.smtp_sink import SmtpSink
 from tests.test_gate import customer_email, rows

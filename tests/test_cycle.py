@@ -14,12 +14,12 @@ from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
 from assets.hour import HOUR_TAG
 from assets.partitions import TENANTS, partition_tags
 from pipelines.demo import DemoSize, generate_demo
-from resources import schema
-from resources.cycle import lock
 from resources.database import Database
-from resources.killswitch import set_database_flag
 from resources.mailer import Mailer
-from resources.registry import set_enabled, update_tenant
+from resources.store import cycle_lock as lock
+from resources.store import schema
+from resources.store.system_config import set_database_flag
+from resources.store.tenants import set_enabled, update_tenant
 from tests.smtp_sink import SmtpSink
 from tests.test_gate import rows
 

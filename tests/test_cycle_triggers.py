@@ -13,10 +13,10 @@ from assets.orders import order_validation
 from assets.partitions import TENANTS, partition_tags
 from pipelines.demo import DemoSize, generate_demo
 from pipelines.schedules import batches, cycle_schedule
-from resources import schema
 from resources.database import Database
-from resources.killswitch import set_database_flag
 from resources.mailer import Mailer
+from resources.store import schema
+from resources.store.system_config import set_database_flag
 from sensors.orders import new_orders_sensor
 from tests.test_gate import rows
 

@@ -15,9 +15,9 @@ from assets.overview import tenant_overview
 from assets.partitions import TENANTS, partition_tags
 from pipelines.definitions import defs
 from pipelines.instance import PROJECT, prepare_dagster_home
-from resources import schema
 from resources.database import Database
-from resources.registry import add_tenant, remove_tenant
+from resources.store import schema
+from resources.store.tenants import add_tenant, remove_tenant
 from sensors.tenants import tenant_registry_sensor
 from tests.helpers import seed_tenant
 

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import migrations
-from resources import schema
 from resources.database import Database, DatabaseError
-from resources.scoping import UnscopedQueryError
+from resources.database.scoping import UnscopedQueryError
+from resources.store import schema
 from tests.conftest import create_pg_database, drop_pg_database
 from tests.helpers import seed_tenant
 

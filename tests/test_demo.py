@@ -26,8 +26,8 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from pipelines.demo import DEFECTS, DemoSize, build_tenant_rows, generate_demo
 from pipelines.demo.mail_kinds import KINDS
-from resources import schema
 from resources.database import Database
+from resources.store import schema
 
 NOW = datetime(2025, 6, 2, 15, tzinfo=UTC)
 TABLES = ("accounts", "products", "contacts", "touches", "orders", "deals", "quotes", "documents")

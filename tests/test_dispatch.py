@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 
 from agent.actions import Action, action_key
-from resources import approvals, schema
 from resources.database import Database
-from resources.dispatch import dispatch_tenant
-from resources.gate import propose
-from resources.killswitch import set_database_flag
 from resources.mailer import Mailer
 from resources.mailer.message import build_message, message_id, wire_bytes
-from resources.registry import update_tenant
+from resources.store import schema
+from resources.store.system_config import set_database_flag
+from resources.store.tenants import update_tenant
+from services import approvals
+from services.dispatch import dispatch_tenant
+from services.gate import propose
 from tests.helpers import seed_tenant
 from tests.mailbox.tls import make_certificate
 from tests.smtp_sink import SmtpSink
@@ -127,7 +128,7 @@ def test_switches_stop_every_send_and_release_nothing_lost(acme, mailer, sink, s
     elif switch == "database":
         set_database_flag(acme, True, "incident", "test")
     elif switch == "tenant":
-        from resources.registry import set_enabled
+        from resources.store.tenants import set_enabled
 
         set_enabled(acme, "acme", False)
     else:
@@ -140,7 +141,7 @@ def test_switches_stop_every_send_and_release_nothing_lost(acme, mailer, sink, s
     set_database_flag(acme, False, None, "test")
     update_tenant(acme, "acme", settings_patch={})
     if switch == "tenant":
-        from resources.registry import set_enabled
+        from resources.store.tenants import set_enabled
 
         set_enabled(acme, "acme", True)
     assert dispatch(acme, mailer).counts == {"sent": 1}

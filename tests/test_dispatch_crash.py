@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from resources import schema
 from resources.database import Database, engine_for
-from resources.dispatch import dispatch_tenant
-from resources.gate import propose
 from resources.mailer import Mailer
-from resources.registry import update_tenant
+from resources.store import schema
+from resources.store.tenants import update_tenant
+from services.dispatch import dispatch_tenant
+from services.gate import propose
 from tests.helpers import seed_tenant
 from tests.smtp_sink import SmtpSink
 from tests.test_gate import follow_up, rows

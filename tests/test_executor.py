@@ -15,14 +15,15 @@ import sqlalchemy as sa
 from agent.strategy import L4Item
 from agent.tasks import IllegalTransition
 from pipelines.executor import executor_schedule, task_approvals_sensor
-from resources import approvals, schema, strategy
-from resources.approvals import ApprovalError
 from resources.database import Database
-from resources.killswitch import set_database_flag
 from resources.mailer import Mailer
-from resources.tasks import store
-from resources.tasks.executor import AUTO_ENV, run_pass, set_paused
-from resources.tasks.handlers import HandlerError, Outcome, TaskRun
+from resources.store import schema
+from resources.store import tasks as store
+from resources.store.system_config import set_database_flag
+from services import approvals, strategy
+from services.approvals import ApprovalError
+from services.tasks.executor import AUTO_ENV, run_pass, set_paused
+from services.tasks.handlers import HandlerError, Outcome, TaskRun
 from tests.helpers import seed_tenant
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

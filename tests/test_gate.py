@@ -10,13 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from agent.actions import Action, action_key
-from resources import approvals, schema
-from resources.approvals import ApprovalError
 from resources.database import Database
-from resources.gate import propose, submit
-from resources.killswitch import kill_state
-from resources.policy_state import load_state
-from resources.registry import update_tenant
+from resources.store import schema
+from resources.store.policy_state import load_state
+from resources.store.tenants import update_tenant
+from services import approvals
+from services.approvals import ApprovalError
+from services.gate import propose, submit
+from services.killswitch import kill_state
 from tests.helpers import seed_tenant
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon (tenant timezone UTC)

@@ -16,10 +16,10 @@ from assets.inbox import inbox
 from assets.partitions import TENANTS, partition_tags
 from pipelines.demo import generate_demo
 from pipelines.schedules import ingest_schedule
-from resources import schema
 from resources.database import Database
-from resources.mailboxes import Mailboxes
-from resources.registry import update_tenant
+from resources.mailbox.resource import Mailboxes
+from resources.store import schema
+from resources.store.tenants import update_tenant
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 ACME = "acme-appraisals"
@@ -136,7 +136,7 @@ def _deliver(maildir: Path, raw: bytes) -> None:
 
 def test_bad_mail_is_quarantined_and_the_batch_goes_on(db: Database, tmp_path: Path,
                                                         steward_env: Path) -> None:
-    from resources.registry import add_tenant
+    from resources.store.tenants import add_tenant
 
     maildir = tmp_path / "bad" / "Maildir"
     add_tenant(db, "bad")
@@ -184,7 +184,7 @@ def test_bad_mail_is_quarantined_and_the_batch_goes_on(db: Database, tmp_path: P
 
 def test_cpython_mail_corpus_is_stored_or_quarantined(db: Database, tmp_path: Path,
                                                        steward_env: Path) -> None:
-    from resources.registry import add_tenant
+    from resources.store.tenants import add_tenant
 
     corpus = Path(email.__file__).parent.parent / "test" / "test_email" / "data"
     samples = sorted(corpus.glob("msg_*.txt"))

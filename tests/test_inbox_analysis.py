@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-import resources.inbox.analysis as analysis
+import services.inbox.analysis as analysis
 from agent.mail.model import RawMail
-from resources.inbox.analysis import Analyser, fetch_analysed
 from resources.mailbox import FetchResult, MailboxUnreachableError, MailSource
+from services.inbox.analysis import Analyser, fetch_analysed
 from tests.mailbox.mail import message
 
 

@@ -10,12 +10,12 @@ import pytest
 
 from agent.orders import Account, Product, amount, validate
 from pipelines.demo import DEFECTS, DemoSize, generate_demo
-from resources import schema
 from resources.database import Database
-from resources.dispatch import dispatch_tenant
-from resources.gate import propose
 from resources.mailer import Mailer
-from resources.orders import exception_rate, validate_new_orders
+from resources.store import schema
+from services.dispatch import dispatch_tenant
+from services.gate import propose
+from services.orders import exception_rate, validate_new_orders
 from tests.test_gate import rows
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -174,7 +174,7 @@ def test_a_missing_total_is_fixed_by_an_order_fix_action(db: Database, tmp_path)
 
 
 def test_a_recheck_resolves_exceptions_that_no_longer_apply(db: Database):
-    from resources.registry import add_tenant
+    from resources.store.tenants import add_tenant
 
     add_tenant(db, "acme")
     with db.for_tenant("acme") as scope:

@@ -12,10 +12,7 @@ import pydantic
 import pytest
 
 from agent.settings import TenantSettings
-from resources import outbox as box
-from resources import schema
 from resources.database import Database, Tenant
-from resources.dispatch import dispatch_tenant, worker_name
 from resources.mailer import Mailer
 from resources.providers import (
     FileProvider,
@@ -23,8 +20,11 @@ from resources.providers import (
     WebhookProvider,
     provider_for,
 )
-from resources.registry import get_tenant, update_tenant
-from resources.tasks.handlers import TaskRun, handle
+from resources.store import outbox as box
+from resources.store import schema
+from resources.store.tenants import get_tenant, update_tenant
+from services.dispatch import dispatch_tenant, worker_name
+from services.tasks.handlers import TaskRun, handle
 from tests.helpers import seed_tenant
 from tests.test_task_handlers import add_task, approved, rows
 from tests.webhook_sink import WebhookSink

@@ -7,10 +7,17 @@ import pytest
 
 from agent.killswitch import decide
 from agent.settings import TenantSettings
-from resources import schema
 from resources.database import Database, UnknownTenantError
-from resources.killswitch import kill_state, set_database_flag
-from resources.registry import add_tenant, get_tenant, remove_tenant, set_enabled, update_tenant
+from resources.store import schema
+from resources.store.system_config import set_database_flag
+from resources.store.tenants import (
+    add_tenant,
+    get_tenant,
+    remove_tenant,
+    set_enabled,
+    update_tenant,
+)
+from services.killswitch import kill_state
 from tests.helpers import seed_tenant
 
 

@@ -6,8 +6,8 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from resources import schema
 from resources.database import Database
+from resources.store import schema
 from tests.helpers import seed_tenant
 
 
@@ -65,7 +65,7 @@ def test_without_a_tenant_no_tenant_rows_are_visible(pg_db: Database) -> None:
 
 
 def test_bulk_insert_keeps_the_policy(pg_db: Database) -> None:
-    from resources.bulk import COPY_THRESHOLD, copy_insert
+    from resources.database.bulk import COPY_THRESHOLD, copy_insert
 
     rows = [{"email": f"bulk{i}@alpha.example", "provenance": {"email": "import"}}
             for i in range(COPY_THRESHOLD + 50)]

@@ -12,11 +12,12 @@ import pytest
 
 from agent.strategy import CycleError, L4Item, MissingDependency
 from pipelines.strategy import strategy_job
-from resources import schema, strategy
 from resources.database import Database
-from resources.registry import add_tenant
-from resources.strategy import StrategyError
-from resources.tasks import store
+from resources.store import schema
+from resources.store import tasks as store
+from resources.store.tenants import add_tenant
+from services import strategy
+from services.strategy import StrategyError
 from tests.helpers import steward
 from tests.test_gate import rows
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from resources import schema
 from resources.database import Database
 from resources.mailer import Mailer
-from resources.registry import get_tenant
-from resources.tasks.handlers import HandlerError, Outcome, TaskRun, handle, handler_name
+from resources.store import schema
+from resources.store.tenants import get_tenant
+from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle, handler_name
 from tests.helpers import seed_tenant
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon: the send window is open

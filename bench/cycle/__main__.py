@@ -35,7 +35,7 @@ from bench.cycle import data, floor, profile, runs
 from bench.datagen import APP_ROLE, drop_database, scratch_database
 from pipelines.demo import DemoSize
 from resources.database import Database, normalize_url
-from resources.roles import ensure_app_role
+from resources.database.roles import ensure_app_role
 
 
 def main() -> None:

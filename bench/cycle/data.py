@@ -21,7 +21,7 @@ from agent.settings import SendWindow
 from pipelines.demo import DemoSize, build_tenant_rows, load_rows, tenant_spec
 from pipelines.demo.load import demo_settings
 from resources.database import Database
-from resources.registry import add_tenant
+from resources.store.tenants import add_tenant
 
 SEED = 42
 COUNTED = (

@@ -28,21 +28,21 @@ import sqlalchemy as sa
 from assets import cycle as assets
 from resources import database
 from resources.database import Database
-from resources.killswitch import kill_state
+from resources.database.scoping import scope_statement
 from resources.mailer import Mailer
-from resources.policy_state import load_state
-from resources.schema import outbox
-from resources.scoping import scope_statement
+from resources.store.policy_state import load_state
+from resources.store.schema import outbox
+from services.killswitch import kill_state
 
 PHASES = ("plan", "act", "react", "reflect", "checks")
 # Parts of the phases timed on their own: (label, module whose name the caller uses, name).
 PARTS = (
-    ("plan: gather, all of it", "resources.cycle.phases", "gather"),
-    ("plan: gather: validate new orders", "resources.cycle.gather", "validate_new_orders"),
-    ("plan: gather: engagement clocks (pandas)", "resources.cycle.gather", "contact_clocks"),
-    ("act: gate (propose), all of it", "resources.cycle.phases", "propose"),
-    ("act: gate: state load", "resources.gate", "load_state"),
-    ("act: dispatch", "resources.cycle.phases", "dispatch_tenant"),
+    ("plan: gather, all of it", "services.cycle.phases", "gather"),
+    ("plan: gather: validate new orders", "services.cycle.gather", "validate_new_orders"),
+    ("plan: gather: engagement clocks (pandas)", "services.cycle.gather", "contact_clocks"),
+    ("act: gate (propose), all of it", "services.cycle.phases", "propose"),
+    ("act: gate: state load", "services.gate", "load_state"),
+    ("act: dispatch", "services.cycle.phases", "dispatch_tenant"),
 )
 OURS = re.escape(str(Path(__file__).resolve().parents[2])) + "/(agent|resources|assets)/"
 

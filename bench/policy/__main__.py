@@ -37,7 +37,7 @@ from bench.policy.seed import seed
 from bench.policy.steward import steward
 from bench.policy.world import NOW, World
 from resources.database import Database, normalize_url
-from resources.roles import ensure_app_role
+from resources.database.roles import ensure_app_role
 
 
 def main() -> None:

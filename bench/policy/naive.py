@@ -23,8 +23,8 @@ from agent.killswitch import decide
 from agent.policy import window_start
 from agent.settings import TenantSettings
 from bench.policy.world import NOW, World
-from resources.killswitch import KEY as KILL_KEY
-from resources.policy_state import LIVE_OUTBOX, OUTBOUND_TOUCHES
+from resources.store.policy_state import LIVE_OUTBOX, OUTBOUND_TOUCHES
+from resources.store.system_config import KEY as KILL_KEY
 
 Q_TENANT = "SELECT timezone, agent_enabled, settings FROM tenants WHERE id = %s"
 Q_KILL = "SELECT value, reason FROM system_config WHERE key = %s"

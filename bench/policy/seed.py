@@ -26,9 +26,9 @@ from bench.policy.world import (
     World,
     tenant_domains,
 )
-from resources import schema
 from resources.database import Database
-from resources.registry import add_tenant
+from resources.store import schema
+from resources.store.tenants import add_tenant
 
 
 def seed(app: Database, tenants: int, contacts: int, rng: random.Random) -> list[World]:

@@ -12,8 +12,8 @@ from agent.actions import Action
 from agent.policy import Decision, address_problem, evaluate
 from bench.policy.world import NOW, World
 from resources.database import Database
-from resources.killswitch import kill_state
-from resources.policy_state import load_state
+from resources.store.policy_state import load_state
+from services.killswitch import kill_state
 
 
 def steward(

@@ -16,10 +16,10 @@ from alembic.util.exc import CommandError
 from agent.validation import problems
 from pipelines.cli import actions, db, demo, inbox, killswitch, run, strategy, tasks, tenant
 from pipelines.cli.common import CliError, err
-from resources.approvals import ApprovalError
 from resources.database import DatabaseError, UnknownTenantError
-from resources.scoping import UnscopedQueryError
-from resources.tasks.store import TaskError
+from resources.database.scoping import UnscopedQueryError
+from resources.store.tasks import TaskError
+from services.approvals import ApprovalError
 
 app = typer.Typer(
     no_args_is_help=True,

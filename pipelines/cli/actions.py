@@ -15,13 +15,13 @@ import typer
 from agent.actions import Action, action_key
 from pipelines.cli.common import CliError, actor, out, pairs, ready_database
 from pipelines.outbox import dispatch_one
-from resources import approvals
-from resources.approvals import ApprovalError
 from resources.database import Database
-from resources.gate import GateResult, propose
 from resources.mailer import Mailer
-from resources.outbox import settle
-from resources.schema import actions, outbox
+from resources.store.outbox import settle
+from resources.store.schema import actions, outbox
+from services import approvals
+from services.approvals import ApprovalError
+from services.gate import GateResult, propose
 
 action_app = typer.Typer(no_args_is_help=True, help="Propose and list guarded actions.")
 outbox_app = typer.Typer(no_args_is_help=True, help="The outbox: dispatch, list, resolve.")

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from pipelines.cli.common import out
 from resources.database import Database
-from resources.schema import agent_runs, reflections
+from resources.store.schema import agent_runs, reflections
 
 ORDER = ("queued", "awaiting_approval", "deferred", "blocked", "error")
 

@@ -9,7 +9,7 @@ import typer
 import migrations
 from pipelines.cli.common import CliError, database, out
 from resources.database import Database
-from resources.roles import ensure_app_role
+from resources.database.roles import ensure_app_role
 
 app = typer.Typer(no_args_is_help=True, help="Database schema and roles.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipelines.cli.common import ready_database
-from resources.inbox.state import load_state
+from resources.store.mailbox_state import load_state
 
 app = typer.Typer(no_args_is_help=True, help="Mailbox connections and ingest state.")
 

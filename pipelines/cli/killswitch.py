@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from pipelines.cli.common import CliError, actor, out, ready_database
-from resources.killswitch import announce, kill_state, set_database_flag
+from resources.store.system_config import set_database_flag
+from services.killswitch import announce, kill_state
 
 app = typer.Typer(no_args_is_help=True, help="Stop every action of every tenant at once.")
 

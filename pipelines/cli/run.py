@@ -23,10 +23,10 @@ from pipelines.instance import PROJECT, get_instance, prepare_dagster_home
 from pipelines.jobs import AREA_JOBS
 from pipelines.launch import launch_job, run_failure_summary, wait_for_run
 from pipelines.schedules import batches as cycle_batches
-from resources import schema
 from resources.database import Database
-from resources.tasks.executor import DEFAULT_LIMIT
+from resources.store import schema
 from sensors.tenants import sync_partitions
+from services.tasks.executor import DEFAULT_LIMIT
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

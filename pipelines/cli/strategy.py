@@ -19,7 +19,7 @@ from rich.table import Table
 from agent.strategy import L4Item, propagate, topological_order
 from agent.validation import problems
 from pipelines.cli.common import CliError, actor, out, ready_database
-from resources import strategy
+from services import strategy
 
 app = typer.Typer(no_args_is_help=True, help="Strategies: goal → L4 items → agent tasks.")
 

@@ -14,11 +14,11 @@ from rich.table import Table
 
 from agent.tasks import EXECUTION_TYPES
 from pipelines.cli.common import actor, out, pairs, ready_database
-from resources import approvals
-from resources.schema import task_dependencies, task_snapshots, tasks
-from resources.tasks import store
-from resources.tasks.executor import set_paused
-from resources.tasks.handlers import HANDLED_KINDS
+from resources.store import tasks as store
+from resources.store.schema import task_dependencies, task_snapshots, tasks
+from services import approvals
+from services.tasks.executor import set_paused
+from services.tasks.handlers import HANDLED_KINDS
 
 task_app = typer.Typer(no_args_is_help=True, help="Tasks: add, list, show, pause, resume, retry.")
 executor_app = typer.Typer(no_args_is_help=True, help="Pause or resume the task executor.")

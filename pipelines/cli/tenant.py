@@ -10,10 +10,10 @@ import typer
 from agent.settings import TenantSettings
 from pipelines.cli.common import CliError, actor, out, pairs, ready_database
 from pipelines.instance import get_instance
-from resources import registry
 from resources.database import Tenant
-from resources.killswitch import announce
+from resources.store import tenants as registry
 from sensors.tenants import sync_partitions
+from services.killswitch import announce
 
 app = typer.Typer(no_args_is_help=True, help="Tenants (one Dagster partition each).")
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from agent.settings import TenantSettings
 from pipelines.demo.spec import TenantSpec
-from resources import schema
 from resources.database import Database, TenantScope, UnknownTenantError
-from resources.registry import add_tenant, get_tenant, remove_tenant
+from resources.store import schema
+from resources.store.tenants import add_tenant, get_tenant, remove_tenant
 
 # link key in a generated row -> (id column it becomes, parent table, parent's natural key column)
 LINKS: dict[str, tuple[str, str, str]] = {

@@ -24,12 +24,12 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from resources.alerts.store import StoredAlert
 from resources.database import Tenant
 from resources.mailer import Mailer
 from resources.mailer.message import message_id
 from resources.mailer.render import render, sender
 from resources.mailer.resource import SEND_DISABLED_ENV
+from resources.store.alerts import StoredAlert
 
 logger = logging.getLogger("steward.alerts")
 

@@ -17,9 +17,9 @@ from datetime import datetime
 import dagster as dg
 
 from resources.alerts.channels import deliver
-from resources.alerts.store import record_alert, record_channels
 from resources.database import Tenant, TenantScope
 from resources.mailer import Mailer
+from resources.store.alerts import record_alert, record_channels
 
 WEBHOOK_ENV = "STEWARD_ALERT_WEBHOOK_URL"
 

@@ -10,10 +10,10 @@ import pytest
 
 from assets.inbox import inbox
 from assets.partitions import TENANTS
-from resources import schema
 from resources.database import Database
-from resources.mailboxes import Mailboxes
-from resources.registry import add_tenant, update_tenant
+from resources.mailbox.resource import Mailboxes
+from resources.store import schema
+from resources.store.tenants import add_tenant, update_tenant
 from tests.mailbox.dovecot import ImapAccount
 from tests.mailbox.fake_gmail import FakeGmailServer
 from tests.mailbox.mail import message

@@ -1,0 +1,146 @@
+"""Tenant scoping of SQL statements.
+
+Every statement run through a tenant scope gets `tenant_id = :tenant` on each tenant-owned table it
+reads, updates or deletes, in the outer statement and in every nested select, at the moment it
+runs; inserts are stamped with the tenant. Raw SQL text is refused. So an unscoped query on tenant
+data cannot be written by accident; PostgreSQL row-level security is the second line behind this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.dml import Delete, Insert, Update
+from sqlalchemy.sql.selectable import Alias, Join, Select
+
+from resources.store.schema import TENANT_TABLES
+
+TENANT_TABLE_NAMES = frozenset(t.name for t in TENANT_TABLES)
+
+
+class UnscopedQueryError(RuntimeError):
+    """A statement would read or write tenant data without the tenant filter."""
+
+
+def _base_tables(from_obj: Any, optional: bool = False) -> Iterable[tuple[Any, bool]]:
+    """Tables under a FROM item, each with whether an outer join may leave its row NULL."""
+    if isinstance(from_obj, Join):
+        yield from _base_tables(from_obj.left, optional or from_obj.full)
+        yield from _base_tables(from_obj.right, optional or from_obj.isouter)
+    else:
+        yield from_obj, optional
+
+
+def _tenant_column(from_obj: Any) -> sa.ColumnElement | None:
+    if isinstance(from_obj, sa.Table) and from_obj.name in TENANT_TABLE_NAMES:
+        return from_obj.c.tenant_id
+    if (
+        isinstance(from_obj, Alias)
+        and getattr(from_obj.element, "name", None) in TENANT_TABLE_NAMES
+    ):
+        return from_obj.c.tenant_id
+    return None
+
+
+def touches_tenant_data(stmt: Any) -> bool:
+    return any(
+        isinstance(e, sa.Table) and e.name in TENANT_TABLE_NAMES for e in visitors.iterate(stmt)
+    )
+
+
+def final_froms(stmt: Select) -> list[Any]:
+    """The FROM list `stmt` will render. `Select.get_final_froms()` compiles the statement to
+    find it (~0.2 ms, paid by every scoped statement); a select without `Select.join()` (ours
+    join through `select_from`) has it in its parts: explicit FROMs plus what its columns and
+    criteria name, minus what a join already covers, as the compiler computes it."""
+    if stmt._setup_joins:
+        return stmt.get_final_froms()
+    named: list[Any] = []
+    for part in (*stmt._from_obj, *stmt._raw_columns, *stmt._where_criteria):
+        named.extend(part._from_objects)
+    for part in stmt._having_criteria:
+        named.extend(part._from_objects)
+    hidden = {id(h) for f in named for h in f._hide_froms}
+    froms: list[Any] = []
+    for from_obj in named:
+        if id(from_obj) not in hidden and all(from_obj is not f for f in froms):
+            froms.append(from_obj)
+    return froms
+
+
+def _filter_froms(stmt: Select, tenant_id: int) -> Select:
+    """A WHERE filter per tenant table in the FROM list. An outer join's optional side may also
+    be NULL; a row linked to another tenant's row is then dropped rather than shown."""
+    for from_obj in final_froms(stmt):
+        for base, optional in _base_tables(from_obj):
+            column = _tenant_column(base)
+            if column is not None:
+                match = column == tenant_id
+                stmt = stmt.where(sa.or_(match, column.is_(None)) if optional else match)
+    return stmt
+
+
+def _scope_nested(stmt: Any, tenant_id: int) -> Any:
+    """Scope every select nested inside `stmt` (subqueries, IN lists, EXISTS). Most statements
+    nest none, and looking costs a fraction of the copy replacement_traverse makes."""
+    if not any(e is not stmt and isinstance(e, Select) for e in visitors.iterate(stmt)):
+        return stmt
+
+    def replace(element: Any) -> Any:
+        if element is not stmt and isinstance(element, Select):
+            return _filter_froms(_scope_nested(element, tenant_id), tenant_id)
+        return None
+
+    return visitors.replacement_traverse(stmt, {}, replace)
+
+
+def _where_tables(clause: Any) -> list[Any]:
+    """Tenant tables a WHERE names directly (UPDATE ... FROM, DELETE ... USING), not nested."""
+    found: list[Any] = []
+    stack = [clause]
+    while stack:
+        element = stack.pop()
+        if element is None or isinstance(element, Select):
+            continue
+        table = getattr(element, "table", None) if isinstance(element, sa.ColumnClause) else None
+        if table is not None and _tenant_column(table) is not None and table not in found:
+            found.append(table)
+        stack.extend(element.get_children())
+    return found
+
+
+def scope_statement(stmt: Any, tenant_id: int) -> Any:
+    """Return `stmt` restricted to `tenant_id` everywhere it reads, or raise if it cannot be."""
+    if isinstance(stmt, sa.TextClause):
+        raise UnscopedQueryError("raw SQL text cannot run in a tenant scope; use SQLAlchemy Core")
+    if not isinstance(stmt, (Select, Update, Delete, Insert)):
+        raise UnscopedQueryError(f"unsupported statement {type(stmt).__name__} in a tenant scope")
+    if isinstance(stmt, Insert):
+        return stmt if stmt.select is None else _scope_nested(stmt, tenant_id)
+    stmt = _scope_nested(stmt, tenant_id)
+    if isinstance(stmt, Select):
+        return _filter_froms(stmt, tenant_id)
+    tables = [stmt.table, *(t for t in _where_tables(stmt.whereclause) if t is not stmt.table)]
+    for table in tables:
+        column = _tenant_column(table)
+        if column is not None:
+            stmt = stmt.where(column == tenant_id)
+    return stmt
+
+
+def stamp_rows(
+    table_name: str, rows: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None, tenant_id: int
+) -> list[dict[str, Any]] | dict[str, Any] | None:
+    """Give each inserted row the scope's tenant; a row naming another tenant is refused."""
+    if rows is None or table_name not in TENANT_TABLE_NAMES:
+        return rows if rows is None or isinstance(rows, Mapping) else list(rows)
+    single = isinstance(rows, Mapping)
+    stamped = []
+    for row in [rows] if single else rows:
+        if row.get("tenant_id", tenant_id) != tenant_id:
+            raise UnscopedQueryError("a row names another tenant than the scope's")
+        stamped.append({**row, "tenant_id": tenant_id})
+    return stamped[0] if single else stamped

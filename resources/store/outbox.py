@@ -1,0 +1,205 @@
+"""Outbox rows through their lifecycle, each step a short transaction of its own.
+
+    pending --claim--> claimed --about to hand over--> sending --reply--> sent
+       ^                  |                               |          \\--> failed | pending (retry)
+       |                  |  lease expired (no delivery   |  lease expired or connection lost
+       \\------------------/  can have begun: safe to retry) \\--> delivery_unknown
+
+A row is `claimed` by one dispatcher (compare-and-set on the status, so two dispatchers never
+both win it) while it is checked and prepared: nothing has left yet, so a dispatcher that dies
+here leaves a claim that simply expires back to `pending`. Only immediately before the provider
+takes the message (SMTP DATA) does the row become `sending`, and only the claim's owner may make
+that step. A dispatcher that dies between `sending` and recording the reply leaves the one window
+where delivery cannot be known: the row is never resent blindly; it becomes `delivery_unknown`,
+is reconciled against the mailbox's Sent folder where that is possible, and otherwise raises an
+alert for a person (`steward outbox resolve`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from resources.database import Database
+from resources.store.schema import contacts, outbox, touches
+
+MAX_ATTEMPTS = 5
+FIRST_RETRY = timedelta(minutes=1)
+LAST_RETRY = timedelta(hours=1)
+
+
+class LeaseLost(RuntimeError):
+    """Another dispatcher recovered this row while we held it: we must not send it."""
+
+
+def due(db: Database, slug: str, now: datetime, limit: int, kinds: tuple[str, ...] | None):
+    with db.for_tenant(slug) as scope:
+        query = (
+            scope.select(outbox)
+            .where(outbox.c.status == "pending")
+            .where(sa.or_(outbox.c.not_before.is_(None), outbox.c.not_before <= now))
+            .order_by(outbox.c.priority.desc(), outbox.c.id)
+            .limit(limit)
+        )
+        if kinds is not None:
+            query = query.where(outbox.c.kind.in_(kinds))
+        return [dict(r) for r in scope.execute(query).mappings()]
+
+
+def claim(db: Database, slug: str, row_id: int, worker: str, now: datetime) -> bool:
+    with db.for_tenant(slug) as scope:
+        result = scope.execute(
+            sa.update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.status == "pending")
+            .values(
+                status="claimed",
+                claimed_at=now,
+                claimed_by=worker,
+                attempts=outbox.c.attempts + 1,
+                updated_at=now,
+            )
+        )
+        return result.rowcount == 1
+
+
+def claim_many(db: Database, slug: str, row_ids: list[int], worker: str, now: datetime) -> set[int]:
+    """Claim several rows in one statement; the ids this dispatcher won."""
+    if not row_ids:
+        return set()
+    with db.for_tenant(slug) as scope:
+        won = scope.execute(
+            sa.update(outbox)
+            .where(outbox.c.id.in_(row_ids), outbox.c.status == "pending")
+            .values(
+                status="claimed",
+                claimed_at=now,
+                claimed_by=worker,
+                attempts=outbox.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(outbox.c.id)
+        )
+        return {r.id for r in won}
+
+
+def mark_sending(db: Database, slug: str, row_id: int, worker: str, now: datetime) -> None:
+    with db.for_tenant(slug) as scope:
+        result = scope.execute(
+            sa.update(outbox)
+            .where(
+                outbox.c.id == row_id,
+                outbox.c.status == "claimed",
+                outbox.c.claimed_by == worker,
+            )
+            .values(status="sending", claimed_at=now, updated_at=now)
+        )
+        if result.rowcount != 1:
+            raise LeaseLost(f"outbox row {row_id} was taken back from {worker}")
+
+
+def settle(db: Database, slug: str, row_id: int, now: datetime, **values: Any) -> None:
+    """Record the outcome of a row this dispatcher holds (claimed or sending)."""
+    with db.for_tenant(slug) as scope:
+        scope.execute(
+            sa.update(outbox).where(outbox.c.id == row_id).values(updated_at=now, **values)
+        )
+
+
+def release(db: Database, slug: str, row_id: int, now: datetime, reason: str) -> None:
+    """Give a claimed row back untouched (a switch went on): it stays due, the attempt uncounted."""
+    settle(
+        db,
+        slug,
+        row_id,
+        now,
+        status="pending",
+        claimed_by=None,
+        claimed_at=None,
+        attempts=outbox.c.attempts - 1,
+        last_error=reason,
+    )
+
+
+def retry_or_fail(db: Database, slug: str, row: dict[str, Any], now: datetime, reason: str) -> str:
+    values = retry_values(row, now, reason)
+    settle(db, slug, row["id"], now, claimed_by=None, **values)
+    return "retry" if values["status"] == "pending" else "failed"
+
+
+def retry_values(row: dict[str, Any], now: datetime, reason: str) -> dict[str, Any]:
+    """What a failed attempt leaves on a claimed row: due again after a backoff that doubles
+    with each attempt, or failed once the attempts are used up."""
+    attempts = row["attempts"] + 1  # the claim counted this attempt in the database
+    if attempts >= MAX_ATTEMPTS:
+        return {"status": "failed", "last_error": reason}
+    wait = min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)
+    return {
+        "status": "pending",
+        "not_before": now + wait,
+        "last_error": reason,
+        "claimed_at": None,
+    }
+
+
+def expire_claims(db: Database, slug: str, now: datetime, lease: timedelta) -> tuple[int, list]:
+    """Claims older than the lease go back to pending (nothing can have left); rows left in
+    `sending` become delivery_unknown. Returns (claims released, rows now unknown)."""
+    stale = now - lease
+    with db.for_tenant(slug) as scope:
+        released = scope.execute(
+            sa.update(outbox)
+            .where(outbox.c.status == "claimed", outbox.c.claimed_at < stale)
+            .values(status="pending", claimed_by=None, claimed_at=None, updated_at=now)
+        ).rowcount
+        scope.execute(
+            sa.update(outbox)
+            .where(outbox.c.status == "sending", outbox.c.claimed_at < stale)
+            .values(
+                status="delivery_unknown",
+                last_error="the dispatcher stopped after handing the message over and before "
+                "recording the reply",
+                updated_at=now,
+            )
+        )
+        unknown = [
+            dict(r)
+            for r in scope.execute(
+                scope.select(outbox).where(outbox.c.status == "delivery_unknown")
+            ).mappings()
+        ]
+    return released, unknown
+
+
+def record_touch(db: Database, slug: str, row: dict[str, Any], now: datetime) -> None:
+    """A sent email is a touch on the contact's engagement clock."""
+    address = (row["target"] or "").lower()
+    with db.for_tenant(slug) as scope:
+        contact = scope.execute(
+            scope.select(contacts.c.id, contacts.c.account_id).where(
+                sa.func.lower(contacts.c.email) == address
+            )
+        ).first()
+        if contact is None:
+            return
+        scope.insert(
+            touches,
+            {
+                "contact_id": contact.id,
+                "account_id": contact.account_id,
+                "touch_type": "email_out",
+                "occurred_at": now,
+                "by_whom": "steward",
+                "source_key": f"outbox:{row['idempotency_key']}"[:500],
+            },
+            skip_conflicts_on=["tenant_id", "source_key"],
+        )
+        scope.execute(
+            sa.update(contacts)
+            .where(
+                contacts.c.id == contact.id,
+                sa.or_(contacts.c.last_touch_at.is_(None), contacts.c.last_touch_at < now),
+            )
+            .values(last_touch_at=now)
+        )

@@ -1,0 +1,122 @@
+"""Gather what the policy engine needs about one tenant in a handful of set-based queries.
+
+The rules then run in memory over the whole batch (see agent/policy.py): reading suppressions,
+last touches and open requests once per batch instead of once per action is what makes the gate
+fast. Goals and compliance come from engines later issues add; their callers pass them in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from agent.killswitch import KillState
+from agent.policy import PolicyState
+from resources.database import TenantScope
+from resources.database.clock import aware
+from resources.store import ratelimit
+from resources.store.schema import contacts, deals, outbox, signals, suppressions, touches
+
+OUTBOUND_TOUCHES = ("email_out", "call", "meeting", "visit", "sms_out")
+LIVE_OUTBOX = ("pending", "claimed", "sending", "sent", "dry_run", "delivery_unknown")
+
+
+def load_state(
+    scope: TenantScope,
+    now: datetime,
+    kill: KillState,
+    goals_behind: bool = False,
+    compliance_due: frozenset[int] = frozenset(),
+    engagement_violations: int | None = None,
+) -> PolicyState:
+    """`engagement_violations`, when the caller has run the engagement engine, replaces the
+    quick count (which reads contacts.last_touch_at, where inbound mail counts too)."""
+    settings = scope.tenant.settings
+    return PolicyState(
+        settings=settings,
+        timezone=scope.tenant.timezone,
+        kill=kill,
+        suppressed=_suppressed(scope),
+        last_touch=_last_touches(scope),
+        ooo_until=_out_of_office(scope, now),
+        request_signals=_open_requests(scope),
+        compliance_due=compliance_due,
+        engagement_violations=engagement_violations
+        if engagement_violations is not None
+        else _engagement_violations(scope, now),
+        goals_behind=goals_behind,
+        pipeline_thin=_open_deals(scope) < settings.thresholds.thin_pipeline_deals,
+        usage=ratelimit.usage(scope, now),
+    )
+
+
+def _suppressed(scope: TenantScope) -> dict[str, str]:
+    rows = scope.execute(scope.select(suppressions.c.email, suppressions.c.reason))
+    return {r.email.lower(): r.reason for r in rows}
+
+
+def _last_touches(scope: TenantScope) -> dict[str, datetime]:
+    """Our last touch per address: recorded outbound touches and mail already queued or sent."""
+    touched = (
+        scope.select(
+            sa.func.lower(contacts.c.email).label("email"), touches.c.occurred_at.label("at")
+        )
+        .select_from(touches.join(contacts, touches.c.contact_id == contacts.c.id))
+        .where(touches.c.touch_type.in_(OUTBOUND_TOUCHES), contacts.c.email.is_not(None))
+    )
+    queued = scope.select(
+        sa.func.lower(outbox.c.target).label("email"),
+        sa.func.coalesce(outbox.c.sent_at, outbox.c.created_at).label("at"),
+    ).where(outbox.c.kind.in_(("send_email", "follow_up")), outbox.c.status.in_(LIVE_OUTBOX))
+    both = sa.union_all(touched, queued).subquery()
+    rows = scope.execute(
+        sa.select(both.c.email, sa.func.max(both.c.at).label("at")).group_by(both.c.email)
+    )
+    return {r.email: aware(r.at) for r in rows if r.email and r.at}
+
+
+def _out_of_office(scope: TenantScope, now: datetime) -> dict:
+    rows = scope.execute(
+        scope.select(sa.func.lower(contacts.c.email).label("email"), contacts.c.ooo_until).where(
+            contacts.c.ooo_until >= (now - timedelta(days=1)).date(), contacts.c.email.is_not(None)
+        )
+    )
+    return {r.email: r.ooo_until for r in rows}
+
+
+def _open_requests(scope: TenantScope) -> frozenset[int]:
+    rows = scope.execute(
+        scope.select(signals.c.id).where(
+            signals.c.kind == "human_request", signals.c.actioned_at.is_(None)
+        )
+    )
+    return frozenset(r.id for r in rows)
+
+
+def _engagement_violations(scope: TenantScope, now: datetime) -> int:
+    """Contacts with an address whose last touch (or, never touched, whose creation) is older
+    than the engagement period; suppressed addresses cannot be touched and do not count."""
+    cutoff = now - timedelta(days=scope.tenant.settings.thresholds.engagement_days)
+    suppressed = scope.select(sa.func.lower(suppressions.c.email))
+    return int(
+        scope.scalar(
+            scope.select(sa.func.count())
+            .select_from(contacts)
+            .where(
+                contacts.c.email.is_not(None),
+                sa.func.coalesce(contacts.c.last_touch_at, contacts.c.created_at) < cutoff,
+                sa.func.lower(contacts.c.email).not_in(suppressed),
+            )
+        )
+    )
+
+
+def _open_deals(scope: TenantScope) -> int:
+    return int(
+        scope.scalar(
+            scope.select(sa.func.count())
+            .select_from(deals)
+            .where(deals.c.stage.not_in(("won", "lost")))
+        )
+    )

@@ -1,0 +1,173 @@
+"""Approve, reject or expire the tasks the gate opens for actions that wait for a person.
+
+An approval is recorded on the task (who, when, why) and on the action, and the action goes
+through the gate again marked as approved: the approval replaces only the person's part of the
+policy (sensitive actions, approval tiers). Suppression, send mode, kill switches, touch gaps,
+send windows and rate limits still apply, so an approved mail to an address that bounced since
+is still blocked, and an approved mail at night waits for the morning.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from agent.actions import Action
+from resources.database import Database, TenantScope, UnknownTenantError
+from resources.database.clock import aware
+from resources.store import tasks as store
+from resources.store.schema import actions, tasks
+from services.gate import GateResult, propose
+
+
+class ApprovalError(ValueError):
+    """The task cannot be decided (not an approval, already decided, expired)."""
+
+
+def decide(
+    db: Database,
+    slug: str,
+    task_id: int,
+    decision: str,
+    actor: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> tuple[str, GateResult | None]:
+    """Approve or reject any waiting task, as the CLI and the `approval` job do: an action the
+    gate holds goes through the gate again (its result is returned); other work (a semi-
+    automated task) is queued for the executor or, rejected, fails with the reason. Returns
+    one line on what became of the task, and the gate's result for an approved action."""
+    now = now or datetime.now(UTC)
+    with db.for_tenant(slug) as scope:
+        kind = scope.scalar(scope.select(tasks.c.kind).where(tasks.c.id == task_id))
+        if kind is None:
+            raise ApprovalError(f"no task {task_id} for tenant {slug}")
+        if kind != "approval":
+            try:
+                task = store.decide(scope, task_id, decision, actor, reason, now)
+            except store.TaskError as exc:
+                raise ApprovalError(str(exc)) from None
+            verdict = "approved" if decision == "approve" else "rejected"
+            return f"task {task_id} {verdict}, now {task['status']}: {task['title']}", None
+    if decision == "reject":
+        reject(db, slug, task_id, actor, reason, now)
+        return f"task {task_id} rejected", None
+    return f"task {task_id} approved", approve(db, slug, task_id, actor, reason, now)
+
+
+def tenant_of_task(db: Database, task_id: int) -> str:
+    """Task ids are unique across tenants; find whose it is, one tenant scope at a time."""
+    for tenant in db.tenants():
+        with db.for_tenant(tenant.slug) as scope:
+            if scope.scalar(scope.select(tasks.c.id).where(tasks.c.id == task_id)) is not None:
+                return tenant.slug
+    raise UnknownTenantError(f"no task {task_id}")
+
+
+def approve(
+    db: Database, slug: str, task_id: int, actor: str, reason: str = "", now: datetime | None = None
+) -> GateResult:
+    now = now or datetime.now(UTC)
+    with db.for_tenant(slug) as scope:
+        action = _decide(scope, task_id, "approved", actor, reason, now)
+        scope.execute(
+            sa.update(actions)
+            .where(actions.c.idempotency_key == action.idempotency_key)
+            .values(status="approved", approved_by=actor, updated_at=now)
+        )
+    approved = action.model_copy(update={"approved_by": actor})
+    return propose(db, slug, [approved], now)[0]
+
+
+def reject(
+    db: Database, slug: str, task_id: int, actor: str, reason: str, now: datetime | None = None
+) -> None:
+    if not reason.strip():
+        raise ApprovalError("a rejection needs a reason (--reason)")
+    now = now or datetime.now(UTC)
+    with db.for_tenant(slug) as scope:
+        action = _decide(scope, task_id, "rejected", actor, reason, now)
+        scope.execute(
+            sa.update(actions)
+            .where(actions.c.idempotency_key == action.idempotency_key)
+            .values(
+                status="rejected",
+                rule="rejected",
+                decision_reason=f"rejected by {actor}: {reason}",
+                decided_at=now,
+                updated_at=now,
+            )
+        )
+
+
+def expire(db: Database, slug: str, now: datetime | None = None) -> int:
+    """Approvals nobody answered in time: the task fails and the action is dropped, visibly."""
+    now = now or datetime.now(UTC)
+    with db.for_tenant(slug) as scope:
+        rows = scope.execute(
+            scope.select(tasks.c.id, tasks.c.context).where(
+                tasks.c.kind == "approval",
+                tasks.c.approval_status == "pending",
+                tasks.c.approval_expires_at < now,
+            )
+        ).all()
+        for row in rows:
+            scope.execute(
+                sa.update(tasks)
+                .where(tasks.c.id == row.id, tasks.c.approval_status == "pending")
+                .values(
+                    approval_status="expired",
+                    status="failed",
+                    last_error="approval expired unanswered",
+                    updated_at=now,
+                )
+            )
+            scope.execute(
+                sa.update(actions)
+                .where(actions.c.idempotency_key == _action(row.context).idempotency_key)
+                .values(
+                    status="expired",
+                    rule="approval_expired",
+                    decision_reason="nobody approved it before the approval expired",
+                    updated_at=now,
+                )
+            )
+    return len(rows)
+
+
+def _decide(
+    scope: TenantScope, task_id: int, verdict: str, actor: str, reason: str, now: datetime
+) -> Action:
+    row = scope.execute(scope.select(tasks).where(tasks.c.id == task_id)).mappings().first()
+    if row is None:
+        raise ApprovalError(f"no task {task_id} for tenant {scope.tenant.slug}")
+    if row["kind"] != "approval":
+        raise ApprovalError(f"task {task_id} is not waiting for an approval")
+    if row["approval_status"] != "pending":
+        by = f" by {row['decided_by']}" if row["decided_by"] else ""
+        raise ApprovalError(f"task {task_id} was already {row['approval_status']}{by}")
+    expires = row["approval_expires_at"]
+    if expires is not None and aware(expires) < now:
+        raise ApprovalError(
+            f"the approval for task {task_id} expired at {aware(expires):%Y-%m-%d %H:%M} UTC"
+        )
+    done = scope.execute(
+        sa.update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.approval_status == "pending")
+        .values(
+            approval_status=verdict,
+            status="completed",
+            decided_by=actor,
+            decision_reason=reason or None,
+            updated_at=now,
+        )
+    )
+    if done.rowcount != 1:
+        raise ApprovalError(f"task {task_id} was decided by someone else just now")
+    return _action(row["context"])
+
+
+def _action(context: dict[str, Any] | None) -> Action:
+    return Action.model_validate((context or {})["action"])

@@ -1,0 +1,218 @@
+"""Gather what the plan needs about one tenant, in a fixed handful of set-based queries.
+
+Contacts with their last touches come back as frames for the engagement engine (the latest
+outbound touch per contact by a window function, the latest inbound by an aggregate), so the
+cost is one pass over the tenant's rows, not a query per contact. Goals, pipeline, open client
+requests and the email budget left this hour complete the picture; new orders are validated
+here too, and their safe fixes join the plan. What the cadence engines propose (deals, quotes,
+feedback, broadcasts, compliance) arrives through `ENGINES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from agent.actions import Action
+from agent.engagement import contact_clocks, stats
+from agent.goals import month_bounds, pace
+from agent.planner import PlanInputs
+from resources.database import TenantScope
+from resources.store import ratelimit
+from resources.store.schema import (
+    actions,
+    contacts,
+    deals,
+    messages,
+    orders,
+    signals,
+    suppressions,
+    touches,
+)
+from services.orders import OrdersResult, validate_new_orders
+
+# Later issues register their cadence engines here: each proposes actions for one tenant and hour.
+ENGINES: list[Callable[[TenantScope, datetime], list[Action]]] = []
+
+
+@dataclass
+class Gathered:
+    inputs: PlanInputs
+    orders: OrdersResult
+    new_messages: int
+
+    def summary(self) -> dict:
+        s = self.inputs.stats
+        return {
+            "contacts": s.contacts,
+            "compliance_rate": round(s.compliance_rate, 4),
+            "overdue": s.overdue,
+            "due_soon": s.due_soon,
+            "unreachable": s.unreachable,
+            "email_budget": self.inputs.email_budget,
+            "pace": self.inputs.pace.summary,
+            "goals_behind": self.inputs.pace.behind,
+            "pipeline_thin": self.inputs.pipeline_thin,
+            "client_requests": len(self.inputs.requests),
+            "orders_checked": self.orders.checked,
+            "orders_on_hold": self.orders.on_hold,
+            "order_fixes": len(self.orders.fixes),
+            "new_messages": self.new_messages,
+        }
+
+
+def gather(
+    scope: TenantScope,
+    hour: datetime,
+    now: datetime,
+    since: datetime | None,
+    validate_orders: bool = True,
+    cycle_id: int | None = None,
+) -> Gathered:
+    """`validate_orders=False` (a replay) leaves the orders as they are; `cycle_id` is this
+    cycle's record, whose own earlier proposals (a rerun of the hour) are proposed again."""
+    settings = scope.tenant.settings
+    clocks = contact_clocks(
+        _contacts(scope),
+        _last_touches(scope),
+        _open_deals(scope),
+        hour,
+        settings.thresholds.engagement_days,
+        settings.thresholds.engagement_due_soon_days,
+    )
+    engagement = stats(clocks)
+    order_check = validate_new_orders(scope, now) if validate_orders else OrdersResult()
+    inputs = PlanInputs(
+        hour=hour,
+        clocks=clocks,
+        stats=engagement,
+        email_budget=_email_budget(scope, hour),
+        pace=_pace(scope, hour),
+        pipeline_thin=_open_deal_count(scope) < settings.thresholds.thin_pipeline_deals,
+        requests=_requests(scope),
+        passed_on=order_check.fixes + [a for engine in ENGINES for a in engine(scope, hour)],
+        suppressed=frozenset(
+            r[0].lower() for r in scope.execute(scope.select(suppressions.c.email))
+        ),
+        decided=_decided_follow_ups(scope, cycle_id),
+    )
+    return Gathered(inputs, order_check, _new_messages(scope, since))
+
+
+def _decided_follow_ups(scope: TenantScope, cycle_id: int | None) -> frozenset[str]:
+    query = scope.select(actions.c.idempotency_key).where(actions.c.kind == "follow_up")
+    if cycle_id is not None:
+        query = query.where(
+            sa.or_(actions.c.agent_run_id.is_(None), actions.c.agent_run_id != cycle_id)
+        )
+    return frozenset(r[0] for r in scope.execute(query))
+
+
+def _contacts(scope: TenantScope) -> pd.DataFrame:
+    return scope.frame(
+        scope.select(
+            contacts.c.id,
+            contacts.c.email,
+            contacts.c.first_name,
+            contacts.c.account_id,
+            contacts.c.created_at,
+            contacts.c.last_touch_at,
+        )
+    )
+
+
+def _last_touches(scope: TenantScope) -> pd.DataFrame:
+    inbound = touches.c.touch_type.like("%\\_in", escape="\\")
+    ranked = (
+        scope.select(
+            touches.c.contact_id,
+            touches.c.touch_type,
+            touches.c.occurred_at,
+            touches.c.by_whom,
+            sa.func.row_number()
+            .over(partition_by=touches.c.contact_id, order_by=touches.c.occurred_at.desc())
+            .label("n"),
+        )
+        .where(touches.c.contact_id.is_not(None), sa.not_(inbound))
+        .subquery()
+    )
+    ours = scope.frame(
+        sa.select(
+            ranked.c.contact_id, ranked.c.touch_type, ranked.c.occurred_at, ranked.c.by_whom
+        ).where(ranked.c.n == 1)
+    )
+    theirs = scope.frame(
+        scope.select(
+            touches.c.contact_id,
+            sa.literal("email_in").label("touch_type"),
+            sa.func.max(touches.c.occurred_at).label("occurred_at"),
+            sa.literal("contact").label("by_whom"),
+        )
+        .where(touches.c.contact_id.is_not(None), inbound)
+        .group_by(touches.c.contact_id)
+    )
+    return pd.concat([ours, theirs], ignore_index=True)
+
+
+def _open_deals(scope: TenantScope) -> pd.DataFrame:
+    return scope.frame(
+        scope.select(deals.c.contact_id, deals.c.account_id, deals.c.stage, deals.c.amount).where(
+            deals.c.stage.not_in(("won", "lost"))
+        )
+    )
+
+
+def _open_deal_count(scope: TenantScope) -> int:
+    return int(
+        scope.scalar(
+            scope.select(sa.func.count())
+            .select_from(deals)
+            .where(deals.c.stage.not_in(("won", "lost")))
+        )
+    )
+
+
+def _email_budget(scope: TenantScope, hour: datetime) -> int:
+    """Follow-ups that fit this hour: the hourly cap, less what earlier hours took of the day's.
+    This hour's own use is not subtracted, so a rerun of the hour proposes the same follow-ups
+    (which the gate then recognises) instead of fewer."""
+    caps = scope.tenant.settings.caps
+    used = ratelimit.usage(scope, hour)
+    earlier_today = used.get(("email", "day"), 0) - used.get(("email", "hour"), 0)
+    return max(0, min(caps.emails_per_hour, caps.emails_per_day - earlier_today))
+
+
+def _pace(scope: TenantScope, hour: datetime):
+    start, _ = month_bounds(hour)
+    row = scope.execute(
+        scope.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(orders.c.total_amount), 0)
+        ).where(
+            orders.c.ordered_at >= start,
+            orders.c.ordered_at < hour,
+            orders.c.status.not_in(("cancelled",)),
+        )
+    ).one()
+    goals = scope.tenant.settings.goals
+    return pace(hour, int(row[0]), float(row[1]), goals.orders_per_month, goals.revenue_per_month)
+
+
+def _requests(scope: TenantScope) -> list[dict]:
+    rows = scope.execute(
+        scope.select(signals.c.id, signals.c.evidence, contacts.c.email)
+        .select_from(signals.outerjoin(contacts, signals.c.contact_id == contacts.c.id))
+        .where(signals.c.kind == "human_request", signals.c.actioned_at.is_(None))
+        .order_by(signals.c.id)
+    )
+    return [{"signal_id": r.id, "evidence": r.evidence, "email": r.email} for r in rows]
+
+
+def _new_messages(scope: TenantScope, since: datetime | None) -> int:
+    query = scope.select(sa.func.count()).select_from(messages)
+    if since is not None:
+        query = query.where(messages.c.created_at >= since)
+    return int(scope.scalar(query))

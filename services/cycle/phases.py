@@ -1,0 +1,252 @@
+"""The four phases of one tenant's cycle. Each reads and writes the database only; the Dagster
+assets in assets/cycle.py call them for every tenant of their partition range.
+
+- plan:    checks the switches and takes the tenant's lock, opens (or, on a rerun, reopens) the
+           hour's cycle record, gathers state and stores the proposed actions with it;
+- act:     puts the plan through the gate (never a side door) and dispatches what it queued; a
+           replay of a past hour only evaluates the policy and records what would have happened;
+- react:   reads the outcomes since the last cycle (deliveries, failures, replies, new
+           suppressions) and expires unanswered approvals;
+- reflect: (services/cycle/reflect.py) writes the reflection, closes the record, unlocks.
+
+A phase returns a `Step` (status and one line); a later phase skips a tenant whose cycle this
+run does not own (skipped, failed, or held by another run).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from agent import reflection
+from agent.actions import Action
+from agent.planner import plan
+from agent.policy import evaluate
+from resources.database import Database
+from resources.mailer import Mailer
+from resources.store import cycle_lock as lock
+from resources.store import cycle_runs as runs
+from resources.store.ledger import STATUS
+from resources.store.policy_state import load_state
+from resources.store.schema import cadence_pauses, messages, outbox, suppressions
+from services import approvals
+from services.cycle.gather import gather
+from services.dispatch import dispatch_tenant
+from services.gate import propose
+from services.killswitch import kill_state
+
+DECISIONS_KEPT = 200
+
+
+@dataclass
+class Step:
+    status: str  # done | skipped | failed
+    line: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0  # the phase's own time for this tenant, for the run's metadata
+
+
+@dataclass(frozen=True)
+class Cycle:
+    db: Database
+    slug: str
+    hour: datetime
+    run_id: str
+    now: datetime
+    replay: bool
+
+
+def plan_phase(c: Cycle) -> Step:
+    with c.db.for_tenant(c.slug) as scope:
+        tenant = scope.tenant
+    stop = kill_state(c.db, tenant)
+    if stop.active:
+        _record_skip(c, stop.describe())
+        return Step("skipped", stop.describe())
+    busy = lock.acquire(c.db, c.slug, c.run_id, c.hour, c.now)
+    if busy:
+        return Step("skipped", busy)
+    with c.db.for_tenant(c.slug) as scope:
+        record = runs.start(scope, c.hour, c.run_id, c.now)
+        before = runs.previous(scope, c.hour)
+        since = before["started_at"] if before else None
+        gathered = gather(
+            scope, c.hour, c.now, since, validate_orders=not c.replay, cycle_id=record["id"]
+        )
+        actions = plan(gathered.inputs)
+        figures = {**gathered.summary(), "planned": len(actions)}
+        runs.update(
+            scope,
+            record["id"],
+            plan={"actions": [a.model_dump() for a in actions], "gathered": figures},
+            actions_planned=len(actions),
+            metrics=figures,
+            phase="act",
+        )
+    return Step("done", f"planned {len(actions)}", figures)
+
+
+def act_phase(c: Cycle, mailer: Mailer) -> Step:
+    record = owned(c)
+    if record is None:
+        return Step("skipped", "no cycle of this run to act on")
+    actions = [Action.model_validate(a) for a in record["plan"]["actions"]]
+    gathered = record["plan"]["gathered"]
+    if c.replay:
+        decisions, counts = _replay(c, actions, gathered)
+    else:
+        results = propose(
+            c.db,
+            c.slug,
+            actions,
+            c.now,
+            agent_run_id=record["id"],
+            goals_behind=gathered["goals_behind"],
+            retry_deferred=True,
+            engagement_violations=gathered["overdue"],
+        )
+        decisions = [
+            {
+                "key": r.key,
+                "kind": r.kind,
+                "target": r.target,
+                "status": r.status,
+                "rule": r.rule,
+                "reason": r.reason,
+                "repeated": r.duplicate,
+            }
+            for r in results
+        ]
+        counts = Counter("repeated" if r.duplicate else r.status for r in results)
+        report = dispatch_tenant(c.db, mailer, c.slug, c.now)
+        counts.update({f"dispatch_{k}": v for k, v in report.counts.items()})
+    figures = {
+        "queued": counts.get("queued", 0),
+        "deferred": counts.get("deferred", 0),
+        "blocked": counts.get("blocked", 0),
+        "awaiting_approval": counts.get("awaiting_approval", 0),
+        "repeated": counts.get("repeated", 0),
+        **{k: v for k, v in counts.items() if k.startswith("dispatch_")},
+    }
+    with c.db.for_tenant(c.slug) as scope:
+        runs.update(
+            scope,
+            record["id"],
+            actions_executed=figures["queued"],
+            actions_deferred=figures["deferred"],
+            actions_blocked=figures["blocked"],
+            actions_awaiting_approval=figures["awaiting_approval"],
+            metrics={
+                **record["metrics"],
+                **figures,
+                "decisions": decisions[:DECISIONS_KEPT],
+                "replay": c.replay,
+            },
+            phase="react",
+        )
+    mode = "replay, nothing recorded or sent: " if c.replay else ""
+    return Step(
+        "done", mode + reflection.summary({**figures, "planned": len(actions)}, {}), figures
+    )
+
+
+def react_phase(c: Cycle) -> Step:
+    record = owned(c)
+    if record is None:
+        return Step("skipped", "no cycle of this run to react to")
+    expired = 0 if c.replay else approvals.expire(c.db, c.slug, c.now)
+    with c.db.for_tenant(c.slug) as scope:
+        before = runs.previous(scope, c.hour)
+        since = before["started_at"] if before else record["started_at"]
+        sent = Counter(
+            dict(
+                scope.execute(
+                    scope.select(outbox.c.status, sa.func.count())
+                    .where(outbox.c.updated_at >= since)
+                    .group_by(outbox.c.status)
+                ).all()
+            )
+        )
+        figures = {
+            "sent": sent.get("sent", 0) + sent.get("dry_run", 0) + sent.get("delivered", 0),
+            "failed": sent.get("failed", 0),
+            "delivery_unknown": sent.get("delivery_unknown", 0),
+            "new_suppressions": _count_since(scope, suppressions, suppressions.c.created_at, since),
+            "replies": _count_since(scope, cadence_pauses, cadence_pauses.c.paused_at, since),
+            "inbound": _count_since(scope, messages, messages.c.created_at, since),
+            "approvals_expired": expired,
+        }
+        runs.update(scope, record["id"], metrics={**record["metrics"], **figures}, phase="reflect")
+    return Step("done", f"sent {figures['sent']}, replies {figures['replies']}", figures)
+
+
+def fail(c: Cycle, phase: str, message: str) -> None:
+    """Record a phase's failure on the tenant's cycle and free the tenant for the next one."""
+    with c.db.for_tenant(c.slug) as scope:
+        record = runs.get(scope, c.hour)
+        if record is not None and record["dagster_run_id"] == c.run_id:
+            runs.add_error(scope, record["id"], phase, message)
+            runs.update(scope, record["id"], status="failed", finished_at=c.now)
+    lock.release(c.db, c.slug, c.run_id)
+
+
+def owned(c: Cycle) -> dict[str, Any] | None:
+    with c.db.for_tenant(c.slug) as scope:
+        record = runs.get(scope, c.hour)
+    if record is None or record["dagster_run_id"] != c.run_id or record["status"] != "running":
+        return None
+    return record
+
+
+def _replay(c: Cycle, actions: list[Action], gathered: dict) -> tuple[list[dict], Counter]:
+    """What the gate would have decided at that hour; nothing is claimed, queued or sent."""
+    with c.db.for_tenant(c.slug) as scope:
+        state = load_state(
+            scope,
+            c.hour,
+            kill_state(c.db, scope.tenant),
+            goals_behind=gathered["goals_behind"],
+            engagement_violations=gathered["overdue"],
+        )
+    decisions = []
+    for action in actions:
+        d = evaluate(action, state, c.hour)
+        decisions.append(
+            {
+                "key": action.idempotency_key,
+                "kind": action.kind,
+                "target": action.target,
+                "status": STATUS[d.outcome],
+                "rule": d.rule,
+                "reason": d.reason,
+            }
+        )
+    return decisions, Counter(d["status"] for d in decisions)
+
+
+def _record_skip(c: Cycle, reason: str) -> None:
+    with c.db.for_tenant(c.slug) as scope:
+        record = runs.get(scope, c.hour)
+        if record is not None and record["status"] != "skipped":
+            return  # this hour already has a cycle (running or done): the skip is only reported
+        if record is None:
+            record = runs.start(scope, c.hour, c.run_id, c.now)
+        runs.update(
+            scope,
+            record["id"],
+            status="skipped",
+            phase="done",
+            finished_at=c.now,
+            dagster_run_id=c.run_id,
+            errors=[{"phase": "plan", "error": reason}],
+        )
+
+
+def _count_since(scope, table, column, since) -> int:
+    return int(
+        scope.scalar(scope.select(sa.func.count()).select_from(table).where(column >= since))
+    )

@@ -1,0 +1,90 @@
+"""Reflect, the cycle's last phase: what changed since the last cycle, what was blocked and
+why, hints for the next hour (agent/reflection.py); the cycle's warehouse event; then the cycle
+is closed and the tenant's lock released. A rerun of the hour replaces the reflection and the
+event instead of adding another."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from agent import reflection
+from resources.database.clock import aware
+from resources.store import cycle_lock as lock
+from resources.store import cycle_runs as runs
+from resources.store.schema import policy_violations, reflections, warehouse_events
+from services.cycle.phases import Cycle, Step, owned
+
+
+def reflect_phase(c: Cycle) -> Step:
+    record = owned(c)
+    if record is None:
+        return Step("skipped", "no cycle of this run to reflect on")
+    m = {k: v for k, v in record["metrics"].items() if k != "decisions"}
+    with c.db.for_tenant(c.slug) as scope:
+        before = runs.previous(scope, c.hour)
+        earlier = _reflection_metrics(scope, before["id"]) if before else None
+        blocked = _blocked(scope, record["started_at"])
+        text = reflection.summary(m, blocked)
+        scope.execute(sa.delete(reflections).where(reflections.c.agent_run_id == record["id"]))
+        scope.insert(
+            reflections,
+            {
+                "agent_run_id": record["id"],
+                "cycle_hour": c.hour,
+                "summary": text,
+                "changes": reflection.changes(earlier, m),
+                "metrics": m,
+                "blocked": blocked,
+                "hints": reflection.hints(m, scope.tenant.settings.send_mode),
+            },
+        )
+        _warehouse_event(scope, c, m)
+        finished = c.now
+        runs.update(
+            scope,
+            record["id"],
+            status="completed",
+            phase="done",
+            finished_at=finished,
+            duration_ms=int((finished - aware(record["started_at"])).total_seconds() * 1000),
+        )
+    lock.release(c.db, c.slug, c.run_id)
+    return Step("done", text, m)
+
+
+def _blocked(scope, since: datetime) -> dict[str, dict]:
+    rows = scope.execute(
+        scope.select(policy_violations.c.rule, policy_violations.c.reason)
+        .where(policy_violations.c.created_at >= since)
+        .order_by(policy_violations.c.id)
+    ).all()
+    grouped: dict[str, dict] = {}
+    for rule, reason in rows:
+        entry = grouped.setdefault(rule, {"count": 0, "example": reason})
+        entry["count"] += 1
+    return grouped
+
+
+def _reflection_metrics(scope, agent_run_id: int) -> dict | None:
+    return scope.scalar(
+        scope.select(reflections.c.metrics).where(reflections.c.agent_run_id == agent_run_id)
+    )
+
+
+def _warehouse_event(scope, c: Cycle, m: dict) -> None:
+    key = f"cycle:{c.hour:%Y-%m-%dT%H}"
+    scope.execute(sa.delete(warehouse_events).where(warehouse_events.c.event_key == key))
+    scope.insert(
+        warehouse_events,
+        {
+            "event_key": key,
+            "event_type": "cycle",
+            "entity_type": "tenant",
+            "entity_id": c.slug,
+            "occurred_at": c.hour,
+            "payload": m,
+            "dagster_run_id": c.run_id,
+        },
+    )

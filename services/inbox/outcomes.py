@@ -1,0 +1,155 @@
+"""What a stored message means for the rest of the system: touches on the engagement clock,
+paused cadences on replies, suppressed addresses on hard bounces and opt-outs, signals, and a
+contact's out-of-office return date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from agent.mail.batch import IngestCounts, Item
+from resources.database import TenantScope
+from resources.store.contacts import Known
+from resources.store.schema import cadence_pauses, contacts, signals, suppressions, touches
+
+AUTOMATED = {"bounce", "out_of_office"}
+
+
+def record_outcomes(
+    scope: TenantScope,
+    items: list[Item],
+    ids: dict[str, int],
+    people: dict[str, Known],
+    now: datetime,
+    counts: IngestCounts,
+) -> None:
+    touch_rows, pause_rows, suppress_rows, signal_rows = [], [], [], []
+    last_touch: dict[int, datetime] = {}
+    away_until: dict[int, date] = {}  # per contact, the latest message's return date wins
+    for item in items:
+        msg, facts = item.msg, item.facts
+        if item.quarantine or facts is None or msg.message_key not in ids:
+            continue
+        message_id = ids[msg.message_key]
+        when = msg.sent_at or now
+        contact = _contact_of(item, people)
+        automated = facts.label.name in AUTOMATED or facts.bounce is not None
+        if contact and not automated:
+            touch_rows.append(
+                {
+                    "contact_id": contact.id,
+                    "account_id": contact.account_id,
+                    "message_id": message_id,
+                    "occurred_at": when,
+                    "touch_type": "email_in" if item.direction == "in" else "email_out",
+                    "by_whom": f"contact:{msg.sender.email}"
+                    if item.direction == "in" and msg.sender
+                    else f"human:{msg.sender.email if msg.sender else 'unknown'}",
+                    "source_key": f"msg:{msg.message_key}",
+                }
+            )
+            last_touch[contact.id] = max(when, last_touch.get(contact.id, when))
+        if item.direction == "in" and msg.in_reply_to and not automated:
+            pause_rows.append(
+                {
+                    "contact_id": contact.id if contact else None,
+                    "message_id": message_id,
+                    "thread_key": msg.thread_key,
+                    "paused_at": when,
+                    "reason": f"reply received: {msg.subject[:150]}",
+                }
+            )
+        if facts.bounce and facts.bounce.hard:
+            suppress_rows += [
+                {
+                    "email": r,
+                    "reason": "hard_bounce",
+                    "message_id": message_id,
+                    "detail": f"{facts.bounce.status} {facts.bounce.diagnostic or ''}".strip(),
+                }
+                for r in facts.bounce.recipients
+            ]
+        if facts.unsubscribe and msg.sender:
+            suppress_rows.append(
+                {
+                    "email": msg.sender.email,
+                    "reason": "unsubscribe",
+                    "message_id": message_id,
+                    "detail": msg.subject[:200],
+                }
+            )
+        contact_id = contact.id if contact else None
+        signal_rows += [
+            {
+                "message_id": message_id,
+                "contact_id": contact_id,
+                "kind": s.kind,
+                "strength": s.strength,
+                "evidence": s.evidence,
+            }
+            for s in facts.signals
+        ]
+        if facts.human_request:
+            signal_rows.append(
+                {
+                    "message_id": message_id,
+                    "contact_id": contact_id,
+                    "kind": "human_request",
+                    "strength": 1.0,
+                    "evidence": f"{facts.human_request.action}: {facts.human_request.evidence}",
+                }
+            )
+        if facts.out_of_office_until and contact:
+            away_until[contact.id] = facts.out_of_office_until
+    counts.touches += scope.insert(
+        touches, touch_rows, skip_conflicts_on=("tenant_id", "source_key")
+    )
+    counts.cadence_pauses += scope.insert(
+        cadence_pauses, pause_rows, skip_conflicts_on=("tenant_id", "message_id")
+    )
+    counts.suppressed += scope.insert(
+        suppressions, _unique(suppress_rows), skip_conflicts_on=("tenant_id", "email")
+    )
+    counts.signals += scope.insert(
+        signals, signal_rows, skip_conflicts_on=("tenant_id", "message_id", "kind")
+    )
+    # One statement each, executed for many rows: a round trip per contact was a fifth of the
+    # time spent storing a batch.
+    if away_until:
+        scope.execute(
+            sa.update(contacts)
+            .where(contacts.c.id == sa.bindparam("contact"))
+            .values(ooo_until=sa.bindparam("until")),
+            [{"contact": c, "until": d} for c, d in away_until.items()],
+        )
+    if last_touch:
+        scope.execute(
+            sa.update(contacts)
+            .where(
+                contacts.c.id == sa.bindparam("contact"),
+                sa.or_(
+                    contacts.c.last_touch_at.is_(None),
+                    contacts.c.last_touch_at < sa.bindparam("when"),
+                ),
+            )
+            .values(last_touch_at=sa.bindparam("when")),
+            [{"contact": c, "when": w} for c, w in last_touch.items()],
+        )
+
+
+def _contact_of(item: Item, people: dict[str, Known]) -> Known | None:
+    if item.direction == "in":
+        return people.get(item.msg.sender.email) if item.msg.sender else None
+    for address in [*item.msg.to, *item.msg.cc]:
+        if address.email in people:
+            return people[address.email]
+    return None
+
+
+def _unique(rows: list[dict]) -> list[dict]:
+    """One suppression per address within a batch; the first reason stands."""
+    seen: dict[str, dict] = {}
+    for row in rows:
+        seen.setdefault(row["email"], row)
+    return list(seen.values())

@@ -1,0 +1,350 @@
+"""The task executor: one pass picks the tasks that may run now and runs them by kind.
+
+A task may run when it is automated (semi-automated ones once a person approved them), pending
+or queued, not waiting for a retry, has attempts left, every task it depends on is completed
+and, when it belongs to a strategy execution, that execution is running. Tasks are taken by
+priority, then age, up to a batch limit per tenant, claimed with a compare-and-set (so two
+executors never run one task) and run one at a time, each with a timeout.
+
+What stops a pass: a kill switch (global or the tenant's), a disabled tenant, the global pause
+(`steward executor pause`), or `ENABLE_AUTO_EXECUTION=false`. In dry run no handler is called:
+the statuses are walked and every event is logged with "[DRY RUN]".
+
+Failures are retried after 1 s, 2 s, 4 s ... with the attempts counted in the database; after
+the last attempt the task fails and is escalated: an urgent task for a person and an alert. A
+handler that hangs is abandoned at its timeout (Python cannot kill a thread; it runs on as a
+daemon and its result is ignored) and the attempt counts as failed.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from agent.tasks import AUTOMATED_TYPES
+from resources.database import Database, SystemScope, TenantScope
+from resources.mailer import Mailer
+from resources.store import tasks as store
+from resources.store.schema import strategy_executions, system_config, task_dependencies, tasks
+from services.killswitch import kill_state
+from services.strategy import refresh, snapshot_due
+from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle, handler_name
+from services.tasks.settle import ACTOR, reclaim_stuck, settle_all
+
+AUTO_ENV = "ENABLE_AUTO_EXECUTION"
+PAUSE_KEY = "executor_paused"
+DEFAULT_LIMIT = 10
+DEFAULT_TIMEOUT_S = 60.0
+
+Handler = Callable[[TaskRun], Outcome]
+
+
+@dataclass
+class PassReport:
+    held: str | None = None
+    counts: dict[str, Counter] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        if self.held:
+            return [f"executor held: {self.held}"]
+        lines = []
+        for slug, counts in self.counts.items():
+            done = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to run"
+            lines.append(f"{slug}: {done}")
+        lines += [f"{slug}: failed: {why}" for slug, why in self.failures.items()]
+        return lines
+
+
+def held_reason(db: Database) -> str | None:
+    """Why no task may run anywhere now, or None."""
+    if os.environ.get(AUTO_ENV, "true").strip().lower() in ("0", "false", "no", "off"):
+        return f"{AUTO_ENV} is off"
+    kill = kill_state(db)
+    if kill.active:
+        return kill.describe()
+    with db.system() as scope:
+        paused = _pause_flag(scope)
+    if paused:
+        return f"executor paused by {paused.get('by') or '?'}: {paused.get('reason') or ''}".strip()
+    return None
+
+
+def set_paused(db: Database, paused: bool, actor: str, reason: str = "") -> None:
+    """The global pause: a flag every pass reads first."""
+    with db.system() as scope:
+        scope.execute(sa.delete(system_config).where(system_config.c.key == PAUSE_KEY))
+        if paused:
+            scope.execute(
+                sa.insert(system_config).values(
+                    key=PAUSE_KEY,
+                    value={"by": actor, "reason": reason},
+                    reason=reason,
+                    updated_by=actor,
+                )
+            )
+
+
+def _pause_flag(scope: SystemScope) -> dict[str, Any] | None:
+    row = scope.execute(
+        sa.select(system_config.c.value).where(system_config.c.key == PAUSE_KEY)
+    ).first()
+    return row.value if row else None
+
+
+def run_pass(
+    db: Database,
+    mailer: Mailer,
+    *,
+    tenants: list[str] | None = None,
+    limit: int = DEFAULT_LIMIT,
+    dry_run: bool = False,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    now: datetime | None = None,
+    handler: Handler = handle,
+) -> PassReport:
+    """One executor pass over `tenants` (default: every enabled tenant). One tenant's failure
+    is reported and the others go on."""
+    report = PassReport(held=held_reason(db))
+    if report.held:
+        return report
+    for slug in tenants or [t.slug for t in db.tenants() if t.agent_enabled]:
+        try:
+            report.counts[slug] = run_tenant(
+                db,
+                mailer,
+                slug,
+                limit=limit,
+                dry_run=dry_run,
+                timeout_s=timeout_s,
+                now=now,
+                handler=handler,
+            )
+        except Exception as exc:  # one tenant's failure must not stop the others
+            report.failures[slug] = f"{type(exc).__name__}: {exc}"
+    snapshot_due(db, now or datetime.now(UTC))
+    return report
+
+
+def run_tenant(
+    db: Database,
+    mailer: Mailer,
+    slug: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    dry_run: bool = False,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    now: datetime | None = None,
+    handler: Handler = handle,
+) -> Counter:
+    counts: Counter = Counter()
+    with db.for_tenant(slug) as scope:
+        tenant = scope.tenant
+        stop = kill_state(db, tenant)
+        if stop.active or not tenant.agent_enabled:
+            counts["held"] += 1
+            return counts
+        start = now or datetime.now(UTC)
+        counts["reclaimed"] += reclaim_stuck(scope, start, timeout_s, mailer)
+        counts["rolled_up"] += roll_up(scope, start)
+        picked = claim(scope, start, limit, dry_run)
+    worker = Worker()
+    attempts = [
+        (task, *_attempt(worker, db, mailer, tenant, task, now, dry_run, timeout_s, handler))
+        for task in picked
+    ]
+    worker.close()
+    at = now or datetime.now(UTC)
+    with db.for_tenant(slug) as scope:
+        counts.update(settle_all(scope, attempts, at, dry_run, mailer))
+    executions = {t["strategy_execution_id"] for t in picked if t["strategy_execution_id"]}
+    if executions:
+        _refresh(db, slug, executions, at)
+    return +counts
+
+
+def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[dict[str, Any]]:
+    """Take up to `limit` runnable tasks, highest priority then oldest first; a task another
+    executor took first is skipped. The batch's results are recorded together after it ran: a
+    crash in between leaves its tasks in_progress, and `reclaim_stuck` counts those attempts as
+    failed (handlers are idempotent: gate keys per task, files named by task)."""
+    dep = tasks.alias("dep")
+    unfinished_dependency = (
+        sa.select(task_dependencies.c.id)
+        .select_from(task_dependencies.join(dep, dep.c.id == task_dependencies.c.depends_on_id))
+        .where(task_dependencies.c.task_id == tasks.c.id, dep.c.status != "completed")
+        .exists()
+    )
+    execution_running = (
+        sa.select(strategy_executions.c.id)
+        .where(
+            strategy_executions.c.id == tasks.c.strategy_execution_id,
+            strategy_executions.c.status == "running",
+        )
+        .exists()
+    )
+    runnable = (
+        scope.select(tasks.c.id)
+        .where(
+            tasks.c.status.in_(("pending", "queued")),
+            tasks.c.execution_type.in_(AUTOMATED_TYPES),
+            tasks.c.approval_status.in_(("approved", "not_required")),
+            tasks.c.attempts < tasks.c.max_attempts,
+            sa.or_(tasks.c.next_attempt_at.is_(None), tasks.c.next_attempt_at <= now),
+            sa.or_(tasks.c.strategy.is_(None), tasks.c.strategy != "decompose"),
+            ~unfinished_dependency,
+            sa.or_(tasks.c.strategy_execution_id.is_(None), execution_running),
+        )
+        .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.id)
+        .limit(limit)
+    )
+    ids = list(scope.execute(runnable).scalars())
+    if not ids:
+        return []
+    won = scope.execute(
+        sa.update(tasks)
+        .where(tasks.c.id.in_(ids), tasks.c.status.in_(("pending", "queued")))
+        .values(
+            status="in_progress",
+            attempts=tasks.c.attempts + 1,
+            started_at=now,
+            updated_at=now,
+        )
+        .returning(*tasks.c)
+    ).mappings()
+    order = {task_id: n for n, task_id in enumerate(ids)}
+    picked = sorted((dict(r) for r in won), key=lambda r: order[r["id"]])
+    store.log_many(
+        scope,
+        [(t["id"], "started", f"attempt {t['attempts']} of {t['max_attempts']}") for t in picked],
+        ACTOR,
+        now,
+        dry_run=dry_run,
+    )
+    return picked
+
+
+class Worker:
+    """One daemon thread that runs handlers, so a task's timeout can be enforced without a
+    thread per task. A handler that hangs keeps its thread (Python cannot stop it; being a
+    daemon, it does not hold up the process's exit) and a new thread takes the next task."""
+
+    def __init__(self) -> None:
+        self._start()
+
+    def _start(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._loop, args=(self._jobs,), daemon=True).start()
+
+    @staticmethod
+    def _loop(jobs: queue.SimpleQueue) -> None:
+        while (job := jobs.get()) is not None:
+            fn, result, done = job
+            try:
+                result.append(fn())
+            except BaseException as exc:  # the handler's failure, reported as the attempt's
+                result.append(exc)
+            done.set()
+
+    def run(self, fn: Callable[[], Outcome], timeout_s: float) -> Outcome | BaseException:
+        result: list[Outcome | BaseException] = []
+        done = threading.Event()
+        self._jobs.put((fn, result, done))
+        if not done.wait(timeout_s):
+            self._start()
+            return HandlerError(f"handler timed out after {timeout_s:g} s")
+        return result[0]
+
+    def close(self) -> None:
+        self._jobs.put(None)
+
+
+def _attempt(
+    worker: Worker,
+    db: Database,
+    mailer: Mailer,
+    tenant: Any,
+    task: dict[str, Any],
+    now: datetime | None,
+    dry_run: bool,
+    timeout_s: float,
+    handler: Handler,
+) -> tuple[Outcome | BaseException, float]:
+    """Run the task's handler with its timeout; the outcome or the failure, and the time."""
+    if dry_run:
+        return Outcome("completed", f"would run {handler_name(task['kind'])}"), 0.0
+    slug = tenant.slug
+
+    def keep(entity_type: str, entity_id: str, data: dict[str, Any]) -> None:
+        with db.for_tenant(slug) as scope:
+            store.snapshot(
+                scope, task["id"], entity_type, entity_id, data, now or datetime.now(UTC)
+            )
+
+    run = TaskRun(db, mailer, tenant, task, now or datetime.now(UTC), keep)
+    started = time.monotonic()
+    outcome = worker.run(lambda: handler(run), task["timeout_s"] or timeout_s)
+    return outcome, time.monotonic() - started
+
+
+def roll_up(scope: TenantScope, now: datetime) -> int:
+    """A decomposed task is done when its subtasks are: completed when all are, blocked (with
+    the subtask named) when one failed."""
+    child = tasks.alias("child")
+    parents = scope.execute(
+        scope.select(tasks.c.id, tasks.c.status).where(
+            tasks.c.strategy == "decompose", tasks.c.status.in_(("pending", "queued"))
+        )
+    ).all()
+    moved = 0
+    for parent in parents:
+        children = scope.execute(
+            scope.select(child.c.id, child.c.status, child.c.deliverable)
+            .where(child.c.parent_id == parent.id)
+            .order_by(child.c.id)
+        ).all()
+        failed = [c.id for c in children if c.status == "failed"]
+        if failed:
+            why = f"subtask {failed[0]} failed; a person must decide how to go on"
+            store.move(scope, parent.id, "blocked", "blocked", ACTOR, now, why, last_error=why)
+            moved += 1
+        elif children and all(c.status == "completed" for c in children):
+            made = "; ".join(c.deliverable for c in children if c.deliverable) or None
+            store.move(
+                scope,
+                parent.id,
+                "in_progress",
+                "started",
+                ACTOR,
+                now,
+                "subtasks done",
+                started_at=now,
+            )
+            store.move(
+                scope,
+                parent.id,
+                "completed",
+                "completed",
+                ACTOR,
+                now,
+                f"all {len(children)} subtasks completed",
+                deliverable=made,
+                finished_at=now,
+            )
+            moved += 1
+    return moved
+
+
+def _refresh(db: Database, slug: str, executions: set[int], now: datetime) -> None:
+    with db.for_tenant(slug) as scope:
+        for execution_id in sorted(executions):
+            refresh(scope, execution_id, now)

@@ -1,0 +1,198 @@
+"""What becomes of a task after an attempt: completed, waiting, blocked, retried after a
+backoff, or failed and escalated to a person. Also the attempts an executor lost in a crash.
+
+A batch's results are written together (`settle_all`): completed tasks and retried attempts,
+nearly all of a batch, with one update per status and one log insert; the rest one by one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from agent.tasks import StrategyDecision, after_failure, check_transition
+from resources.alerts import raise_alert
+from resources.database import TenantScope
+from resources.database.clock import aware
+from resources.mailer import Mailer
+from resources.store import tasks as store
+from resources.store.schema import tasks
+from services.tasks.handlers import HandlerError, Outcome
+
+ACTOR = "executor"
+ESCALATION_PRIORITY = 100
+
+
+def settle_all(
+    scope: TenantScope,
+    attempts: list[tuple[dict[str, Any], Outcome | BaseException, float]],
+    now: datetime,
+    dry_run: bool,
+    mailer: Mailer,
+) -> Counter:
+    """Record a batch's results. Completed tasks and failed attempts to be retried (nearly all
+    of a batch) are written with one update per status and one log insert for all of them;
+    blocked, waiting and escalated tasks one by one. Returns what became of the tasks."""
+    rows: dict[str, list[dict[str, Any]]] = {"completed": [], "queued": []}
+    entries: list[tuple[int, str, str | None]] = []
+    counts: Counter = Counter()
+    for task, outcome, seconds in attempts:
+        row = {"t_id": task["id"], "t_ms": int(seconds * 1000), "t_made": None, "t_error": None}
+        if isinstance(outcome, Outcome) and outcome.status == "completed":
+            rows["completed"].append({**row, "t_made": outcome.deliverable, "t_next": None})
+            entries.append((task["id"], "completed", outcome.detail))
+            counts["completed"] += 1
+            continue
+        if isinstance(outcome, Outcome):
+            counts[_settle_one(scope, task, outcome, seconds, now, dry_run)] += 1
+            continue
+        why, decision = _failure(task, outcome, now)
+        if decision.retry:
+            rows["queued"].append({**row, "t_error": why, "t_next": decision.next_attempt_at})
+            entries += [(task["id"], "failed", why), (task["id"], "retried", decision.reason)]
+            counts["retrying"] += 1
+        else:
+            _fail_and_escalate(scope, task, why, decision.reason, seconds, now, mailer)
+            counts["escalated"] += 1
+    for status, params in rows.items():
+        if not params:
+            continue
+        check_transition("in_progress", status)
+        scope.execute(
+            sa.update(tasks)
+            .where(tasks.c.id == sa.bindparam("t_id"), tasks.c.status == "in_progress")
+            .values(
+                status=status,
+                deliverable=sa.bindparam("t_made"),
+                last_error=sa.bindparam("t_error"),
+                next_attempt_at=sa.bindparam("t_next"),
+                duration_ms=sa.bindparam("t_ms"),
+                finished_at=now,
+                updated_at=now,
+            ),
+            params,
+        )
+    store.log_many(scope, entries, ACTOR, now, dry_run=dry_run)
+    return counts
+
+
+def _failure(task: dict[str, Any], error: BaseException, now: datetime):
+    """Why the attempt failed, in one line, and whether to retry it (and when)."""
+    why = str(error) if isinstance(error, HandlerError) else f"{type(error).__name__}: {error}"
+    return why, after_failure(task["attempts"], task["max_attempts"], now)
+
+
+def _settle_one(
+    scope: TenantScope,
+    task: dict[str, Any],
+    outcome: Outcome,
+    seconds: float,
+    now: datetime,
+    dry_run: bool,
+) -> str:
+    """A handler's answer other than done: try again later (not a failure), or blocked."""
+    if outcome.status == "waiting":
+        store.move(
+            scope,
+            task["id"],
+            "queued",
+            "progress",
+            ACTOR,
+            now,
+            outcome.detail,
+            dry_run=dry_run,
+            current=task,
+            next_attempt_at=outcome.not_before,
+            attempts=tasks.c.attempts - 1,
+        )
+        return "waiting"
+    store.move(
+        scope,
+        task["id"],
+        "blocked",
+        "blocked",
+        ACTOR,
+        now,
+        outcome.detail,
+        dry_run=dry_run,
+        current=task,
+        last_error=outcome.detail,
+        finished_at=now,
+        duration_ms=int(seconds * 1000),
+    )
+    return "blocked"
+
+
+def _fail_and_escalate(
+    scope: TenantScope,
+    task: dict[str, Any],
+    why: str,
+    reason: str,
+    seconds: float,
+    now: datetime,
+    mailer: Mailer,
+) -> None:
+    store.move(
+        scope,
+        task["id"],
+        "failed",
+        "failed",
+        ACTOR,
+        now,
+        why,
+        current=task,
+        last_error=why,
+        escalated_at=now,
+        finished_at=now,
+        duration_ms=int(seconds * 1000),
+    )
+    escalate(scope, task, why, reason, now, mailer)
+
+
+def escalate(
+    scope: TenantScope, task: dict[str, Any], why: str, reason: str, now: datetime, mailer: Mailer
+) -> int:
+    """An urgent task for a person and an alert: the work did not get done by itself."""
+    title = f"Escalated: {task['title']}"
+    person = store.create(
+        scope,
+        title,
+        now,
+        description=f"Task {task['id']} failed: {why}\n{reason}",
+        kind="human",
+        execution_type="manual",
+        priority=ESCALATION_PRIORITY,
+        requested_by=ACTOR,
+        context={"escalated_task": task["id"], "error": why},
+        decision=StrategyDecision("blocked", "escalated: a person must look at the failure"),
+        idempotency_key=f"escalation:{task['id']}",
+    )
+    store.log(scope, task["id"], "escalated", ACTOR, f"{reason}; task {person} for a person", now)
+    raise_alert(
+        scope,
+        "task_escalated",
+        f"task:{task['id']}",
+        title[:200],
+        f"task {task['id']} ({task['kind']}) failed {task['attempts']} times: {why}",
+        now,
+        severity="error",
+        mailer=mailer,
+    )
+    return person
+
+
+def reclaim_stuck(scope: TenantScope, now: datetime, timeout_s: float, mailer: Mailer) -> int:
+    """A task left in_progress well past its timeout lost its executor (a crash, a killed
+    run): the attempt counts as failed, so it is retried or escalated like any failure, its
+    duration the time since it started."""
+    grace = timedelta(seconds=timeout_s * 2 + 60)
+    stuck = scope.execute(
+        scope.select(tasks).where(tasks.c.status == "in_progress", tasks.c.started_at < now - grace)
+    ).mappings()
+    lost = HandlerError("the executor stopped during the attempt")
+    attempts = [(dict(r), lost, (now - aware(r["started_at"])).total_seconds()) for r in stuck]
+    settle_all(scope, attempts, now, False, mailer)
+    return len(attempts)

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from agent.strategy import L4Item
-from agent.tasks import IllegalTransition
+from agent.tasks.machine import IllegalTransition
 from pipelines.executor import executor_schedule, task_approvals_sensor
 from resources.database import Database
 from resources.mailer import Mailer

@@ -8,21 +8,18 @@ from itertools import product
 
 import pytest
 
-from agent.tasks import (
+from agent.retry import backoff_seconds
+from agent.tasks.approach import PLAYBOOKS, SubtaskSpec, choose_strategy
+from agent.tasks.approvals import approval_refusal, needs_approval
+from agent.tasks.machine import (
     EXECUTION_TYPES,
-    PLAYBOOKS,
     STATUSES,
     TRANSITIONS,
-    FailureOutcome,
     IllegalTransition,
-    SubtaskSpec,
-    after_failure,
-    approval_refusal,
-    backoff_seconds,
     check_transition,
-    choose_strategy,
-    needs_approval,
 )
+from agent.tasks.outcomes import FailureOutcome, after_failure
+from resources.store import outbox
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -115,11 +112,26 @@ def test_who_needs_approval():
 
 
 def test_backoff_doubles_from_the_base_up_to_the_cap():
-    assert [backoff_seconds(n) for n in range(1, 11)] == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300]
-    assert [backoff_seconds(n, base=5, cap=30) for n in (1, 2, 3, 4)] == [5, 10, 20, 30]
-    assert backoff_seconds(100_000) == 300.0
+    assert [backoff_seconds(n, 5, 30) for n in (1, 2, 3, 4)] == [5, 10, 20, 30]
+    assert backoff_seconds(100_000, 60, 3600) == 3600.0
     with pytest.raises(ValueError, match="attempts count from 1, got 0"):
-        backoff_seconds(0)
+        backoff_seconds(0, 1, 300)
+
+
+def test_the_one_backoff_gives_tasks_the_waits_they_had():
+    waits = [
+        (after_failure(n, 20, NOW).next_attempt_at - NOW).total_seconds() for n in range(1, 11)
+    ]
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300]
+
+
+def test_the_one_backoff_gives_the_outbox_the_waits_it_had():
+    """A minute after the first failed delivery, doubling, until the attempts are used up."""
+    waits = []
+    for attempts in range(outbox.MAX_ATTEMPTS):
+        retry = outbox.retry_values({"attempts": attempts}, NOW, "HTTP 503")
+        waits.append(retry["not_before"] - NOW if retry["status"] == "pending" else None)
+    assert waits == [timedelta(minutes=m) for m in (1, 2, 4, 8)] + [None]
 
 
 def test_after_failure_retries_with_backoff_then_escalates():

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import typer
 from rich.table import Table
 
-from agent.tasks import EXECUTION_TYPES
+from agent.tasks.machine import EXECUTION_TYPES
 from pipelines.cli.common import actor, out, pairs, ready_database
 from resources.store import tasks as store
 from resources.store.schema import task_dependencies, task_snapshots, tasks

@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from agent.retry import backoff_seconds
 from resources.database import Database
 from resources.store.schema import contacts, outbox, touches
 
@@ -129,15 +130,15 @@ def retry_or_fail(db: Database, slug: str, row: dict[str, Any], now: datetime, r
 
 
 def retry_values(row: dict[str, Any], now: datetime, reason: str) -> dict[str, Any]:
-    """What a failed attempt leaves on a claimed row: due again after a backoff that doubles
-    with each attempt, or failed once the attempts are used up."""
+    """What a failed attempt leaves on a claimed row: due again after the one backoff rule
+    (agent.retry: a minute, doubling, at most an hour), or failed once the attempts are used up."""
     attempts = row["attempts"] + 1  # the claim counted this attempt in the database
     if attempts >= MAX_ATTEMPTS:
         return {"status": "failed", "last_error": reason}
-    wait = min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)
+    wait = backoff_seconds(attempts, FIRST_RETRY.total_seconds(), LAST_RETRY.total_seconds())
     return {
         "status": "pending",
-        "not_before": now + wait,
+        "not_before": now + timedelta(seconds=wait),
         "last_error": reason,
         "claimed_at": None,
     }

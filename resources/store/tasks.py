@@ -14,14 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agent.tasks import (
-    EXECUTION_TYPES,
-    StrategyDecision,
-    approval_refusal,
-    check_transition,
-    choose_strategy,
-    needs_approval,
-)
+from agent.tasks.approach import StrategyDecision, choose_strategy
+from agent.tasks.approvals import approval_refusal, needs_approval
+from agent.tasks.machine import EXECUTION_TYPES, check_transition
 from resources.database import TenantScope
 from resources.store.schema import task_dependencies, task_events, task_snapshots, tasks
 

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agent.strategy import L4Item, execution_refusal, propagate, route, topological_order
-from agent.tasks import StrategyDecision
+from agent.tasks.approach import StrategyDecision
 from resources.database import TenantScope
 from resources.store import tasks as store
 from resources.store.schema import strategy_executions, tasks

@@ -30,7 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agent.tasks import AUTOMATED_TYPES
+from agent.tasks.machine import AUTOMATED_TYPES
 from resources.database import Database, SystemScope, TenantScope
 from resources.mailer import Mailer
 from resources.store import tasks as store

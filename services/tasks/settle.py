@@ -13,7 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agent.tasks import StrategyDecision, after_failure, check_transition
+from agent.tasks.approach import StrategyDecision
+from agent.tasks.machine import check_transition
+from agent.tasks.outcomes import after_failure
 from resources.alerts import raise_alert
 from resources.database import TenantScope
 from resources.database.clock import aware

@@ -20,6 +20,7 @@ from typing import Any
 CENT = Decimal("0.01")
 ROUNDING = Decimal("0.02")
 MAX_AMOUNT = Decimal("1e10")  # the money columns hold 12 digits, 2 after the point
+FIXABLE = ("tech_fee", "total_amount")  # the only fields a safe fix may change
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, l
     }
 
 
-def hints(m: dict[str, Any], send_mode: str) -> list[str]:
+def hints(m: dict[str, Any], send_mode: str, compliance_target: float) -> list[str]:
     out = []
     if m.get("overdue", 0) > m.get("email_budget", 0) and m.get("overdue"):
         out.append(
@@ -59,10 +59,10 @@ def hints(m: dict[str, Any], send_mode: str) -> list[str]:
             f"dry_run: {m['queued']} action(s) queued, mail rendered to .eml files and none "
             "sent; switch to internal_only to test real delivery"
         )
-    if m.get("compliance_rate") is not None and m["compliance_rate"] < 0.8:
+    if m.get("compliance_rate") is not None and m["compliance_rate"] < compliance_target:
         out.append(
-            f"engagement compliance is {m['compliance_rate']:.0%} (target 80%): follow-ups "
-            "are the priority"
+            f"engagement compliance is {m['compliance_rate']:.0%} (target "
+            f"{compliance_target:.0%}): follow-ups are the priority"
         )
     return out
 

@@ -68,6 +68,8 @@ class Thresholds(BaseModel):
 
     engagement_days: int = Field(21, ge=1)
     engagement_due_soon_days: int = Field(3, ge=0)
+    # Share of reachable contacts to keep within the engagement window (check and hints).
+    engagement_compliance_target: float = Field(0.8, ge=0, le=1)
     min_touch_gap_hours: int = Field(48, ge=0)
     price_tolerance_pct: float = Field(5.0, ge=0)
     default_tech_fee: float = Field(0.0, ge=0)

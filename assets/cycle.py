@@ -15,22 +15,24 @@ from datetime import UTC, datetime
 import dagster as dg
 import pydantic
 
+from agent.alerts import POLICY_BLOCK_THRESHOLD, policy_block_spike
+from agent.checks import CYCLE_FAILURE_LIMIT, ORDER_EXCEPTION_LIMIT
 from agent.overview import as_markdown
 from agent.validation import problems
 from assets.hour import run_hour
 from assets.partitions import tenant_partitions
+from resources.alerts import Alerts
 from resources.database import Database
 from resources.database.clock import aware
+from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
-from services.alerts import POLICY_BLOCK_THRESHOLD, recent_blocks
+from resources.store.orders import exception_rate
+from services.alerts import recent_blocks
+from services.clients import Clients
 from services.cycle.checks import failure_rate, outbox_duplicates
 from services.cycle.phases import Cycle, Step, act_phase, fail, plan_phase, react_phase
 from services.cycle.reflect import reflect_phase
-from services.orders import exception_rate
 
-COMPLIANCE_TARGET = 0.8
-ORDER_EXCEPTION_LIMIT = 0.10
-FAILURE_LIMIT = 0.20
 SHOWN = 50
 WARN = dg.AssetCheckSeverity.WARN
 
@@ -43,14 +45,16 @@ def launched_hour(context: dg.AssetExecutionContext) -> datetime:
     return aware(created).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def run_phase(context: dg.AssetExecutionContext, database: Database, name: str, phase) -> dict:
+def run_phase(
+    context: dg.AssetExecutionContext, database: Database, alerts: Alerts, name: str, phase
+) -> dict:
     """Run `phase` for every tenant of the partition range; failures are the tenant's alone."""
     hour = run_hour(context)
     now = datetime.now(UTC)
     replay = hour < launched_hour(context)
     steps: dict[str, Step] = {}
     for slug in context.partition_keys:
-        cycle = Cycle(database, slug, hour, context.run_id, now, replay)
+        cycle = Cycle(database, slug, hour, context.run_id, now, replay, alerts)
         started = time.perf_counter()
         try:
             steps[slug] = phase(cycle)
@@ -102,29 +106,30 @@ def result(steps: dict[str, Step], checks: list[dg.AssetCheckResult] | None = No
         dg.AssetCheckSpec("order_exception_rate", asset="cycle_plan"),
     ],
 )
-def cycle_plan(context: dg.AssetExecutionContext, database: Database) -> dg.MaterializeResult:
+def cycle_plan(
+    context: dg.AssetExecutionContext, database: Database, alerts: Alerts
+) -> dg.MaterializeResult:
     """Gather goals, orders, engagement, requests and cadences; propose the hour's actions."""
     database.require_current_schema()
-    steps = run_phase(context, database, "plan", plan_phase)
+    steps = run_phase(context, database, alerts, "plan", plan_phase)
     planned = {slug: st.figures for slug, st in steps.items() if st.status == "done"}
-    low = {
-        slug: f["compliance_rate"]
-        for slug, f in planned.items()
-        if f["compliance_rate"] < COMPLIANCE_TARGET
-    }
+    low: dict[str, float] = {}
     flagged = total = 0
-    for slug in planned:
+    for slug, figures in planned.items():
         with database.for_tenant(slug) as scope:
-            f, t = exception_rate(scope)
-        flagged, total = flagged + f, total + t
+            target = scope.tenant.settings.thresholds.engagement_compliance_target
+            exceptions, validated = exception_rate(scope)
+        if figures["compliance_rate"] < target:
+            low[slug] = figures["compliance_rate"]
+        flagged, total = flagged + exceptions, total + validated
     rate = flagged / total if total else 0.0
     checks = [
         dg.AssetCheckResult(
             check_name="engagement_compliance",
             passed=not low,
             severity=WARN,
-            description=f"Every tenant keeps >= {COMPLIANCE_TARGET:.0%} of reachable contacts "
-            "within their engagement window.",
+            description="Every tenant keeps its target share of reachable contacts within their "
+            "engagement window (--threshold engagement_compliance_target, default 80%).",
             metadata={
                 "tenants_below": len(low),
                 "lowest": min(low.values(), default=1.0),
@@ -154,10 +159,15 @@ def cycle_plan(context: dg.AssetExecutionContext, database: Database) -> dg.Mate
     check_specs=[dg.AssetCheckSpec("no_duplicate_outbox_keys", asset="cycle_act")],
 )
 def cycle_act(
-    context: dg.AssetExecutionContext, database: Database, mailer: Mailer
+    context: dg.AssetExecutionContext,
+    database: Database,
+    mailer: Mailer,
+    alerts: Alerts,
+    mailboxes: Mailboxes,
 ) -> dg.MaterializeResult:
     """Every proposal through the gate; queued mail dispatched per the tenant's send mode."""
-    steps = run_phase(context, database, "act", lambda c: act_phase(c, mailer))
+    clients = Clients(mailer, alerts, mailboxes)
+    steps = run_phase(context, database, alerts, "act", lambda c: act_phase(c, clients))
     acted = [slug for slug, st in steps.items() if st.status == "done"]
     duplicates = {slug: n for slug in acted if (n := outbox_duplicates(database, slug))}
     check = dg.AssetCheckResult(
@@ -179,9 +189,11 @@ def cycle_act(
     kinds={"python"},
     deps=[cycle_act],
 )
-def cycle_react(context: dg.AssetExecutionContext, database: Database) -> dg.MaterializeResult:
+def cycle_react(
+    context: dg.AssetExecutionContext, database: Database, alerts: Alerts
+) -> dg.MaterializeResult:
     """Outcomes since the last cycle: deliveries, failures, replies, suppressions, expiries."""
-    return result(run_phase(context, database, "react", react_phase))
+    return result(run_phase(context, database, alerts, "react", react_phase))
 
 
 @dg.asset(
@@ -195,9 +207,11 @@ def cycle_react(context: dg.AssetExecutionContext, database: Database) -> dg.Mat
         dg.AssetCheckSpec("policy_block_spike", asset="cycle_reflect"),
     ],
 )
-def cycle_reflect(context: dg.AssetExecutionContext, database: Database) -> dg.MaterializeResult:
+def cycle_reflect(
+    context: dg.AssetExecutionContext, database: Database, alerts: Alerts
+) -> dg.MaterializeResult:
     """What changed, what was blocked and why, hints for the next hour; the cycle closes."""
-    steps = run_phase(context, database, "reflect", reflect_phase)
+    steps = run_phase(context, database, alerts, "reflect", reflect_phase)
     now = datetime.now(UTC)
     readable = [slug for slug, st in steps.items() if st.status != "failed"]
     unreadable = len(steps) - len(readable)  # failed this run, before a record could be kept
@@ -207,15 +221,15 @@ def cycle_reflect(context: dg.AssetExecutionContext, database: Database) -> dg.M
     for slug in readable:
         with database.for_tenant(slug) as scope:
             blocked = recent_blocks(scope, now)
-        if blocked >= POLICY_BLOCK_THRESHOLD:
+        if policy_block_spike(blocked):
             spikes[slug] = blocked
     rate = failed / total if total else 0.0
     checks = [
         dg.AssetCheckResult(
             check_name="cycle_failure_rate",
-            passed=rate <= FAILURE_LIMIT,
+            passed=rate <= CYCLE_FAILURE_LIMIT,
             severity=WARN,
-            description=f"At most {FAILURE_LIMIT:.0%} of cycles failed in the last 24 hours.",
+            description=f"At most {CYCLE_FAILURE_LIMIT:.0%} of cycles failed in the last 24 hours.",
             metadata={"rate": round(rate, 4), "failed": failed, "cycles": total},
         ),
         dg.AssetCheckResult(

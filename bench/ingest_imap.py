@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.settings import TenantSettings
-from assets.inbox import ingest_tenant
 from bench.datagen import APP_ROLE, drop_database, scratch_database
 from bench.mailgen import OWN_DOMAIN, Generator
+from pipelines import resources as pipeline_resources
 from resources.database import Database, Tenant, normalize_url
 from resources.database.roles import ensure_app_role
 from resources.mailbox import ImapSource
@@ -39,8 +39,10 @@ from resources.mailbox.credentials import PASSWORD_VAR, env_suffix
 from resources.mailbox.resource import Mailboxes
 from resources.store.tenants import add_tenant
 from services.inbox.analysis import AnalysedBatch, Analyser
+from services.inbox.ingest import ingest_tenant
 from tests.mailbox.dovecot import DovecotServer, ImapAccount, identities, run_dovecot
 
+ALERTS = pipeline_resources.alerts  # what the inbox asset gets from Definitions
 FETCH_BATCH = 200
 
 
@@ -144,7 +146,7 @@ def first_ingest(
         stack.enter_context(phases.timing(Database, "for_tenant", "store", context=True))
         own, machine = _own_cpu(), _machine_cpu()
         started = time.perf_counter()
-        counts, status, _ = ingest_tenant(app, mailboxes, tenant, now)
+        counts, status, _ = ingest_tenant(app, mailboxes, ALERTS, tenant, now)
         seconds = time.perf_counter() - started
         cpu = {"own": _own_cpu() - own, "machine": _machine_cpu() - machine}
     if status != "connected":
@@ -213,7 +215,7 @@ def run(server: DovecotServer, total: int, rounds: int, mailboxes: Mailboxes, ad
             raise RuntimeError(f"first ingest stored {counts.new} of {counts.fetched} fetched")
         first.append((seconds, counts, phases, cpu))
         started = time.perf_counter()
-        again, status, _ = ingest_tenant(app, mailboxes, tenant, now)
+        again, status, _ = ingest_tenant(app, mailboxes, ALERTS, tenant, now)
         resync.append(time.perf_counter() - started)
         if status != "connected" or again.fetched or again.new:
             raise RuntimeError(f"re-sync found {again.fetched} messages ({status})")

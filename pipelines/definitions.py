@@ -6,14 +6,13 @@ from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
 from assets.inbox import inbox
 from assets.orders import order_validation
 from assets.overview import tenant_overview
-from pipelines.executor import executor, executor_schedule, task_approvals_sensor
+from pipelines.executor import executor, executor_schedule
 from pipelines.jobs import cycle_job, ingest_job, orders_job, overview_job
 from pipelines.outbox import approval, dispatch, dispatch_schedule
+from pipelines.resources import RESOURCES
 from pipelines.schedules import cycle_schedule, ingest_schedule
 from pipelines.strategy import strategy_job
-from resources.database import Database
-from resources.mailbox.resource import Mailboxes
-from resources.mailer import Mailer
+from sensors.approvals import task_approvals_sensor
 from sensors.orders import new_orders_sensor
 from sensors.tenants import tenant_registry_sensor
 
@@ -33,9 +32,7 @@ strategy_defs = dg.Definitions(jobs=[strategy_job])
 executor_defs = dg.Definitions(
     jobs=[executor], schedules=[executor_schedule], sensors=[task_approvals_sensor]
 )
-shared_resources = dg.Definitions(
-    resources={"database": Database(), "mailboxes": Mailboxes(), "mailer": Mailer()}
-)
+shared_resources = dg.Definitions(resources=RESOURCES)
 
 defs = dg.Definitions.merge(
     overview_defs,

@@ -2,23 +2,24 @@
 
 `dispatch` is what the schedule runs every minute and what a person launches from the UI: per
 tenant it puts deferred actions whose time has come back through the gate, expires unanswered
-approvals, delivers due outbox rows and looks at the send volume. One tenant's failure is logged
-and the others go on; the run fails at the end, naming the tenants that failed.
+approvals, delivers due outbox rows and checks the sending alert rules (services/delivery.py).
+One tenant's failure is logged and the others go on; the run fails at the end, naming the
+tenants that failed.
 `decide_approval` lets a person approve or reject a waiting task or action from the UI's
 launchpad.
 """
 
-from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import dagster as dg
 
+from resources.alerts import Alerts
 from resources.database import Database
+from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
 from services import approvals
-from services.alerts import check_send_volume
-from services.dispatch import DEFAULT_LEASE, dispatch_tenant
-from services.gate import propose
+from services.clients import Clients
+from services.delivery import dispatch_pass
 from services.killswitch import kill_state
 
 
@@ -35,30 +36,21 @@ class ApprovalConfig(dg.Config):
     tenant: str = ""
 
 
-def dispatch_one(
-    db: Database, mailer: Mailer, slug: str, limit: int = 200, lease: timedelta = DEFAULT_LEASE
-) -> str:
-    """One tenant's dispatch pass, as the schedule and `steward outbox dispatch` run it."""
-    now = datetime.now(UTC)
-    retried = propose(db, slug, [], now, retry_deferred=True)
-    expired = approvals.expire(db, slug, now)
-    report = dispatch_tenant(db, mailer, slug, now, lease=lease, limit=limit)
-    with db.for_tenant(slug) as scope:
-        check_send_volume(scope, now)
-    extra = f", deferred retried {len(retried)}" if retried else ""
-    extra += f", approvals expired {expired}" if expired else ""
-    return report.line() + extra
-
-
 @dg.op(description="Deliver due outbox rows for the chosen tenants (default: all enabled).")
 def dispatch_outbox(
-    context: dg.OpExecutionContext, config: DispatchConfig, database: Database, mailer: Mailer
+    context: dg.OpExecutionContext,
+    config: DispatchConfig,
+    database: Database,
+    mailer: Mailer,
+    alerts: Alerts,
+    mailboxes: Mailboxes,
 ) -> dg.Output[int]:
     slugs = config.tenants or [t.slug for t in database.tenants() if t.agent_enabled]
+    clients = Clients(mailer, alerts, mailboxes)
     lines, failed = [], []
     for slug in slugs:
         try:
-            lines.append(dispatch_one(database, mailer, slug, config.limit))
+            lines.append(dispatch_pass(database, clients, slug, config.limit))
             context.log.info(lines[-1])
         except Exception as exc:  # one tenant's failure must not stop the others
             context.log.exception(f"dispatch failed for {slug}")
@@ -100,8 +92,10 @@ def approval():
     description="Every minute. Skipped while a global kill switch is on; tenants with their "
     "own switch on are held inside the run.",
 )
-def dispatch_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    state = kill_state(Database())
+def dispatch_schedule(
+    context: dg.ScheduleEvaluationContext, database: Database
+) -> dg.RunRequest | dg.SkipReason:
+    state = kill_state(database)
     if state.active:
         return dg.SkipReason(state.describe())
     return dg.RunRequest(run_key=f"dispatch:{context.scheduled_execution_time:%Y-%m-%dT%H:%M}")

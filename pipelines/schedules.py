@@ -48,8 +48,8 @@ def batches(slugs: list[str], size: int = CYCLE_BATCH) -> list[list[str]]:
     description="Every hour, every tenant: plan, act, react, reflect. Skipped while a global "
     "kill switch is on; a disabled tenant is skipped inside the run, with its reason recorded.",
 )
-def cycle_schedule(context: dg.ScheduleEvaluationContext):
-    state = kill_state(Database())
+def cycle_schedule(context: dg.ScheduleEvaluationContext, database: Database):
+    state = kill_state(database)
     if state.active:
         return dg.SkipReason(state.describe())
     slugs = context.instance.get_dynamic_partitions(TENANTS)

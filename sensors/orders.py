@@ -11,8 +11,8 @@ import json
 import dagster as dg
 
 from resources.database import Database
+from resources.store.orders import newest_pending
 from services.killswitch import kill_state
-from services.orders import newest_pending
 
 
 @dg.sensor(

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.actions import EMAIL_KINDS, KINDS
-from resources.alerts import Alerts
 from resources.database import Database, Tenant
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
@@ -27,6 +26,7 @@ from resources.mailer.smtp import SmtpConfigError
 from resources.store import outbox as box
 from resources.store.tenants import get_tenant
 from services.alerts import record_provider_failure
+from services.clients import Clients
 from services.deliverables import blocked, deliver_local, recipient_refusals, record
 from services.killswitch import kill_state
 from services.reconcile import reconcile
@@ -58,22 +58,22 @@ def worker_name() -> str:
 
 def dispatch_tenant(
     db: Database,
-    mailer: Mailer,
+    clients: Clients,
     slug: str,
     now: datetime | None = None,
     lease: timedelta = DEFAULT_LEASE,
     limit: int = 200,
-    alerts: Alerts | None = None,
     kinds: tuple[str, ...] | None = None,
 ) -> DispatchReport:
     """Deliver what is due (only `kinds`, if given) and settle what earlier passes left."""
     now = now or datetime.now(UTC)
+    mailer, alerts = clients.mailer, clients.alerts
     report = DispatchReport(slug)
     worker = worker_name()
     report.released_claims, unknown = box.expire_claims(db, slug, now, lease)
     tenant = get_tenant(db, slug)
     for row in unknown:
-        if reconcile(db, mailer, tenant, row, now, alerts):
+        if reconcile(db, clients.mailboxes, alerts, tenant, row, now):
             report.counts["reconciled"] += 1
         else:
             report.unknown.append(row["idempotency_key"])
@@ -93,7 +93,7 @@ def dispatch_tenant(
     for row in live:
         if not box.claim(db, slug, row["id"], worker, now):
             continue
-        outcome = _deliver(db, mailer, tenant, row, worker, now, alerts)
+        outcome = _deliver(db, clients, tenant, row, worker, now)
         report.counts[outcome] += 1
         if outcome == "held":
             report.held = _held_reason(db, tenant, mailer) or report.held
@@ -102,18 +102,12 @@ def dispatch_tenant(
 
 
 def _deliver(
-    db: Database,
-    mailer: Mailer,
-    tenant: Tenant,
-    row: dict[str, Any],
-    worker: str,
-    now: datetime,
-    alerts: Alerts | None,
+    db: Database, clients: Clients, tenant: Tenant, row: dict[str, Any], worker: str, now: datetime
 ) -> str:
     """One email that leaves the system: switches, send mode and suppressions are checked again
     right before it goes."""
     slug = tenant.slug
-    stop = _held_reason(db, tenant, mailer)
+    stop = _held_reason(db, tenant, clients.mailer)
     if stop:
         box.release(db, slug, row["id"], now, stop)
         return "held"
@@ -128,11 +122,11 @@ def _deliver(
         reason = "no sender address: set the tenant's from_address before sending live"
         box.settle(db, slug, row["id"], now, status="failed", last_error=reason, claimed_by=None)
         return "failed"
-    return _smtp(db, mailer, tenant, row, msg, worker, now, alerts)
+    return _smtp(db, clients, tenant, row, msg, worker, now)
 
 
-def _smtp(db, mailer, tenant, row, msg, worker, now, alerts) -> str:
-    slug = tenant.slug
+def _smtp(db, clients: Clients, tenant, row, msg, worker, now) -> str:
+    slug, mailer = tenant.slug, clients.mailer
     try:
         outcome = mailer.send(
             msg,
@@ -165,14 +159,13 @@ def _smtp(db, mailer, tenant, row, msg, worker, now, alerts) -> str:
     with db.for_tenant(slug) as scope:
         record_provider_failure(
             scope,
+            clients.alerts,
             "smtp",
             outcome.detail,
             now,
             code=outcome.code,
             quota=outcome.quota,
             outbox_id=row["id"],
-            alerts=alerts,
-            mailer=mailer,
         )
     if outcome.status == "unknown":
         box.settle(
@@ -186,7 +179,9 @@ def _smtp(db, mailer, tenant, row, msg, worker, now, alerts) -> str:
         )
         unknown = {**row, "last_error": outcome.detail}
         return (
-            "reconciled" if reconcile(db, mailer, tenant, unknown, now, alerts) else outcome.status
+            "reconciled"
+            if reconcile(db, clients.mailboxes, clients.alerts, tenant, unknown, now)
+            else outcome.status
         )
     if outcome.status == "failed":
         box.settle(

@@ -34,7 +34,6 @@ from resources.store import ledger, ratelimit
 from resources.store.ledger import STATUS, GateResult
 from resources.store.policy_state import load_state
 from resources.store.schema import actions, outbox, tasks
-from services.alerts import check_policy_block_spike
 from services.killswitch import kill_state
 
 GATE_LOCK = 7301  # advisory lock namespace of the gate (first key of the two-int form)
@@ -143,7 +142,8 @@ def propose(
     engagement_violations: int | None = None,
 ) -> list[GateResult]:
     """Run proposals (and, if asked, deferred actions now due) through the gate for one tenant
-    in one transaction, then look for a spike of policy blocks."""
+    in one transaction. A spike of blocks is the alert rule's business: the passes that put
+    actions through the gate check it (services/alerts.py `check_policy_block_spike`)."""
     now = now or datetime.now(UTC)
     with db.for_tenant(slug) as scope:
         _serialize(scope)
@@ -156,8 +156,6 @@ def propose(
         )
         results = resubmit_due(scope, state, now) if retry_deferred else []
         results += submit(scope, proposed, state, now, agent_run_id)
-        if any(r.status == "blocked" and not r.duplicate for r in results):
-            check_policy_block_spike(scope, now)
     return results
 
 

@@ -8,6 +8,7 @@ import os
 from datetime import UTC, datetime
 
 from agent.killswitch import KillState, decide
+from resources.alerts import Alerts
 from resources.database import Database, Tenant
 from resources.store.system_config import database_flag
 from services.alerts import kill_switch_alert
@@ -31,12 +32,14 @@ def kill_state(db: Database, tenant: Tenant | None = None) -> KillState:
     )
 
 
-def announce(db: Database, describe: str, slugs: list[str] | None = None) -> int:
+def announce(
+    db: Database, alerts: Alerts, describe: str, slugs: list[str] | None = None
+) -> int:
     """Raise the kill-switch alert for each tenant it stops (all of them for a global switch),
     so their people hear it from their own alert channels. Returns how many were told."""
     now = datetime.now(UTC)
     targets = slugs if slugs is not None else [t.slug for t in db.tenants()]
     for slug in targets:
         with db.for_tenant(slug) as scope:
-            kill_switch_alert(scope, now, describe)
+            kill_switch_alert(scope, alerts, now, describe)
     return len(targets)

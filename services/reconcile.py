@@ -13,22 +13,20 @@ from datetime import datetime
 from typing import Any
 
 from agent.actions import EMAIL_KINDS
-from resources.alerts import Alerts, raise_alert
+from resources.alerts import Alerts
 from resources.database import Database, Tenant
-from resources.mailbox import Credentials, open_source
-from resources.mailbox.base import MailboxError
-from resources.mailer import Mailer
+from resources.mailbox.resource import Mailboxes
 from resources.mailer.message import message_id
 from resources.store import outbox as box
 
 
 def reconcile(
     db: Database,
-    mailer: Mailer,
+    mailboxes: Mailboxes,
+    alerts: Alerts,
     tenant: Tenant,
     row: dict[str, Any],
     now: datetime,
-    alerts: Alerts | None,
 ) -> bool:
     """True when the message was found in the Sent folder and is now recorded as sent. Other
     kinds (a webhook hand-over) have nowhere to look afterwards: a person decides."""
@@ -37,7 +35,7 @@ def reconcile(
     else:
         sender = (row["payload"] or {}).get("from", "")
         mid = message_id(tenant.slug, row["idempotency_key"], sender)
-        found = find_sent(tenant, mid)
+        found = mailboxes.find_sent(tenant.slug, tenant.settings.mailbox, mid)
         if found:
             box.settle(
                 db,
@@ -54,7 +52,7 @@ def reconcile(
         what = f"Message {mid}"
         where = "not in the Sent folder" if found is False else "the mailbox cannot be searched"
     with db.for_tenant(tenant.slug) as scope:
-        raise_alert(
+        alerts.raise_(
             scope,
             "delivery_unknown",
             f"delivery_unknown:{row['idempotency_key']}"[:300],
@@ -65,18 +63,5 @@ def reconcile(
             f"--tenant {tenant.slug} {row['idempotency_key']} --sent` or `--resend`.",
             now,
             "critical",
-            alerts=alerts,
-            mailer=mailer,
         )
     return False
-
-
-def find_sent(tenant: Tenant, mid: str) -> bool | None:
-    url = tenant.settings.mailbox
-    if not url:
-        return None
-    try:
-        with open_source(url, tenant.slug, Credentials.for_tenant(tenant.slug)) as source:
-            return source.find_sent(mid)
-    except MailboxError:
-        return None

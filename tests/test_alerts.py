@@ -15,17 +15,15 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from agent.alerts import POLICY_BLOCK_THRESHOLD, PROVIDER_FAILURE_THRESHOLD, SEND_VOLUME_MIN_SENDS
 from agent.settings import TenantSettings
-from resources.alerts import Alerts, raise_alert
+from resources.alerts import Alerts
 from resources.database import Database
 from resources.mailer import Mailer
 from resources.store import schema
 from resources.store.alerts import resolve_alert
 from resources.store.tenants import add_tenant
 from services.alerts import (
-    POLICY_BLOCK_THRESHOLD,
-    PROVIDER_FAILURE_THRESHOLD,
-    SEND_VOLUME_MIN_SENDS,
     check_policy_block_spike,
     check_send_volume,
     kill_switch_alert,
@@ -103,8 +101,8 @@ def raise_one(
     key: str = "disk:full",
 ) -> bool:
     with db.for_tenant(SLUG) as scope:
-        return (alerts or Alerts()).raise_(
-            scope, "disk", key, "disk almost full", "97% used", now, "error", mailer=mailer
+        return (alerts or Alerts(mailer=mailer or Mailer())).raise_(
+            scope, "disk", key, "disk almost full", "97% used", now, "error"
         )
 
 
@@ -136,7 +134,7 @@ def test_the_same_alert_notifies_once_per_throttle_window(
     db: Database, mailer: Mailer, hook: WebhookSink
 ) -> None:
     tenant(db, thresholds={"alert_throttle_minutes": 60})
-    alerts = Alerts(webhook_url=hook.url)
+    alerts = Alerts(mailer=mailer, webhook_url=hook.url)
     raise_one(db, NOW, alerts, mailer)
     raise_one(db, NOW + timedelta(minutes=59), alerts, mailer)
     (row,) = alert_rows(db)
@@ -156,7 +154,7 @@ def test_log_channel_and_webhook_carry_the_alert(
 ) -> None:
     tenant(db, alert_webhook=hook.url)
     with caplog.at_level(logging.WARNING, logger="steward.alerts"):
-        raise_one(db, NOW, Alerts(webhook_url="http://127.0.0.1:9/not-this-one"), mailer)
+        raise_one(db, NOW, Alerts(mailer=mailer, webhook_url="http://127.0.0.1:9/not-this-one"))
     (record,) = [r for r in caplog.records if r.name == "steward.alerts"]
     assert record.levelno == logging.ERROR
     assert "disk almost full" in record.getMessage() and "acme" in record.getMessage()
@@ -180,13 +178,13 @@ def test_log_channel_and_webhook_carry_the_alert(
     assert attachment["ts"] == int(NOW.timestamp())
 
 
-def test_module_raise_alert_notifies_the_operator_webhook_from_the_environment(
-    db: Database, hook: WebhookSink, monkeypatch: pytest.MonkeyPatch
+def test_without_a_configured_webhook_the_operator_webhook_comes_from_the_environment(
+    db: Database, mailer: Mailer, hook: WebhookSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant(db)
     monkeypatch.setenv("STEWARD_ALERT_WEBHOOK_URL", hook.url)
     with db.for_tenant(SLUG) as scope:
-        new = raise_alert(
+        new = Alerts(mailer=mailer).raise_(
             scope, "mailbox_errors", "mailbox_errors:x", "mailbox failing", "login refused", NOW
         )
     assert new is True
@@ -199,8 +197,9 @@ def test_webhook_failures_are_recorded_not_raised(
 ) -> None:
     tenant(db)
     hook.status = 500
-    raise_one(db, NOW, Alerts(webhook_url=hook.url), mailer, key="a")
-    raise_one(db, NOW, Alerts(webhook_url=f"http://127.0.0.1:{free_port()}/"), mailer, key="b")
+    raise_one(db, NOW, Alerts(mailer=mailer, webhook_url=hook.url), key="a")
+    unreachable = f"http://127.0.0.1:{free_port()}/"
+    raise_one(db, NOW, Alerts(mailer=mailer, webhook_url=unreachable), key="b")
     served_500, unreachable = alert_rows(db)
     assert len(hook.received) == 1
     assert served_500["channels"]["webhook"] == "failed: 500"
@@ -271,7 +270,7 @@ def failures(db: Database, times: list[datetime], quota: bool = False) -> int:
     for at in times:
         with db.for_tenant(SLUG) as scope:
             count = record_provider_failure(
-                scope, "smtp", "451 try later", at, code=451, quota=quota, mailer=Mailer()
+                scope, Alerts(mailer=Mailer()), "smtp", "451 try later", at, code=451, quota=quota
             )
     return count
 
@@ -321,7 +320,7 @@ def outbox_rows(start: int, count: int, sent_at: datetime, status: str = "sent")
 
 def send_volume(db: Database, now: datetime = NOW):
     with db.for_tenant(SLUG) as scope:
-        return check_send_volume(scope, now, mailer=Mailer())
+        return check_send_volume(scope, Alerts(mailer=Mailer()), now)
 
 
 def test_send_volume_alerts_at_twice_the_trailing_normal(db: Database) -> None:
@@ -382,11 +381,11 @@ def test_policy_block_spike_alerts_at_ten_blocks_in_an_hour(db: Database) -> Non
         scope.insert(schema.policy_violations, violations(9, NOW - timedelta(minutes=30)))
         scope.insert(schema.policy_violations, violations(5, NOW - timedelta(minutes=20), False))
         scope.insert(schema.policy_violations, violations(5, NOW - timedelta(hours=1)))
-        assert check_policy_block_spike(scope, NOW, mailer=Mailer()) == 9
+        assert check_policy_block_spike(scope, Alerts(mailer=Mailer()), NOW) == 9
     assert rules_raised(db) == []
     with db.for_tenant(SLUG) as scope:
         scope.insert(schema.policy_violations, violations(1, NOW))
-        assert check_policy_block_spike(scope, NOW, mailer=Mailer()) == 10
+        assert check_policy_block_spike(scope, Alerts(mailer=Mailer()), NOW) == 10
     assert rules_raised(db) == [("policy_block_spike", "warning", "open")]
 
 
@@ -394,15 +393,14 @@ def test_kill_switch_alert_is_critical_and_never_throttled(
     db: Database, mailer: Mailer, hook: WebhookSink
 ) -> None:
     tenant(db, thresholds={"alert_throttle_minutes": 60})
-    alerts = Alerts(webhook_url=hook.url)
+    alerts = Alerts(mailer=mailer, webhook_url=hook.url)
     for minutes, reason in ((0, "maintenance"), (5, "runaway sends")):
         with db.for_tenant(SLUG) as scope:
             kill_switch_alert(
                 scope,
+                alerts,
                 NOW + timedelta(minutes=minutes),
                 f"global (database) kill switch on: {reason}",
-                alerts,
-                mailer,
             )
     (row,) = alert_rows(db)
     assert (row["rule"], row["severity"], row["occurrences"], row["notifications"]) == (

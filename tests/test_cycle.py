@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from agent.alerts import CYCLE_LOCK_TTL
 from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
 from assets.hour import HOUR_TAG
 from assets.partitions import TENANTS, partition_tags
@@ -20,8 +21,9 @@ from resources.store import cycle_lock as lock
 from resources.store import schema
 from resources.store.system_config import set_database_flag
 from resources.store.tenants import set_enabled, update_tenant
+from services.cycle.phases import Cycle, plan_phase
+from tests.helpers import resources, rows
 from tests.smtp_sink import SmtpSink
-from tests.test_gate import rows
 
 CYCLE = [cycle_plan, cycle_act, cycle_react, cycle_reflect]
 SIZE = DemoSize(
@@ -61,7 +63,7 @@ def cycle(
     def go(inst: dg.DagsterInstance):
         inst.add_dynamic_partitions(TENANTS, slugs)
         return dg.materialize(
-            CYCLE, instance=inst, tags=tags, resources={"database": db, "mailer": mailer}
+            CYCLE, instance=inst, tags=tags, resources=resources(db, mailer)
         )
 
     if instance is not None:
@@ -201,7 +203,7 @@ def test_switches_skip_tenants_visibly_and_nothing_leaves(demo, mailer):
         dg.materialize(
             CYCLE,
             instance=instance,
-            resources={"database": db, "mailer": mailer},
+            resources=resources(db, mailer),
             tags={**partition_tags(slugs), HOUR_TAG: f"{later:%Y-%m-%dT%H}"},
         )
     for slug in slugs:
@@ -230,12 +232,14 @@ def test_one_tenants_broken_settings_do_not_stop_the_others(demo, mailer):
 def test_a_held_lock_skips_the_tenant_and_a_stuck_one_expires_with_an_alert(demo, mailer):
     db, slugs = demo
     now = datetime.now(UTC)
-    assert lock.acquire(db, slugs[0], "other-run", this_hour(), now) is None
+    assert lock.acquire(db, slugs[0], "other-run", this_hour(), now) == (None, None)
     cycle(db, slugs, mailer)
     assert rows(db, schema.agent_runs, slugs[0]) == []
     assert rows(db, schema.agent_runs, slugs[1])[0]["status"] == "completed"
-    later = now + lock.LOCK_TTL + timedelta(minutes=1)
-    assert lock.acquire(db, slugs[0], "new-run", this_hour(), later) is None
+    later = now + CYCLE_LOCK_TTL + timedelta(minutes=1)
+    alerts = resources(db, mailer)["alerts"]
+    step = plan_phase(Cycle(db, slugs[0], this_hour(), "new-run", later, False, alerts))
+    assert step.status == "done"
     assert "cycle_lock_expired" in {a["rule"] for a in rows(db, schema.alerts, slugs[0])}
 
 

@@ -18,7 +18,7 @@ from resources.mailer import Mailer
 from resources.store import schema
 from resources.store.system_config import set_database_flag
 from sensors.orders import new_orders_sensor
-from tests.test_gate import rows
+from tests.helpers import resources, rows
 
 SIZE = DemoSize(tenants=2, accounts=5, contacts=10, orders=12, deals=2, quotes=1, messages=0,
                 documents=0)
@@ -37,7 +37,9 @@ def test_the_hourly_schedule_launches_every_tenant_for_its_hour(db, tmp_path, mo
     (tmp_path / "dg").mkdir()
     with (
         dg.DagsterInstance.local_temp(str(tmp_path / "dg")) as instance,
-        dg.build_schedule_context(instance=instance, scheduled_execution_time=AT) as context,
+        dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=AT, resources={"database": db}
+        ) as context,
     ):
         assert isinstance(cycle_schedule(context), dg.SkipReason)  # no partitions yet
         instance.add_dynamic_partitions(TENANTS, slugs)
@@ -97,8 +99,7 @@ def test_order_validation_records_exceptions_and_applies_fixes(db, tmp_path, mon
         instance.add_dynamic_partitions(TENANTS, slugs)
         result = dg.materialize([order_validation], instance=instance,
                                 tags=partition_tags(slugs),
-                                resources={"database": db,
-                                           "mailer": Mailer(outbox_dir=str(tmp_path / "ob"))})
+                                resources=resources(db, Mailer(outbox_dir=str(tmp_path / "ob"))))
     assert result.success
     orders = {o["order_number"]: o for o in rows(db, schema.orders, slugs[0])}
     assert float(orders["ORD-NO-TOTAL"]["total_amount"]) == 175.0

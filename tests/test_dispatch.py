@@ -21,10 +21,9 @@ from resources.store.tenants import update_tenant
 from services import approvals
 from services.dispatch import dispatch_tenant
 from services.gate import propose
-from tests.helpers import seed_tenant
+from tests.helpers import clients, customer_email, follow_up, rows, seed_tenant
 from tests.mailbox.tls import make_certificate
 from tests.smtp_sink import SmtpSink
-from tests.test_gate import customer_email, follow_up, rows
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 LIVE = {"send_mode": "limited_live", "from_address": "office@acme.example"}
@@ -62,7 +61,7 @@ def live(db: Database, **extra) -> None:
 
 
 def dispatch(db: Database, mailer: Mailer, at: datetime = NOW):
-    return dispatch_tenant(db, mailer, "acme", at)
+    return dispatch_tenant(db, clients(mailer), "acme", at)
 
 
 def statuses(db: Database) -> dict[str, str]:

@@ -20,6 +20,7 @@ from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.store import schema
 from resources.store.tenants import update_tenant
+from tests.helpers import resources
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 ACME = "acme-appraisals"
@@ -36,7 +37,7 @@ def ingest(db: Database, slugs: list[str]) -> dg.MaterializeResult:
         instance.add_dynamic_partitions(TENANTS, slugs)
         result = dg.materialize(
             [inbox], instance=instance, tags=partition_tags(slugs),
-            resources={"database": db, "mailboxes": Mailboxes(batch_size=25)},
+            resources={**resources(db), "mailboxes": Mailboxes(batch_size=25)},
         )
     assert result.success
     return result.asset_materializations_for_node("inbox")[0]

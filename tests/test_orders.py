@@ -13,10 +13,11 @@ from pipelines.demo import DEFECTS, DemoSize, generate_demo
 from resources.database import Database
 from resources.mailer import Mailer
 from resources.store import schema
+from resources.store.orders import exception_rate
 from services.dispatch import dispatch_tenant
 from services.gate import propose
-from services.orders import exception_rate, validate_new_orders
-from tests.test_gate import rows
+from services.orders import validate_new_orders
+from tests.helpers import clients, rows
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 CATALOG = {"URAR": Product(Decimal("525.00"), Decimal("25.00"))}
@@ -164,7 +165,7 @@ def test_a_missing_total_is_fixed_by_an_order_fix_action(db: Database, tmp_path)
     (decision,) = propose(db, slug, [fix], NOW)
     assert decision.status == "queued"
     report = dispatch_tenant(
-        db, Mailer(outbox_dir=str(tmp_path / "ob")), slug, NOW, kinds=("order_fix",)
+        db, clients(Mailer(outbox_dir=str(tmp_path / "ob"))), slug, NOW, kinds=("order_fix",)
     )
     assert report.counts["delivered"] >= 1
     (fixed,) = [o for o in rows(db, schema.orders, slug) if o["id"] == clean.id]

@@ -72,7 +72,7 @@ def test_reflection_compares_hints_and_summarises():
     assert changes(before, after) == {"compliance_rate": [0.7, 0.75], "overdue": [30, 20],
                                       "awaiting_approval": [None, 2], "deferred": [None, 0],
                                       "blocked": [None, 0]}
-    text = hints(after, "dry_run")
+    text = hints(after, "dry_run", 0.8)
     assert any("raise --cap emails_per_hour" in h for h in text)
     assert any("steward approve" in h for h in text)
     assert any("engagement compliance is 75%" in h for h in text)

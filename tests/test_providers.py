@@ -25,8 +25,7 @@ from resources.store import schema
 from resources.store.tenants import get_tenant, update_tenant
 from services.dispatch import dispatch_tenant, worker_name
 from services.tasks.handlers import TaskRun, handle
-from tests.helpers import seed_tenant
-from tests.test_task_handlers import add_task, approved, rows
+from tests.helpers import add_task, approved, clients, rows, seed_tenant
 from tests.webhook_sink import WebhookSink
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -144,17 +143,17 @@ def test_the_dispatcher_retries_a_failed_webhook_and_delivers_it_once(hooked, ho
     db, mailer = hooked
     key = queue_social_post(db, mailer)
     hook.statuses = [500]
-    assert dispatch_tenant(db, mailer, "acme", NOW).counts == {"retry": 1}
+    assert dispatch_tenant(db, clients(mailer), "acme", NOW).counts == {"retry": 1}
     (row,) = rows(db, schema.outbox)
     assert row["status"] == "pending" and "HTTP 500" in row["last_error"]
     assert row["not_before"] is not None and row["claimed_by"] is None
-    assert dispatch_tenant(db, mailer, "acme", NOW + timedelta(seconds=10)).counts == {}
+    assert dispatch_tenant(db, clients(mailer), "acme", NOW + timedelta(seconds=10)).counts == {}
     later = NOW + box.FIRST_RETRY
-    assert dispatch_tenant(db, mailer, "acme", later).counts == {"delivered": 1}
+    assert dispatch_tenant(db, clients(mailer), "acme", later).counts == {"delivered": 1}
     (row,) = rows(db, schema.outbox)
     assert (row["status"], row["provider"]) == ("delivered", "webhook")
     assert row["provider_ref"] == f"{hook.url} -> HTTP 200"
-    assert dispatch_tenant(db, mailer, "acme", later + timedelta(hours=1)).counts == {}
+    assert dispatch_tenant(db, clients(mailer), "acme", later + timedelta(hours=1)).counts == {}
     assert [h["Idempotency-Key"] for h, _ in hook.received] == [key, key]
     assert hook.received[-1][1]["payload"]["text"] == "Spring is here."
     assert not (Path(mailer.outbox_dir) / "acme" / "social_post").exists()
@@ -164,7 +163,7 @@ def test_a_refused_webhook_fails_the_row_with_the_answer(hooked, hook):
     db, mailer = hooked
     queue_social_post(db, mailer)
     hook.statuses = [422]
-    assert dispatch_tenant(db, mailer, "acme", NOW).counts == {"failed": 1}
+    assert dispatch_tenant(db, clients(mailer), "acme", NOW).counts == {"failed": 1}
     (row,) = rows(db, schema.outbox)
     assert row["status"] == "failed" and "HTTP 422" in row["last_error"]
 
@@ -176,7 +175,7 @@ def test_a_crash_during_the_post_leaves_the_delivery_unknown_not_resent(hooked, 
     worker = worker_name()
     assert box.claim(db, "acme", row["id"], worker, NOW)
     box.mark_sending(db, "acme", row["id"], worker, NOW)  # then the dispatcher died
-    report = dispatch_tenant(db, mailer, "acme", NOW + timedelta(minutes=10))
+    report = dispatch_tenant(db, clients(mailer), "acme", NOW + timedelta(minutes=10))
     assert report.unknown == [key] and hook.received == []
     (row,) = rows(db, schema.outbox)
     assert row["status"] == "delivery_unknown"

@@ -26,10 +26,10 @@ import sqlalchemy as sa
 
 # The phases and check queries exactly as the assets import them.
 from assets import cycle as assets
+from pipelines import resources as pipeline_resources
 from resources import database
 from resources.database import Database
 from resources.database.scoping import scope_statement
-from resources.mailer import Mailer
 from resources.store.policy_state import load_state
 from resources.store.schema import outbox
 from services.killswitch import kill_state
@@ -44,7 +44,9 @@ PARTS = (
     ("act: gate: state load", "services.gate", "load_state"),
     ("act: dispatch", "services.cycle.phases", "dispatch_tenant"),
 )
-OURS = re.escape(str(Path(__file__).resolve().parents[2])) + "/(agent|resources|assets)/"
+OURS = (
+    re.escape(str(Path(__file__).resolve().parents[2])) + "/(agent|resources|services|assets)/"
+)
 
 
 @dataclass
@@ -133,11 +135,11 @@ def _time_parts(seconds: Counter) -> dict:
 
 def _one_tenant(app: Database, slug: str, hour: datetime, costs: PhaseCosts, counter) -> None:
     now = datetime.now(UTC)
-    cycle = assets.Cycle(app, slug, hour, f"bench-profile-{slug}", now, False)
-    mailer = Mailer()
+    clients = pipeline_resources.clients()
+    cycle = assets.Cycle(app, slug, hour, f"bench-profile-{slug}", now, False, clients.alerts)
     steps = {
         "plan": lambda: assets.plan_phase(cycle),
-        "act": lambda: assets.act_phase(cycle, mailer),
+        "act": lambda: assets.act_phase(cycle, clients),
         "react": lambda: assets.react_phase(cycle),
         "reflect": lambda: assets.reflect_phase(cycle),
         "checks": lambda: _checks(app, slug, now),

@@ -23,6 +23,7 @@ import dagster as dg
 
 from pipelines.launch import DONE, launch_job
 from pipelines.schedules import cycle_schedule
+from resources.database import Database
 
 EV = dg.DagsterEventType
 TARGET_WALL, TARGET_RUNS, TARGET_RATIO = 300.0, 20, 10.0
@@ -84,7 +85,9 @@ class CycleFigures:
 
 def run_cycle(instance: dg.DagsterInstance, hour: datetime, timeout_s: float) -> CycleFigures:
     started = time.perf_counter()
-    context = dg.build_schedule_context(instance=instance, scheduled_execution_time=hour)
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=hour, resources={"database": Database()}
+    )
     requests = cycle_schedule(context)
     if not isinstance(requests, list):
         raise SystemExit(f"the schedule launched nothing: {requests}")

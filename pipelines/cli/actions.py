@@ -13,14 +13,14 @@ from datetime import UTC, datetime, timedelta
 import typer
 
 from agent.actions import Action, action_key
+from pipelines import resources
 from pipelines.cli.common import CliError, actor, out, pairs, ready_database
-from pipelines.outbox import dispatch_one
 from resources.database import Database
-from resources.mailer import Mailer
 from resources.store.outbox import settle
 from resources.store.schema import actions, outbox
 from services import approvals
 from services.approvals import ApprovalError
+from services.delivery import dispatch_pass
 from services.gate import GateResult, propose
 
 action_app = typer.Typer(no_args_is_help=True, help="Propose and list guarded actions.")
@@ -122,9 +122,8 @@ def dispatch_cmd(
         raise CliError("give --tenant SLUG (one or more) or --all")
     db = ready_database()
     slugs = tenant or [t.slug for t in db.tenants() if t.agent_enabled]
-    mailer = Mailer()
     for slug in slugs:
-        print(dispatch_one(db, mailer, slug, lease=timedelta(seconds=lease_seconds)))
+        print(dispatch_pass(db, resources.clients(), slug, lease=timedelta(seconds=lease_seconds)))
 
 
 @outbox_app.command("list")

@@ -1,4 +1,4 @@
-"""Shared CLI pieces: consoles, the database and instance, and error output."""
+"""Shared CLI pieces: consoles, the resources Definitions registers, and error output."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 
 from rich.console import Console
 
+from pipelines import resources
 from resources.database import Database
 
 out = Console(soft_wrap=True)
@@ -22,12 +23,12 @@ def err(message: str) -> None:
 
 
 def database() -> Database:
-    return Database()
+    return resources.database
 
 
 def ready_database() -> Database:
     """The database, refused with one clear line when it is unreachable or not upgraded."""
-    db = Database()
+    db = resources.database
     db.require_current_schema()
     return db
 

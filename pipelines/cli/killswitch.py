@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from pipelines import resources
 from pipelines.cli.common import CliError, actor, out, ready_database
 from resources.store.system_config import set_database_flag
 from services.killswitch import announce, kill_state
@@ -20,7 +21,8 @@ def on(
         raise CliError("--reason must say why")
     db = ready_database()
     set_database_flag(db, True, reason.strip(), actor())
-    told = announce(db, f"global kill switch turned on by {actor()}: {reason.strip()}")
+    said = f"global kill switch turned on by {actor()}: {reason.strip()}"
+    told = announce(db, resources.alerts, said)
     out.print(f"kill switch ON: {reason.strip()} ({told} tenant(s) alerted)", highlight=False)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from agent.settings import TenantSettings
+from pipelines import resources
 from pipelines.cli.common import CliError, actor, out, pairs, ready_database
 from pipelines.instance import get_instance
 from resources.database import Tenant
@@ -234,7 +235,7 @@ def disable(slug: str) -> None:
     """Switch the agent off for one tenant (its per-tenant kill switch)."""
     db = ready_database()
     tenant = registry.set_enabled(db, slug, False)
-    announce(db, f"agent disabled for tenant {slug} by {actor()}", [slug])
+    announce(db, resources.alerts, f"agent disabled for tenant {slug} by {actor()}", [slug])
     out.print(_line(tenant), highlight=False)
 
 

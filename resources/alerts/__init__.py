@@ -2,6 +2,6 @@
 `Alerts` resource (service). Alerts are stored by resources/store/alerts.py; the built-in rules
 that raise them are services/alerts.py, their thresholds agent/alerts.py."""
 
-from resources.alerts.service import Alerts, raise_alert
+from resources.alerts.service import Alerts
 
-__all__ = ["Alerts", "raise_alert"]
+__all__ = ["Alerts"]

@@ -1,8 +1,7 @@
-"""The alerts service: store an alert and, unless it is throttled, notify on every channel.
+"""The `Alerts` resource: store an alert and, unless it is throttled, notify on every channel.
 
-`Alerts` is the resource assets and sensors take; `raise_alert` is the same for code that has no
-resource at hand (it uses the defaults: the operator webhook from STEWARD_ALERT_WEBHOOK_URL and
-the mailer configured by the environment).
+It is registered once in Definitions, with the mailer it sends alert mail through, and handed to
+every workflow that raises alerts, so the operator's webhook and SMTP settings reach all of them.
 
 Notification happens inside the caller's transaction, right after the row is claimed: if that
 transaction later rolls back, the alert row is gone but the notification went out, which errs on
@@ -26,8 +25,10 @@ WEBHOOK_ENV = "STEWARD_ALERT_WEBHOOK_URL"
 
 class Alerts(dg.ConfigurableResource):
     """Alert delivery settings; `webhook_url` (or STEWARD_ALERT_WEBHOOK_URL) is the operator's
-    chat webhook, used for tenants that have no `alert_webhook` of their own."""
+    chat webhook, used for tenants that have no `alert_webhook` of their own; alert mail goes
+    through `mailer` (to .eml files in dry_run)."""
 
+    mailer: Mailer
     webhook_url: str = ""
     timeout_s: float = 5.0
 
@@ -43,7 +44,6 @@ class Alerts(dg.ConfigurableResource):
         detail: str,
         now: datetime,
         severity: str = "warning",
-        mailer: Mailer | None = None,
         throttle: bool = True,
     ) -> bool:
         """Open or count the alert and notify when it is due; True when the alert is new.
@@ -58,27 +58,10 @@ class Alerts(dg.ConfigurableResource):
             outcomes = deliver(
                 scope.tenant,
                 alert,
-                mailer or Mailer(),
+                self.mailer,
                 self.webhook_for(scope.tenant),
                 self.timeout_s,
                 now,
             )
             record_channels(scope, alert.id, outcomes)
         return alert.new
-
-
-def raise_alert(
-    scope: TenantScope,
-    rule: str,
-    dedupe_key: str,
-    title: str,
-    detail: str,
-    now: datetime,
-    severity: str = "warning",
-    alerts: Alerts | None = None,
-    mailer: Mailer | None = None,
-) -> bool:
-    """`Alerts.raise_` with default resources when none are given; True when the alert is new."""
-    return (alerts or Alerts()).raise_(
-        scope, rule, dedupe_key, title, detail, now, severity, mailer=mailer
-    )

@@ -7,6 +7,7 @@ environment or the secrets file when the source is opened (resources/mailbox/cre
 import dagster as dg
 
 from resources.mailbox import MailSource, open_source
+from resources.mailbox.base import MailboxError
 from resources.mailbox.credentials import Credentials
 
 
@@ -19,3 +20,14 @@ class Mailboxes(dg.ConfigurableResource):
 
     def open(self, tenant_slug: str, url: str) -> MailSource:
         return open_source(url, tenant_slug, Credentials.for_tenant(tenant_slug), self.timeout_s)
+
+    def find_sent(self, tenant_slug: str, url: str | None, message_id: str) -> bool | None:
+        """Whether the tenant's Sent folder holds `message_id`; None when there is no mailbox or
+        it cannot be searched (a person must then decide)."""
+        if not url:
+            return None
+        try:
+            with self.open(tenant_slug, url) as source:
+                return source.find_sent(message_id)
+        except MailboxError:
+            return None

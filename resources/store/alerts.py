@@ -1,5 +1,5 @@
-"""Alert rows: one open alert per dedupe key, counting how often it recurred, and deciding when a
-person hears about it again.
+"""Alert rows, and the provider failures some alerts count: one open alert per dedupe key,
+counting how often it recurred, and deciding when a person hears about it again.
 
 An alert that keeps happening must not page someone every time it recurs: a notification goes out
 when the alert is new, and after that at most once per the tenant's throttle window
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from resources.database import TenantScope
 from resources.database.clock import aware
-from resources.store.schema import alerts
+from resources.store.schema import alerts, provider_failures
 
 
 @dataclass(frozen=True)
@@ -130,3 +130,40 @@ def _claim(scope: TenantScope, alert_id: int, seen_notifications: int, now: date
         .values(last_notified_at=now, notifications=alerts.c.notifications + 1)
     )
     return result.rowcount == 1
+
+
+def record_provider_failure(
+    scope: TenantScope,
+    provider: str,
+    detail: str,
+    now: datetime,
+    code: int | None = None,
+    quota: bool = False,
+    outbox_id: int | None = None,
+) -> None:
+    scope.insert(
+        provider_failures,
+        {
+            "provider": provider,
+            "kind": "quota" if quota else "failure",
+            "code": code,
+            "detail": detail,
+            "outbox_id": outbox_id,
+            "occurred_at": now,
+        },
+    )
+
+
+def provider_failures_since(scope: TenantScope, start: datetime, end: datetime) -> int:
+    """Failures and quota errors of any provider in (start, end]."""
+    return int(
+        scope.scalar(
+            scope.select(sa.func.count())
+            .select_from(provider_failures)
+            .where(
+                provider_failures.c.kind.in_(("failure", "quota")),
+                provider_failures.c.occurred_at > start,
+                provider_failures.c.occurred_at <= end,
+            )
+        )
+    )

@@ -1,4 +1,5 @@
-"""The cycle record: one `agent_runs` row per tenant and hour, numbered per tenant.
+"""The cycle record: one `agent_runs` row per tenant and hour, numbered per tenant, and its
+reflection (one `reflections` row per cycle).
 
 A rerun of the same hour (a retry, a re-execution from the UI, a backfill) finds the hour's row
 and works on it again instead of adding a cycle, so the count of cycles is the count of hours.
@@ -12,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from resources.database import TenantScope
-from resources.store.schema import agent_runs
+from resources.store.schema import agent_runs, reflections
 
 
 def start(scope: TenantScope, hour: datetime, run_id: str, now: datetime) -> dict[str, Any]:
@@ -63,3 +64,21 @@ def update(scope: TenantScope, run_row_id: int, **values: Any) -> None:
 def add_error(scope: TenantScope, run_row_id: int, phase: str, message: str) -> None:
     errors = scope.scalar(scope.select(agent_runs.c.errors).where(agent_runs.c.id == run_row_id))
     update(scope, run_row_id, errors=[*(errors or []), {"phase": phase, "error": message}])
+
+
+def save_reflection(
+    scope: TenantScope, run_row_id: int, hour: datetime, summary: str, **parts: Any
+) -> None:
+    """The cycle's reflection (changes, metrics, blocked, hints); a rerun of the hour replaces
+    it."""
+    scope.execute(sa.delete(reflections).where(reflections.c.agent_run_id == run_row_id))
+    scope.insert(
+        reflections,
+        {"agent_run_id": run_row_id, "cycle_hour": hour, "summary": summary, **parts},
+    )
+
+
+def reflection_metrics(scope: TenantScope, run_row_id: int) -> dict[str, Any] | None:
+    return scope.scalar(
+        scope.select(reflections.c.metrics).where(reflections.c.agent_run_id == run_row_id)
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
+from agent.checks import CYCLE_FAILURE_WINDOW
 from resources.database import Database
 from resources.store.schema import agent_runs, outbox
 
@@ -19,13 +20,13 @@ def outbox_duplicates(db: Database, slug: str) -> int:
 
 
 def failure_rate(db: Database, slugs: list[str], now: datetime) -> tuple[int, int]:
-    """(failed cycles, cycles) over the last 24 hours for these tenants."""
+    """(failed cycles, cycles) within the failure-rate window for these tenants."""
     failed = total = 0
     for slug in slugs:
         with db.for_tenant(slug) as scope:
             rows = scope.execute(
                 scope.select(agent_runs.c.status, sa.func.count())
-                .where(agent_runs.c.cycle_hour >= now - timedelta(hours=24))
+                .where(agent_runs.c.cycle_hour >= now - CYCLE_FAILURE_WINDOW)
                 .where(agent_runs.c.status.in_(("completed", "failed")))
                 .group_by(agent_runs.c.status)
             ).all()

@@ -26,14 +26,17 @@ from agent import reflection
 from agent.actions import Action
 from agent.planner import plan
 from agent.policy import evaluate
+from resources.alerts import Alerts
 from resources.database import Database
-from resources.mailer import Mailer
+from resources.database.clock import aware
 from resources.store import cycle_lock as lock
 from resources.store import cycle_runs as runs
 from resources.store.ledger import STATUS
 from resources.store.policy_state import load_state
 from resources.store.schema import cadence_pauses, messages, outbox, suppressions
 from services import approvals
+from services.alerts import check_policy_block_spike
+from services.clients import Clients
 from services.cycle.gather import gather
 from services.dispatch import dispatch_tenant
 from services.gate import propose
@@ -58,6 +61,7 @@ class Cycle:
     run_id: str
     now: datetime
     replay: bool
+    alerts: Alerts
 
 
 def plan_phase(c: Cycle) -> Step:
@@ -67,7 +71,9 @@ def plan_phase(c: Cycle) -> Step:
     if stop.active:
         _record_skip(c, stop.describe())
         return Step("skipped", stop.describe())
-    busy = lock.acquire(c.db, c.slug, c.run_id, c.hour, c.now)
+    busy, stale = lock.acquire(c.db, c.slug, c.run_id, c.hour, c.now)
+    if stale is not None:
+        _report_stuck(c, stale)
     if busy:
         return Step("skipped", busy)
     with c.db.for_tenant(c.slug) as scope:
@@ -90,7 +96,23 @@ def plan_phase(c: Cycle) -> Step:
     return Step("done", f"planned {len(actions)}", figures)
 
 
-def act_phase(c: Cycle, mailer: Mailer) -> Step:
+def _report_stuck(c: Cycle, stale: dict[str, Any]) -> None:
+    with c.db.for_tenant(c.slug) as scope:
+        c.alerts.raise_(
+            scope,
+            "cycle_lock_expired",
+            f"cycle_lock_expired:{stale['holder']}"[:300],
+            "a cycle lock expired: a cycle got stuck",
+            f"run {stale['holder']} took the lock at "
+            f"{aware(stale['acquired_at']):%Y-%m-%d %H:%M} UTC for hour "
+            f"{aware(stale['cycle_hour']):%Y-%m-%dT%H} and never released it; the lock was "
+            "taken over",
+            c.now,
+            "error",
+        )
+
+
+def act_phase(c: Cycle, clients: Clients) -> Step:
     record = owned(c)
     if record is None:
         return Step("skipped", "no cycle of this run to act on")
@@ -122,7 +144,9 @@ def act_phase(c: Cycle, mailer: Mailer) -> Step:
             for r in results
         ]
         counts = Counter("repeated" if r.duplicate else r.status for r in results)
-        report = dispatch_tenant(c.db, mailer, c.slug, c.now)
+        report = dispatch_tenant(c.db, clients, c.slug, c.now)
+        with c.db.for_tenant(c.slug) as scope:
+            check_policy_block_spike(scope, c.alerts, c.now)
         counts.update({f"dispatch_{k}": v for k, v in report.counts.items()})
     figures = {
         "queued": counts.get("queued", 0),

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from agent import reflection
 from resources.database.clock import aware
 from resources.store import cycle_lock as lock
 from resources.store import cycle_runs as runs
-from resources.store.schema import policy_violations, reflections, warehouse_events
+from resources.store.schema import policy_violations
+from resources.store.warehouse import record_event
 from services.cycle.phases import Cycle, Step, owned
 
 
@@ -24,23 +23,23 @@ def reflect_phase(c: Cycle) -> Step:
     m = {k: v for k, v in record["metrics"].items() if k != "decisions"}
     with c.db.for_tenant(c.slug) as scope:
         before = runs.previous(scope, c.hour)
-        earlier = _reflection_metrics(scope, before["id"]) if before else None
+        earlier = runs.reflection_metrics(scope, before["id"]) if before else None
         blocked = _blocked(scope, record["started_at"])
         text = reflection.summary(m, blocked)
-        scope.execute(sa.delete(reflections).where(reflections.c.agent_run_id == record["id"]))
-        scope.insert(
-            reflections,
-            {
-                "agent_run_id": record["id"],
-                "cycle_hour": c.hour,
-                "summary": text,
-                "changes": reflection.changes(earlier, m),
-                "metrics": m,
-                "blocked": blocked,
-                "hints": reflection.hints(m, scope.tenant.settings.send_mode),
-            },
+        settings = scope.tenant.settings
+        runs.save_reflection(
+            scope,
+            record["id"],
+            c.hour,
+            text,
+            changes=reflection.changes(earlier, m),
+            metrics=m,
+            blocked=blocked,
+            hints=reflection.hints(
+                m, settings.send_mode, settings.thresholds.engagement_compliance_target
+            ),
         )
-        _warehouse_event(scope, c, m)
+        record_event(scope, f"cycle:{c.hour:%Y-%m-%dT%H}", "cycle", c.hour, m, c.run_id)
         finished = c.now
         runs.update(
             scope,
@@ -65,26 +64,3 @@ def _blocked(scope, since: datetime) -> dict[str, dict]:
         entry = grouped.setdefault(rule, {"count": 0, "example": reason})
         entry["count"] += 1
     return grouped
-
-
-def _reflection_metrics(scope, agent_run_id: int) -> dict | None:
-    return scope.scalar(
-        scope.select(reflections.c.metrics).where(reflections.c.agent_run_id == agent_run_id)
-    )
-
-
-def _warehouse_event(scope, c: Cycle, m: dict) -> None:
-    key = f"cycle:{c.hour:%Y-%m-%dT%H}"
-    scope.execute(sa.delete(warehouse_events).where(warehouse_events.c.event_key == key))
-    scope.insert(
-        warehouse_events,
-        {
-            "event_key": key,
-            "event_type": "cycle",
-            "entity_type": "tenant",
-            "entity_id": c.slug,
-            "occurred_at": c.hour,
-            "payload": m,
-            "dagster_run_id": c.run_id,
-        },
-    )

@@ -14,6 +14,7 @@ from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.store import schema
 from resources.store.tenants import add_tenant, update_tenant
+from tests.helpers import resources
 from tests.mailbox.dovecot import ImapAccount
 from tests.mailbox.fake_gmail import FakeGmailServer
 from tests.mailbox.mail import message
@@ -23,7 +24,7 @@ def ingest(db: Database, slug: str) -> dict:
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(TENANTS, [slug])
         result = dg.materialize([inbox], instance=instance, partition_key=slug,
-                                resources={"database": db, "mailboxes": Mailboxes(timeout_s=5)})
+                                resources={**resources(db), "mailboxes": Mailboxes(timeout_s=5)})
     assert result.success
     meta = result.asset_materializations_for_node("inbox")[0].metadata
     (check,) = result.get_asset_check_evaluations()

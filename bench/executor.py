@@ -142,7 +142,7 @@ def _task(n: int, now: datetime) -> dict:
         "kind": "content",
         "execution_type": "fully_automated",
         "status": "queued",
-        "strategy": "immediate",
+        "approach": "immediate",
         "context": {"text": f"Thank you for order {n}. We will call to book the inspection."},
         "created_at": now,
         "updated_at": now,

@@ -1,4 +1,4 @@
-"""Tasks from the command line: add (with the strategy explained), approve, run the executor
+"""Tasks from the command line: add (with the approach explained), approve, run the executor
 through Dagster, show the log; refusals exit non-zero with the reason; the global pause."""
 
 from __future__ import annotations

@@ -51,6 +51,56 @@ def test_downgrade_to_base_and_upgrade_again(backend: str, tmp_path: Path) -> No
             drop_pg_database(admin_url)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_0006_renames_the_task_approach_and_keeps_every_row(backend: str, tmp_path: Path) -> None:
+    """The rename keeps the tasks, their log (which a copied table would cascade away on
+    SQLite) and, on PostgreSQL, the row-level security of `tasks`; the downgrade undoes it."""
+    if backend == "sqlite":
+        db, admin_url = Database(url=f"sqlite:///{tmp_path / 'm.db'}"), None
+    else:
+        admin_url, _ = create_pg_database("steward_mig")
+        db = Database(url=admin_url)
+    try:
+        migrations.upgrade(db.engine, "0005")
+        with db.engine.begin() as conn:
+            tenant = "INSERT INTO tenants (slug, name, settings) VALUES ('a', 'A', '{}')"
+            conn.execute(sa.text(tenant))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO tasks (tenant_id, title, strategy, strategy_reason) "
+                    "SELECT id, 'Call Jane', 'blocked', 'a phone call needs a person' FROM tenants"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO task_events (tenant_id, task_id, event, actor) "
+                    "SELECT tenant_id, id, 'created', 'cli' FROM tasks"
+                )
+            )
+        select = "SELECT {}, {} FROM tasks"
+        migrations.upgrade(db.engine, "0006")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(select.format("approach", "approach_reason"))).one() == (
+                "blocked",
+                "a phone call needs a person",
+            )
+            assert conn.execute(sa.text("SELECT count(*) FROM task_events")).scalar() == 1
+            if backend == "postgres":
+                policies = "SELECT count(*) FROM pg_policies WHERE tablename = 'tasks'"
+                assert conn.execute(sa.text(policies)).scalar() == 1
+        migrations.downgrade(db.engine, "0005")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(select.format("strategy", "strategy_reason"))).one() == (
+                "blocked",
+                "a phone call needs a person",
+            )
+            assert conn.execute(sa.text("SELECT count(*) FROM task_events")).scalar() == 1
+    finally:
+        db.engine.dispose()
+        if admin_url:
+            drop_pg_database(admin_url)
+
+
 def test_out_of_date_database_is_refused_with_the_fix(tmp_path: Path) -> None:
     db = Database(url=f"sqlite:///{tmp_path / 'old.db'}")
     with pytest.raises(DatabaseError, match="run `steward db upgrade`"):

@@ -268,7 +268,7 @@ def test_switches_hold_every_pass_with_the_reason(acme, mailer, monkeypatch):
 def test_a_playbook_task_is_decomposed_and_completes_with_its_subtasks(acme, mailer):
     parent = add(acme, "Plan the spring newsletter campaign", kind="general")
     parent_row = task(acme, parent)
-    assert parent_row["strategy"] == "decompose"
+    assert parent_row["approach"] == "decompose"
     with acme.for_tenant("acme") as scope:
         children = scope.execute(
             scope.select(schema.tasks.c.id, schema.tasks.c.execution_type)

@@ -98,7 +98,7 @@ def test_start_creates_agent_tasks_in_topological_order(acme: Database):
         "item": "post",
         "goal": "Launch the spring offer",
     }
-    assert tasks[0]["strategy_reason"] == (
+    assert tasks[0]["approach_reason"] == (
         "the content step of item 'post' of strategy 'launch': 'write' routes it to "
         "content + analysis"
     )

@@ -1,5 +1,5 @@
 """Task rules without a database: every status pair, approval refusals, backoff and escalation,
-and the execution strategy chosen for sample tasks."""
+and the approach chosen for sample tasks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from itertools import product
 import pytest
 
 from agent.retry import backoff_seconds
-from agent.tasks.approach import PLAYBOOKS, SubtaskSpec, choose_strategy
+from agent.tasks.approach import PLAYBOOKS, SubtaskSpec, choose_approach
 from agent.tasks.approvals import approval_refusal, needs_approval
 from agent.tasks.machine import (
     EXECUTION_TYPES,
@@ -148,35 +148,35 @@ def test_after_failure_retries_with_backoff_then_escalates():
     assert after_failure(7, 5, NOW).escalate
 
 
-def test_choose_strategy_immediate():
-    draft = choose_strategy("Draft email to john@example.com thanking him", None, "general")
+def test_choose_approach_immediate():
+    draft = choose_approach("Draft email to john@example.com thanking him", None, "general")
     assert (draft.mode, draft.subtasks) == ("immediate", ())
     assert draft.reason == "Steward can draft an email from a template now ('Draft' + 'email')"
-    reply = choose_strategy("Reply to Jane about the delay", "", "email")
+    reply = choose_approach("Reply to Jane about the delay", "", "email")
     assert reply.reason == "Steward can draft an email from a template now ('Reply')"
-    by_kind = choose_strategy("Draft a thank-you to Jane", None, "email")
+    by_kind = choose_approach("Draft a thank-you to Jane", None, "email")
     assert by_kind.reason == (
         "Steward can draft an email from a template now ('Draft' + kind email)"
     )
-    notes = choose_strategy("Summarise the call notes from Monday", None, "general")
+    notes = choose_approach("Summarise the call notes from Monday", None, "general")
     assert (notes.mode, notes.reason) == (
         "immediate",
         "Steward can summarise notes now ('Summarise' + 'notes')",
     )
-    report = choose_strategy("Weekly pipeline", "generate a report from the deals", "research")
+    report = choose_approach("Weekly pipeline", "generate a report from the deals", "research")
     assert report.reason == "Steward can generate a report from data now ('generate' + 'report')"
 
 
 def test_a_kind_with_a_handler_makes_a_task_immediate_unless_it_needs_a_person():
-    send = choose_strategy("Send the welcome pack", None, "email", frozenset({"email"}))
+    send = choose_approach("Send the welcome pack", None, "email", frozenset({"email"}))
     assert (send.mode, send.reason) == ("immediate", "the email handler can do it now")
-    call = choose_strategy("Call Jane about the pack", None, "email", frozenset({"email"}))
+    call = choose_approach("Call Jane about the pack", None, "email", frozenset({"email"}))
     assert call.mode == "blocked"
-    assert choose_strategy("Send the welcome pack", None, "email").mode == "blocked"
+    assert choose_approach("Send the welcome pack", None, "email").mode == "blocked"
 
 
-def test_choose_strategy_decompose():
-    plan = choose_strategy("Plan Q4 marketing campaign", None, "general")
+def test_choose_approach_decompose():
+    plan = choose_approach("Plan Q4 marketing campaign", None, "general")
     assert plan.mode == "decompose"
     assert plan.reason == (
         "matches the newsletter or campaign launch playbook ('Plan' + 'campaign'): 4 subtasks"
@@ -187,7 +187,7 @@ def test_choose_strategy_decompose():
         SubtaskSpec("Prepare and send the newsletter", "newsletter", "semi_automated", (1,)),
         SubtaskSpec("Schedule the launch posts", "social", "semi_automated", (1,)),
     )
-    onboarding = choose_strategy("Onboard Acme", "a new client from the expo", "general")
+    onboarding = choose_approach("Onboard Acme", "a new client from the expo", "general")
     assert onboarding.reason == (
         "matches the new client onboarding playbook ('Onboard' + 'client'): 4 subtasks"
     )
@@ -197,10 +197,10 @@ def test_choose_strategy_decompose():
         "manual",
         "semi_automated",
     ]
-    assert choose_strategy("Social media week", None, "social").reason == (
+    assert choose_approach("Social media week", None, "social").reason == (
         "matches the social media week playbook ('Social' + 'week'): 3 subtasks"
     )
-    seo = choose_strategy("SEO refresh for the services pages", None, "seo")
+    seo = choose_approach("SEO refresh for the services pages", None, "seo")
     assert seo.reason == "matches the SEO refresh playbook ('SEO' + 'refresh'): 4 subtasks"
     assert seo.subtasks[2] == SubtaskSpec(
         "Rewrite titles and meta descriptions", "content", "fully_automated", (0, 1)
@@ -209,7 +209,7 @@ def test_choose_strategy_decompose():
 
 def test_a_playbook_wins_over_an_immediate_capability():
     # "draft ... newsletter" alone is not a launch, but "launch" makes it one
-    assert choose_strategy("Draft and launch the spring newsletter", None, "newsletter").mode == (
+    assert choose_approach("Draft and launch the spring newsletter", None, "newsletter").mode == (
         "decompose"
     )
 
@@ -256,11 +256,11 @@ def test_playbooks_are_well_formed():
         ("Tidy the storeroom", None, "no playbook or capability matches; needs a person"),
     ],
 )
-def test_choose_strategy_blocked(title, description, reason):
-    decision = choose_strategy(title, description, "general")
+def test_choose_approach_blocked(title, description, reason):
+    decision = choose_approach(title, description, "general")
     assert (decision.mode, decision.reason, decision.subtasks) == ("blocked", reason, ())
 
 
 def test_call_notes_and_calls_to_action_are_not_phone_calls():
-    assert choose_strategy("Summarise call notes", None, "general").mode == "immediate"
-    assert choose_strategy("Write the call to action", None, "email").mode == "immediate"
+    assert choose_approach("Summarise call notes", None, "general").mode == "immediate"
+    assert choose_approach("Write the call to action", None, "email").mode == "immediate"

@@ -135,15 +135,15 @@ NO_MATCH = "no playbook or capability matches; needs a person"
 
 
 @dataclass(frozen=True)
-class StrategyDecision:
+class ApproachDecision:
     mode: str  # immediate | decompose | blocked
     reason: str
     subtasks: tuple[SubtaskSpec, ...] = ()
 
 
-def choose_strategy(
+def choose_approach(
     title: str, description: str | None, kind: str, handled_kinds: frozenset[str] = frozenset()
-) -> StrategyDecision:
+) -> ApproachDecision:
     """How a new task gets done: blocked when it needs a person's hands or an unreachable
     system (checked first, so a playbook never schedules a phone call), decomposed when it
     matches a playbook, done at once when it matches a capability or its kind has a handler
@@ -152,12 +152,12 @@ def choose_strategy(
     for pattern, why in BLOCKERS:
         found = re.search(pattern, text, re.IGNORECASE)
         if found:
-            return StrategyDecision("blocked", f"{why} (matched '{found.group(0)}')")
+            return ApproachDecision("blocked", f"{why} (matched '{found.group(0)}')")
     for playbook in PLAYBOOKS:
         hits = [re.search(p, text, re.IGNORECASE) for p in playbook.triggers]
         if all(hits):
             matched = " + ".join(f"'{hit.group(0)}'" for hit in hits if hit)
-            return StrategyDecision(
+            return ApproachDecision(
                 "decompose",
                 f"matches the {playbook.name} playbook ({matched}): "
                 f"{len(playbook.subtasks)} subtasks",
@@ -173,9 +173,9 @@ def choose_strategy(
             parts.append(f"kind {kind}")
         elif obj.span() != verb.span():  # "Reply" is both the verb and the object
             parts.append(f"'{obj.group(0)}'")
-        return StrategyDecision(
+        return ApproachDecision(
             "immediate", f"Steward can {capability.what} now ({' + '.join(parts)})"
         )
     if kind in handled_kinds:
-        return StrategyDecision("immediate", f"the {kind} handler can do it now")
-    return StrategyDecision("blocked", NO_MATCH)
+        return ApproachDecision("immediate", f"the {kind} handler can do it now")
+    return ApproachDecision("blocked", NO_MATCH)

@@ -37,7 +37,7 @@ def add(
     depends_on: list[int] = typer.Option(None, "--depends-on", help="Task id (repeatable)."),
     context: list[str] = typer.Option(None, "--context", help="NAME=VALUE (repeatable)."),
 ) -> None:
-    """Add a task; prints the strategy, any subtasks, then the new id on the last line."""
+    """Add a task; prints its approach, any subtasks, then the new id on the last line."""
     db = ready_database()
     now = datetime.now(UTC)
     with db.for_tenant(tenant) as scope:
@@ -60,7 +60,7 @@ def add(
             .where(tasks.c.parent_id == task_id)
             .order_by(tasks.c.id)
         ).all()
-    out.print(f"{task['strategy']}: {task['strategy_reason']}", highlight=False)
+    out.print(f"{task['approach']}: {task['approach_reason']}", highlight=False)
     if task["approval_status"] == "pending":
         out.print(f"waits for approval: steward approve {task_id}", highlight=False)
     for child in children:
@@ -133,8 +133,8 @@ def show(task_id: int, tenant: str = typer.Option(None, "--tenant")) -> None:
         "attempts",
         "max_attempts",
         "next_attempt_at",
-        "strategy",
-        "strategy_reason",
+        "approach",
+        "approach_reason",
         "deliverable",
         "last_error",
         "parent_id",

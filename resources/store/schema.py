@@ -313,8 +313,8 @@ tasks = sa.Table(
     sa.Column("due_at", sa.DateTime(timezone=True)),
     _ref("strategy_execution_id", "strategy_executions"),
     sa.Column("plan_key", sa.String(200)),  # the agent task's key in its strategy's plan
-    sa.Column("strategy", sa.String(20)),  # immediate | decompose | blocked
-    sa.Column("strategy_reason", sa.Text),
+    sa.Column("approach", sa.String(20)),  # immediate | decompose | blocked
+    sa.Column("approach_reason", sa.Text),
     sa.Column("timeout_s", sa.Float),
     sa.Column("started_at", sa.DateTime(timezone=True)),
     sa.Column("finished_at", sa.DateTime(timezone=True)),

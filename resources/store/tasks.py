@@ -1,4 +1,4 @@
-"""Tasks in the database: creation with the execution strategy, status moves with their log.
+"""Tasks in the database: creation with its approach, status moves with their log.
 
 Every status change goes through `move`: the machine in agent/tasks.py says whether it is legal,
 a compare-and-set on the current status makes two writers (the executor, a person at the CLI)
@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agent.tasks.approach import StrategyDecision, choose_strategy
+from agent.tasks.approach import ApproachDecision, choose_approach
 from agent.tasks.approvals import approval_refusal, needs_approval
 from agent.tasks.machine import EXECUTION_TYPES, check_transition
 from resources.database import TenantScope
@@ -40,12 +40,12 @@ def create(
     context: dict[str, Any] | None = None,
     parent_id: int | None = None,
     depends_on: Iterable[int] = (),
-    decision: StrategyDecision | None = None,
+    decision: ApproachDecision | None = None,
     handled_kinds: frozenset[str] = frozenset(),
     **columns: Any,
 ) -> int:
-    """A new task, its strategy decided and explained (`decision`, or chosen here from the
-    title), its subtasks created when the strategy decomposes it. Returns the task's id."""
+    """A new task, its approach decided and explained (`decision`, or chosen here from the
+    title), its subtasks created when the approach decomposes it. Returns the task's id."""
     title = " ".join(title.split())
     if not title:
         raise TaskError("a task needs a title")
@@ -57,7 +57,7 @@ def create(
     _check_exist(scope, depends_on, "depends on")
     if parent_id is not None:
         _check_exist(scope, [parent_id], "has parent")
-    decision = decision or choose_strategy(title, description, kind, handled_kinds)
+    decision = decision or choose_approach(title, description, kind, handled_kinds)
     blocked = decision.mode == "blocked"
     task_id = scope.execute(
         sa.insert(tasks)
@@ -72,8 +72,8 @@ def create(
             requested_by=requested_by[:200],
             context=context,
             parent_id=parent_id,
-            strategy=decision.mode,
-            strategy_reason=decision.reason,
+            approach=decision.mode,
+            approach_reason=decision.reason,
             last_error=decision.reason if blocked else None,
             created_at=now,
             updated_at=now,
@@ -98,7 +98,7 @@ def create(
                 requested_by=requested_by,
                 parent_id=task_id,
                 depends_on=[subtask_ids[i] for i in spec.depends_on],
-                decision=StrategyDecision(
+                decision=ApproachDecision(
                     "immediate", f"step {len(subtask_ids) + 1} of the parent's playbook"
                 ),
             )

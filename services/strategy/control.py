@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agent.strategy import L4Item, execution_refusal, propagate, route, topological_order
-from agent.tasks.approach import StrategyDecision
+from agent.tasks.approach import ApproachDecision
 from resources.database import TenantScope
 from resources.store import tasks as store
 from resources.store.schema import strategy_executions, tasks
@@ -84,7 +84,7 @@ def start(scope: TenantScope, name_or_id: str | int, actor: str, now: datetime) 
             requested_by=actor,
             context={"strategy": strategy["name"], "item": item.id, "goal": strategy["goal"]},
             depends_on=[ids[dep] for dep in spec.depends_on],
-            decision=StrategyDecision("immediate", _why(strategy["name"], item, spec.kind)),
+            decision=ApproachDecision("immediate", _why(strategy["name"], item, spec.kind)),
             strategy_execution_id=execution_id,
             plan_key=key,
             idempotency_key=f"strategy:{execution_id}:{key}",

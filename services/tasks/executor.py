@@ -200,7 +200,7 @@ def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[
             tasks.c.approval_status.in_(("approved", "not_required")),
             tasks.c.attempts < tasks.c.max_attempts,
             sa.or_(tasks.c.next_attempt_at.is_(None), tasks.c.next_attempt_at <= now),
-            sa.or_(tasks.c.strategy.is_(None), tasks.c.strategy != "decompose"),
+            sa.or_(tasks.c.approach.is_(None), tasks.c.approach != "decompose"),
             ~unfinished_dependency,
             sa.or_(tasks.c.strategy_execution_id.is_(None), execution_running),
         )
@@ -302,7 +302,7 @@ def roll_up(scope: TenantScope, now: datetime) -> int:
     child = tasks.alias("child")
     parents = scope.execute(
         scope.select(tasks.c.id, tasks.c.status).where(
-            tasks.c.strategy == "decompose", tasks.c.status.in_(("pending", "queued"))
+            tasks.c.approach == "decompose", tasks.c.status.in_(("pending", "queued"))
         )
     ).all()
     moved = 0

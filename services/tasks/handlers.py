@@ -143,7 +143,7 @@ HANDLERS: dict[str, Callable[[TaskRun], Outcome]] = {
     "coordination": coordination_brief,
     "scheduling": needs_calendar,
 }
-# Kinds Steward can do itself (agent.tasks.choose_strategy's `handled_kinds`).
+# Kinds Steward can do itself (agent.tasks.choose_approach's `handled_kinds`).
 HANDLED_KINDS = frozenset(
     kind
     for kind in (*HANDLERS, *ALIASES)

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agent.tasks.approach import StrategyDecision
+from agent.tasks.approach import ApproachDecision
 from agent.tasks.machine import check_transition
 from agent.tasks.outcomes import after_failure
 from resources.alerts import raise_alert
@@ -169,7 +169,7 @@ def escalate(
         priority=ESCALATION_PRIORITY,
         requested_by=ACTOR,
         context={"escalated_task": task["id"], "error": why},
-        decision=StrategyDecision("blocked", "escalated: a person must look at the failure"),
+        decision=ApproachDecision("blocked", "escalated: a person must look at the failure"),
         idempotency_key=f"escalation:{task['id']}",
     )
     store.log(scope, task["id"], "escalated", ACTOR, f"{reason}; task {person} for a person", now)

@@ -27,6 +27,9 @@ from pydantic import BaseModel, ConfigDict
 
 AGENT_KINDS = ("email", "content", "research", "scheduling", "coordination", "analysis")
 
+# Email and scheduling speak for the business to people outside it, so a person approves them.
+NEEDS_APPROVAL = frozenset({"email", "scheduling"})
+
 # Priority names as the seed has them, and the values the tasks table sorts by (higher first).
 PRIORITIES: dict[str, int] = {"high": 80, "medium": 50, "low": 20}
 
@@ -122,6 +125,14 @@ def propagate(items: Sequence[L4Item]) -> list[AgentTaskSpec]:
             )
             before = (key,)
     return specs
+
+
+def execution_type(kind: str) -> str:
+    """How a strategy's task of this agent kind runs: semi-automated (waiting for a person's
+    approval) when it speaks for the business outside it, else fully automated."""
+    if kind not in AGENT_KINDS:
+        raise ValueError(f"unknown agent kind {kind!r}; kinds are {', '.join(AGENT_KINDS)}")
+    return "semi_automated" if kind in NEEDS_APPROVAL else "fully_automated"
 
 
 def topological_order(specs: Sequence[AgentTaskSpec]) -> list[str]:

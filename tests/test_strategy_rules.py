@@ -17,6 +17,7 @@ from agent.strategy import (
     MissingDependency,
     Route,
     execution_refusal,
+    execution_type,
     health,
     propagate,
     route,
@@ -108,6 +109,19 @@ def test_an_unmatched_item_becomes_one_low_priority_coordination_task():
             "x:coordination", "x", "coordination", "Tidy the storeroom (coordination)", 20, ()
         )
     ]
+
+
+def test_only_work_that_speaks_for_the_business_waits_for_approval():
+    assert {kind: execution_type(kind) for kind in AGENT_KINDS} == {
+        "email": "semi_automated",
+        "content": "fully_automated",
+        "research": "fully_automated",
+        "scheduling": "semi_automated",
+        "coordination": "fully_automated",
+        "analysis": "fully_automated",
+    }
+    with pytest.raises(ValueError, match="unknown agent kind 'fax'"):
+        execution_type("fax")
 
 
 def test_topological_order_respects_dependencies_then_priority_then_input_order():

@@ -2,9 +2,8 @@
 
 Starting turns the strategy's L4 items into agent tasks (agent.strategy.propagate), created in
 topological order, so each task's dependencies exist before it and the task ids follow the
-order the plan runs in. Email and scheduling speak for the business to people outside it, so
-those tasks are semi-automated and wait for a person's approval; content, research, analysis
-and coordination run by themselves.
+order the plan runs in. Which of them wait for a person's approval is agent.strategy's
+`execution_type` (email and scheduling, which speak for the business outside it).
 
 Pause and resume change only the execution: the executor takes a strategy's tasks only while
 its execution is running, so a paused execution's tasks keep their statuses (no churn in the
@@ -22,7 +21,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agent.strategy import L4Item, execution_refusal, propagate, route, topological_order
+from agent.strategy import (
+    L4Item,
+    execution_refusal,
+    execution_type,
+    propagate,
+    route,
+    topological_order,
+)
 from agent.tasks.approach import ApproachDecision
 from resources.database import TenantScope
 from resources.store import tasks as store
@@ -37,7 +43,6 @@ from resources.store.strategies import (
 )
 from services.strategy.monitor import CANCELLED, refresh
 
-NEEDS_APPROVAL = frozenset({"email", "scheduling"})
 NOT_STARTED = ("pending", "queued", "paused", "blocked")
 COMMANDS = ("start", "pause", "resume", "cancel")
 RESULTS = {  # command: (the execution's new status, the event that tells it)
@@ -79,7 +84,7 @@ def start(scope: TenantScope, name_or_id: str | int, actor: str, now: datetime) 
             now,
             description=item.description or None,
             kind=spec.kind,
-            execution_type="semi_automated" if spec.kind in NEEDS_APPROVAL else "fully_automated",
+            execution_type=execution_type(spec.kind),
             priority=spec.priority,
             requested_by=actor,
             context={"strategy": strategy["name"], "item": item.id, "goal": strategy["goal"]},

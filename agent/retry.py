@@ -5,6 +5,8 @@ cap (a task retries within seconds, a delivery within minutes); the rule is this
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:
     """The wait after failed attempt number `attempt`: base, 2·base, 4·base, ... up to `cap`."""
@@ -12,3 +14,21 @@ def backoff_seconds(attempt: int, base: float, cap: float) -> float:
         raise ValueError(f"attempts count from 1, got {attempt}")
     # The exponent is bounded so a huge attempt number gives the cap, not an overflow.
     return min(cap, base * 2.0 ** min(attempt - 1, 1023))
+
+
+# A delivery (an outbox row) is tried at most this often, waiting a minute after the first
+# failure, doubling, at most an hour: a provider outage of a few hours is ridden out.
+DELIVERY_ATTEMPTS = 5
+DELIVERY_FIRST_WAIT = timedelta(minutes=1)
+DELIVERY_LAST_WAIT = timedelta(hours=1)
+
+
+def next_delivery(attempts: int, now: datetime) -> datetime | None:
+    """When a delivery that failed `attempts` times (this one included) is due again; None when
+    the attempts are used up and the row fails."""
+    if attempts >= DELIVERY_ATTEMPTS:
+        return None
+    wait = backoff_seconds(
+        attempts, DELIVERY_FIRST_WAIT.total_seconds(), DELIVERY_LAST_WAIT.total_seconds()
+    )
+    return now + timedelta(seconds=wait)

@@ -26,7 +26,8 @@ from resources.mailer.message import build_message
 from resources.providers import Provider, ProviderError, file_name, provider_for
 from resources.store import ledger
 from resources.store import outbox as box
-from resources.store.schema import outbox, signals, suppressions, tasks
+from resources.store.schema import suppressions, tasks
+from resources.store.signals import mark_actioned
 from resources.store.tenants import get_tenant
 from services.killswitch import kill_state
 from services.orders import apply_fix
@@ -161,11 +162,7 @@ def open_human_task(db: Database, slug: str, row: dict[str, Any], now: datetime)
             skip_conflicts_on=["tenant_id", "idempotency_key"],
         )
         if isinstance(payload.get("signal_id"), int):  # the request is answered: plan it no more
-            scope.execute(
-                sa.update(signals)
-                .where(signals.c.id == payload["signal_id"], signals.c.actioned_at.is_(None))
-                .values(actioned_at=now)
-            )
+            mark_actioned(scope, payload["signal_id"], now)
         return scope.scalar(scope.select(tasks.c.id).where(tasks.c.idempotency_key == key))
 
 
@@ -191,13 +188,7 @@ def record(scope, outcomes: list[tuple[dict[str, Any], dict[str, Any]]], now: da
         counts["retry" if values["status"] == "pending" else values["status"]] += 1
         params = {"row_id": row["id"], **{f"v_{k}": v for k, v in values.items()}}
         shapes.setdefault(tuple(sorted(values)), []).append(params)
-    for names, params in shapes.items():
-        scope.execute(
-            sa.update(outbox)
-            .where(outbox.c.id == sa.bindparam("row_id"))
-            .values(updated_at=now, claimed_by=None, **{k: sa.bindparam(f"v_{k}") for k in names}),
-            params,
-        )
+    box.record_outcomes(scope, shapes, now)
     return counts
 
 

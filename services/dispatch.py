@@ -24,6 +24,7 @@ from resources.mailer import Mailer
 from resources.mailer.message import build_message
 from resources.mailer.smtp import SmtpConfigError
 from resources.store import outbox as box
+from resources.store.contacts import record_outbound_touch
 from resources.store.tenants import get_tenant
 from services.alerts import record_provider_failure
 from services.clients import Clients
@@ -154,7 +155,7 @@ def _smtp(db, clients: Clients, tenant, row, msg, worker, now) -> str:
             last_error=None,
             claimed_by=None,
         )
-        box.record_touch(db, slug, row, now)
+        record_outbound_touch(db, slug, row, now)
         return "sent"
     with db.for_tenant(slug) as scope:
         record_provider_failure(

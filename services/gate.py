@@ -31,9 +31,10 @@ from agent.policy import Decision, PolicyState, evaluate
 from resources.database import Database, TenantScope
 from resources.mailer.render import RenderError, render_email
 from resources.store import ledger, ratelimit
+from resources.store import outbox as box
 from resources.store.ledger import STATUS, GateResult
 from resources.store.policy_state import load_state
-from resources.store.schema import actions, outbox, tasks
+from resources.store.schema import actions, tasks
 from services.killswitch import kill_state
 
 GATE_LOCK = 7301  # advisory lock namespace of the gate (first key of the two-int form)
@@ -124,8 +125,7 @@ def _decide_batch(
         settled.append((action, decision, task_id))
         results.append(_result(action, decision, task_id))
     ratelimit.reserve_counted(scope, dict(slots), state.settings.caps, now)
-    if queued:
-        scope.insert(outbox, queued, skip_conflicts_on=["tenant_id", "idempotency_key"])
+    box.queue(scope, queued)
     ledger.violations(scope, blocks, run_id)
     ledger.settle_many(scope, settled, now)
     return results
@@ -208,11 +208,7 @@ def _one(
         decision = _take_slot(scope, action, state, now) or decision
     task_id = None
     if decision.outcome == "allow":
-        scope.insert(
-            outbox,
-            _outbox_row(action, decision, rendered, now),
-            skip_conflicts_on=["tenant_id", "idempotency_key"],
-        )
+        box.queue(scope, [_outbox_row(action, decision, rendered, now)])
     elif decision.outcome == "approval":
         task_id = _open_approval(scope, action, decision, rendered, now)
     elif decision.outcome == "block":

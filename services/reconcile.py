@@ -18,6 +18,7 @@ from resources.database import Database, Tenant
 from resources.mailbox.resource import Mailboxes
 from resources.mailer.message import message_id
 from resources.store import outbox as box
+from resources.store.contacts import record_outbound_touch
 
 
 def reconcile(
@@ -47,7 +48,7 @@ def reconcile(
                 provider_ref=f"{mid} reconciled: found in the Sent folder",
                 claimed_by=None,
             )
-            box.record_touch(db, tenant.slug, row, now)
+            record_outbound_touch(db, tenant.slug, row, now)
             return True
         what = f"Message {mid}"
         where = "not in the Sent folder" if found is False else "the mailbox cannot be searched"

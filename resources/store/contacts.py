@@ -1,4 +1,5 @@
-"""Contacts from mail: create the people we hear from and write to, enrich them from signatures.
+"""The `contacts` and `touches` tables: the people we hear from and write to, created from mail
+and enriched from signatures, and the touches on their engagement clocks.
 
 A field a person set by hand is never overwritten (provenance "manual"); see agent.mail.names.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,8 +17,8 @@ from agent.mail.batch import IngestCounts, Item, is_own
 from agent.mail.model import Address
 from agent.mail.names import merge_contact, split_name
 from agent.mail.signals import is_automatic
-from resources.database import TenantScope
-from resources.store.schema import contacts
+from resources.database import Database, TenantScope
+from resources.store.schema import contacts, touches
 
 SIGNATURE_FIELDS = ("phone", "title", "company", "linkedin_url", "address")
 
@@ -49,7 +51,8 @@ def _machines(items: Iterable[Item]) -> set[str]:
     return {
         item.msg.sender.email
         for item in items
-        if item.direction == "in" and item.msg.sender
+        if item.direction == "in"
+        and item.msg.sender
         and (is_automatic(item.msg) or (item.facts and item.facts.bounce))
     }
 
@@ -127,3 +130,60 @@ def _enrich(scope: TenantScope, items: list[Item], current: dict[str, dict[str, 
             rows,
         )
     return enriched
+
+
+def record_touches(
+    scope: TenantScope, rows: list[dict[str, Any]], last_touch: dict[int, datetime]
+) -> int:
+    """Touches on the engagement clock (one per source key), and each contact's last touch moved
+    forward, never back. Returns the touches that were new."""
+    new = scope.insert(touches, rows, skip_conflicts_on=("tenant_id", "source_key"))
+    # One statement executed for many rows: a round trip per contact was a fifth of the time
+    # spent storing a batch of mail.
+    if last_touch:
+        scope.execute(
+            sa.update(contacts)
+            .where(
+                contacts.c.id == sa.bindparam("contact"),
+                sa.or_(
+                    contacts.c.last_touch_at.is_(None),
+                    contacts.c.last_touch_at < sa.bindparam("when"),
+                ),
+            )
+            .values(last_touch_at=sa.bindparam("when")),
+            [{"contact": c, "when": w} for c, w in last_touch.items()],
+        )
+    return new
+
+
+def record_outbound_touch(db: Database, slug: str, row: dict[str, Any], now: datetime) -> None:
+    """A sent email (an outbox row) is a touch on its contact's engagement clock."""
+    address = (row["target"] or "").lower()
+    with db.for_tenant(slug) as scope:
+        contact = scope.execute(
+            scope.select(contacts.c.id, contacts.c.account_id).where(
+                sa.func.lower(contacts.c.email) == address
+            )
+        ).first()
+        if contact is None:
+            return
+        touch = {
+            "contact_id": contact.id,
+            "account_id": contact.account_id,
+            "touch_type": "email_out",
+            "occurred_at": now,
+            "by_whom": "steward",
+            "source_key": f"outbox:{row['idempotency_key']}"[:500],
+        }
+        record_touches(scope, [touch], {contact.id: now})
+
+
+def set_away(scope: TenantScope, away_until: dict[int, date]) -> None:
+    """Each contact's out-of-office return date, as the latest message said."""
+    if away_until:
+        scope.execute(
+            sa.update(contacts)
+            .where(contacts.c.id == sa.bindparam("contact"))
+            .values(ooo_until=sa.bindparam("until")),
+            [{"contact": c, "until": d} for c, d in away_until.items()],
+        )

@@ -22,13 +22,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agent.retry import backoff_seconds
-from resources.database import Database
-from resources.store.schema import contacts, outbox, touches
-
-MAX_ATTEMPTS = 5
-FIRST_RETRY = timedelta(minutes=1)
-LAST_RETRY = timedelta(hours=1)
+from agent.retry import next_delivery
+from resources.database import Database, TenantScope
+from resources.store.schema import outbox
 
 
 class LeaseLost(RuntimeError):
@@ -132,13 +128,12 @@ def retry_or_fail(db: Database, slug: str, row: dict[str, Any], now: datetime, r
 def retry_values(row: dict[str, Any], now: datetime, reason: str) -> dict[str, Any]:
     """What a failed attempt leaves on a claimed row: due again after the one backoff rule
     (agent.retry: a minute, doubling, at most an hour), or failed once the attempts are used up."""
-    attempts = row["attempts"] + 1  # the claim counted this attempt in the database
-    if attempts >= MAX_ATTEMPTS:
+    due = next_delivery(row["attempts"] + 1, now)  # the claim counted this attempt already
+    if due is None:
         return {"status": "failed", "last_error": reason}
-    wait = backoff_seconds(attempts, FIRST_RETRY.total_seconds(), LAST_RETRY.total_seconds())
     return {
         "status": "pending",
-        "not_before": now + timedelta(seconds=wait),
+        "not_before": due,
         "last_error": reason,
         "claimed_at": None,
     }
@@ -173,34 +168,22 @@ def expire_claims(db: Database, slug: str, now: datetime, lease: timedelta) -> t
     return released, unknown
 
 
-def record_touch(db: Database, slug: str, row: dict[str, Any], now: datetime) -> None:
-    """A sent email is a touch on the contact's engagement clock."""
-    address = (row["target"] or "").lower()
-    with db.for_tenant(slug) as scope:
-        contact = scope.execute(
-            scope.select(contacts.c.id, contacts.c.account_id).where(
-                sa.func.lower(contacts.c.email) == address
-            )
-        ).first()
-        if contact is None:
-            return
-        scope.insert(
-            touches,
-            {
-                "contact_id": contact.id,
-                "account_id": contact.account_id,
-                "touch_type": "email_out",
-                "occurred_at": now,
-                "by_whom": "steward",
-                "source_key": f"outbox:{row['idempotency_key']}"[:500],
-            },
-            skip_conflicts_on=["tenant_id", "source_key"],
-        )
+def queue(scope: TenantScope, rows: list[dict[str, Any]]) -> None:
+    """New rows the gate allowed; a key already queued is skipped, so nothing is queued twice."""
+    if rows:
+        scope.insert(outbox, rows, skip_conflicts_on=["tenant_id", "idempotency_key"])
+
+
+def record_outcomes(
+    scope: TenantScope, shapes: dict[tuple[str, ...], list[dict[str, Any]]], now: datetime
+) -> None:
+    """Outcomes of rows handled as one batch, one UPDATE per shape of outcome (the names of
+    the columns it sets), run for all its rows at once: each param dict holds `row_id` and
+    `v_<column>` for each column of its shape. The claim is let go."""
+    for names, params in shapes.items():
         scope.execute(
-            sa.update(contacts)
-            .where(
-                contacts.c.id == contact.id,
-                sa.or_(contacts.c.last_touch_at.is_(None), contacts.c.last_touch_at < now),
-            )
-            .values(last_touch_at=now)
+            sa.update(outbox)
+            .where(outbox.c.id == sa.bindparam("row_id"))
+            .values(updated_at=now, claimed_by=None, **{k: sa.bindparam(f"v_{k}") for k in names}),
+            params,
         )

@@ -15,8 +15,10 @@ import sqlalchemy as sa
 from agent.mail.batch import IngestCounts, Item
 from resources.database import TenantScope
 from resources.store.contacts import Known, chunks, upsert_contacts
+from resources.store.documents import insert_documents
 from resources.store.files import store_attachment, store_quarantined
-from resources.store.schema import deals, documents, messages, orders, quotes
+from resources.store.messages import insert_messages
+from resources.store.schema import deals, messages, orders, quotes
 from services.inbox.outcomes import record_outcomes
 
 
@@ -29,7 +31,7 @@ def store_batch(
     people = upsert_contacts(scope, active, own, counts)
     links = _links(scope, active, people)
     rows = [_message_row(scope.tenant.slug, item, people, links) for item in fresh]
-    scope.insert(messages, rows, skip_conflicts_on=("tenant_id", "message_key"))
+    insert_messages(scope, rows)
     ids = _by_key(scope, [item.msg.message_key for item in fresh], messages.c.id)
     for item in fresh:
         counts.new += 1
@@ -190,4 +192,4 @@ def _attachments(scope: TenantScope, items: list[Item], ids: dict[str, int]) -> 
                     "message_id": ids[item.msg.message_key],
                 }
             )
-    return scope.insert(documents, rows, skip_conflicts_on=("tenant_id", "sha256", "filename"))
+    return insert_documents(scope, rows)

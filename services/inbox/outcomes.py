@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import sqlalchemy as sa
-
 from agent.mail.batch import IngestCounts, Item
 from resources.database import TenantScope
-from resources.store.contacts import Known
-from resources.store.schema import cadence_pauses, contacts, signals, suppressions, touches
+from resources.store.contacts import Known, record_touches, set_away
+from resources.store.signals import record_signals
+from resources.store.suppressions import pause_cadences, suppress
 
 AUTOMATED = {"bounce", "out_of_office"}
 
@@ -102,40 +101,11 @@ def record_outcomes(
             )
         if facts.out_of_office_until and contact:
             away_until[contact.id] = facts.out_of_office_until
-    counts.touches += scope.insert(
-        touches, touch_rows, skip_conflicts_on=("tenant_id", "source_key")
-    )
-    counts.cadence_pauses += scope.insert(
-        cadence_pauses, pause_rows, skip_conflicts_on=("tenant_id", "message_id")
-    )
-    counts.suppressed += scope.insert(
-        suppressions, _unique(suppress_rows), skip_conflicts_on=("tenant_id", "email")
-    )
-    counts.signals += scope.insert(
-        signals, signal_rows, skip_conflicts_on=("tenant_id", "message_id", "kind")
-    )
-    # One statement each, executed for many rows: a round trip per contact was a fifth of the
-    # time spent storing a batch.
-    if away_until:
-        scope.execute(
-            sa.update(contacts)
-            .where(contacts.c.id == sa.bindparam("contact"))
-            .values(ooo_until=sa.bindparam("until")),
-            [{"contact": c, "until": d} for c, d in away_until.items()],
-        )
-    if last_touch:
-        scope.execute(
-            sa.update(contacts)
-            .where(
-                contacts.c.id == sa.bindparam("contact"),
-                sa.or_(
-                    contacts.c.last_touch_at.is_(None),
-                    contacts.c.last_touch_at < sa.bindparam("when"),
-                ),
-            )
-            .values(last_touch_at=sa.bindparam("when")),
-            [{"contact": c, "when": w} for c, w in last_touch.items()],
-        )
+    counts.touches += record_touches(scope, touch_rows, last_touch)
+    counts.cadence_pauses += pause_cadences(scope, pause_rows)
+    counts.suppressed += suppress(scope, suppress_rows)
+    counts.signals += record_signals(scope, signal_rows)
+    set_away(scope, away_until)
 
 
 def _contact_of(item: Item, people: dict[str, Known]) -> Known | None:
@@ -145,11 +115,3 @@ def _contact_of(item: Item, people: dict[str, Known]) -> Known | None:
         if address.email in people:
             return people[address.email]
     return None
-
-
-def _unique(rows: list[dict]) -> list[dict]:
-    """One suppression per address within a batch; the first reason stands."""
-    seen: dict[str, dict] = {}
-    for row in rows:
-        seen.setdefault(row["email"], row)
-    return list(seen.values())

@@ -26,6 +26,7 @@ from resources.database import Database
 from resources.database.clock import aware
 from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
+from resources.providers import Providers
 from resources.store.orders import exception_rate
 from services.alerts import recent_blocks
 from services.clients import Clients
@@ -164,9 +165,10 @@ def cycle_act(
     mailer: Mailer,
     alerts: Alerts,
     mailboxes: Mailboxes,
+    providers: Providers,
 ) -> dg.MaterializeResult:
     """Every proposal through the gate; queued mail dispatched per the tenant's send mode."""
-    clients = Clients(mailer, alerts, mailboxes)
+    clients = Clients(mailer, alerts, mailboxes, providers)
     steps = run_phase(context, database, alerts, "act", lambda c: act_phase(c, clients))
     acted = [slug for slug, st in steps.items() if st.status == "done"]
     duplicates = {slug: n for slug in acted if (n := outbox_duplicates(database, slug))}

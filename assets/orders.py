@@ -14,6 +14,7 @@ from resources.alerts import Alerts
 from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
+from resources.providers import Providers
 from services.clients import Clients
 from services.order_intake import validate_and_fix
 
@@ -30,10 +31,11 @@ def order_validation(
     mailer: Mailer,
     alerts: Alerts,
     mailboxes: Mailboxes,
+    providers: Providers,
 ) -> dg.MaterializeResult:
     """New orders checked; exceptions with severity and reason; safe fixes applied."""
     now = datetime.now(UTC)
-    clients = Clients(mailer, alerts, mailboxes)
+    clients = Clients(mailer, alerts, mailboxes, providers)
     rows = []
     for slug in context.partition_keys:
         try:

@@ -12,6 +12,7 @@ from resources.alerts import Alerts
 from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
+from resources.providers import Providers
 from services.clients import Clients
 from services.tasks.executor import DEFAULT_LIMIT, DEFAULT_TIMEOUT_S, held_reason, run_pass
 
@@ -31,10 +32,11 @@ def execute_tasks(
     mailer: Mailer,
     alerts: Alerts,
     mailboxes: Mailboxes,
+    providers: Providers,
 ) -> dg.Output[int]:
     report = run_pass(
         database,
-        Clients(mailer, alerts, mailboxes),
+        Clients(mailer, alerts, mailboxes, providers),
         tenants=config.tenants or None,
         limit=config.limit,
         dry_run=config.dry_run,

@@ -17,6 +17,7 @@ from resources.alerts import Alerts
 from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
+from resources.providers import Providers
 from services import approvals
 from services.clients import Clients
 from services.delivery import dispatch_pass
@@ -44,9 +45,10 @@ def dispatch_outbox(
     mailer: Mailer,
     alerts: Alerts,
     mailboxes: Mailboxes,
+    providers: Providers,
 ) -> dg.Output[int]:
     slugs = config.tenants or [t.slug for t in database.tenants() if t.agent_enabled]
-    clients = Clients(mailer, alerts, mailboxes)
+    clients = Clients(mailer, alerts, mailboxes, providers)
     lines, failed = [], []
     for slug in slugs:
         try:

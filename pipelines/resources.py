@@ -9,15 +9,23 @@ from resources.alerts import Alerts
 from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
+from resources.providers import Providers
 from services.clients import Clients
 
 database = Database()
 mailer = Mailer()
 mailboxes = Mailboxes()
 alerts = Alerts(mailer=mailer)
+providers = Providers()
 
-RESOURCES = {"database": database, "mailer": mailer, "mailboxes": mailboxes, "alerts": alerts}
+RESOURCES = {
+    "database": database,
+    "mailer": mailer,
+    "mailboxes": mailboxes,
+    "alerts": alerts,
+    "providers": providers,
+}
 
 
 def clients() -> Clients:
-    return Clients(mailer, alerts, mailboxes)
+    return Clients(mailer, alerts, mailboxes, providers)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import dagster as dg
+
 from agent.actions import KINDS
 from resources.database import Tenant
 from resources.mailer import Mailer
@@ -101,14 +103,20 @@ class WebhookProvider:
         return f"{self.url} -> HTTP {code}"
 
 
-def provider_for(tenant: Tenant, kind: str, mailer: Mailer) -> Provider:
-    """The tenant's choice for the kind, else for its bucket, else a file."""
-    chosen = tenant.settings.providers
-    spec = KINDS.get(kind)
-    choice = chosen.get(kind) or (chosen.get(spec.bucket) if spec and spec.bucket else None)
-    if choice and choice != "file":
-        return WebhookProvider(choice)
-    return FileProvider(mailer)
+class Providers(dg.ConfigurableResource):
+    """The providers resource: which provider delivers a tenant's kind, and how long a webhook
+    may take. Files go where the mailer keeps the tenant's deliverables."""
+
+    webhook_timeout_s: float = WEBHOOK_TIMEOUT_S
+
+    def for_kind(self, tenant: Tenant, kind: str, mailer: Mailer) -> Provider:
+        """The tenant's choice for the kind, else for its bucket, else a file."""
+        chosen = tenant.settings.providers
+        spec = KINDS.get(kind)
+        choice = chosen.get(kind) or (chosen.get(spec.bucket) if spec and spec.bucket else None)
+        if choice and choice != "file":
+            return WebhookProvider(choice, self.webhook_timeout_s)
+        return FileProvider(mailer)
 
 
 def write_deliverable(folder: Path, row: dict[str, Any]) -> Path:

@@ -23,7 +23,7 @@ from agent.settings import PROVIDER_KINDS
 from resources.database import Database, Tenant
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
-from resources.providers import Provider, ProviderError, file_name, provider_for
+from resources.providers import Provider, ProviderError, Providers, file_name
 from resources.store import ledger
 from resources.store import outbox as box
 from resources.store.schema import suppressions, tasks
@@ -36,6 +36,7 @@ from services.orders import apply_fix
 def deliver_local(
     db: Database,
     mailer: Mailer,
+    providers: Providers,
     tenant: Tenant,
     rows: list[dict[str, Any]],
     worker: str,
@@ -45,23 +46,23 @@ def deliver_local(
     recorded together; those handed to a webhook go after them one at a time (`hand_over`)."""
     won = box.claim_many(db, tenant.slug, [r["id"] for r in rows], worker, now)
     rows = [r for r in rows if r["id"] in won]
-    providers = {
-        r["id"]: provider_for(tenant, r["kind"], mailer)
+    chosen = {
+        r["id"]: providers.for_kind(tenant, r["kind"], mailer)
         for r in rows
         if r["kind"] in PROVIDER_KINDS
     }
-    handed = {row_id for row_id, provider in providers.items() if provider.leaves}
+    handed = {row_id for row_id, provider in chosen.items() if provider.leaves}
     leaving = [r for r in rows if r["id"] in handed]
     staying = [r for r in rows if r["id"] not in handed]
     refused = recipient_refusals(db, tenant, [r for r in staying if r["kind"] in EMAIL_KINDS])
     outcomes = [
-        (row, local_outcome(db, mailer, tenant, row, refused, providers.get(row["id"]), now))
+        (row, local_outcome(db, mailer, tenant, row, refused, chosen.get(row["id"]), now))
         for row in staying
     ]
     with db.for_tenant(tenant.slug) as scope:
         counts = record(scope, outcomes, now)
     for row in leaving:
-        counts[hand_over(db, tenant, row, providers[row["id"]], worker, now)] += 1
+        counts[hand_over(db, tenant, row, chosen[row["id"]], worker, now)] += 1
     return counts
 
 

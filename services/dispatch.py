@@ -90,7 +90,7 @@ def dispatch_tenant(
     due = box.due(db, slug, now, limit, kinds)
     live = [r for r in due if r["kind"] in EMAIL_KINDS and tenant.settings.send_mode != "dry_run"]
     local = [r for r in due if r not in live]
-    report.counts.update(deliver_local(db, mailer, tenant, local, worker, now))
+    report.counts.update(deliver_local(db, mailer, clients.providers, tenant, local, worker, now))
     for row in live:
         if not box.claim(db, slug, row["id"], worker, now):
             continue

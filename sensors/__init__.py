@@ -1,1 +1,1 @@
-"""Dagster sensors: tenant registry now; new orders, new mail, approvals and alerts later."""
+"""Dagster sensors: the tenant registry, new orders and approved tasks."""

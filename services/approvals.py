@@ -4,7 +4,8 @@ An approval is recorded on the task (who, when, why) and on the action, and the 
 through the gate again marked as approved: the approval replaces only the person's part of the
 policy (sensitive actions, approval tiers). Suppression, send mode, kill switches, touch gaps,
 send windows and rate limits still apply, so an approved mail to an address that bounced since
-is still blocked, and an approved mail at night waits for the morning.
+is still blocked, and an approved mail at night waits for the morning. The task's moves and
+the action's ledger row are written by their stores (resources/store/tasks.py and ledger.py).
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from agent.actions import Action
 from resources.database import Database, TenantScope, UnknownTenantError
 from resources.database.clock import aware
+from resources.store import ledger
 from resources.store import tasks as store
-from resources.store.schema import actions, tasks
+from resources.store.schema import tasks
 from services.gate import GateResult, propose
+
+ACTOR = "approvals"
+EXPIRED = "approval expired unanswered"
 
 
 class ApprovalError(ValueError):
@@ -72,11 +75,7 @@ def approve(
     now = now or datetime.now(UTC)
     with db.for_tenant(slug) as scope:
         action = _decide(scope, task_id, "approved", actor, reason, now)
-        scope.execute(
-            sa.update(actions)
-            .where(actions.c.idempotency_key == action.idempotency_key)
-            .values(status="approved", approved_by=actor, updated_at=now)
-        )
+        ledger.mark_approved(scope, action.idempotency_key, actor, now)
     approved = action.model_copy(update={"approved_by": actor})
     return propose(db, slug, [approved], now)[0]
 
@@ -89,17 +88,7 @@ def reject(
     now = now or datetime.now(UTC)
     with db.for_tenant(slug) as scope:
         action = _decide(scope, task_id, "rejected", actor, reason, now)
-        scope.execute(
-            sa.update(actions)
-            .where(actions.c.idempotency_key == action.idempotency_key)
-            .values(
-                status="rejected",
-                rule="rejected",
-                decision_reason=f"rejected by {actor}: {reason}",
-                decided_at=now,
-                updated_at=now,
-            )
-        )
+        ledger.mark_rejected(scope, action.idempotency_key, actor, reason, now)
 
 
 def expire(db: Database, slug: str, now: datetime | None = None) -> int:
@@ -107,34 +96,25 @@ def expire(db: Database, slug: str, now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
     with db.for_tenant(slug) as scope:
         rows = scope.execute(
-            scope.select(tasks.c.id, tasks.c.context).where(
+            scope.select(tasks.c.id, tasks.c.status, tasks.c.context).where(
                 tasks.c.kind == "approval",
                 tasks.c.approval_status == "pending",
                 tasks.c.approval_expires_at < now,
             )
         ).all()
-        for row in rows:
-            scope.execute(
-                sa.update(tasks)
-                .where(tasks.c.id == row.id, tasks.c.approval_status == "pending")
-                .values(
-                    approval_status="expired",
-                    status="failed",
-                    last_error="approval expired unanswered",
-                    updated_at=now,
-                )
-            )
-            scope.execute(
-                sa.update(actions)
-                .where(actions.c.idempotency_key == _action(row.context).idempotency_key)
-                .values(
-                    status="expired",
-                    rule="approval_expired",
-                    decision_reason="nobody approved it before the approval expired",
-                    updated_at=now,
-                )
-            )
-    return len(rows)
+        expired = store.move_many(
+            scope,
+            [store.Move(row.id, row.status, EXPIRED) for row in rows],
+            "failed",
+            "failed",
+            ACTOR,
+            now,
+            approval_status="expired",
+            last_error=EXPIRED,
+        )
+        keys = [_action(task["context"]).idempotency_key for task in expired]
+        ledger.mark_expired(scope, keys, now)
+    return len(expired)
 
 
 def _decide(
@@ -153,19 +133,10 @@ def _decide(
         raise ApprovalError(
             f"the approval for task {task_id} expired at {aware(expires):%Y-%m-%d %H:%M} UTC"
         )
-    done = scope.execute(
-        sa.update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.approval_status == "pending")
-        .values(
-            approval_status=verdict,
-            status="completed",
-            decided_by=actor,
-            decision_reason=reason or None,
-            updated_at=now,
-        )
-    )
-    if done.rowcount != 1:
-        raise ApprovalError(f"task {task_id} was decided by someone else just now")
+    try:
+        store.close_approval(scope, task_id, verdict, actor, reason, now)
+    except ValueError as exc:  # decided meanwhile, or paused by a person: the reason says which
+        raise ApprovalError(str(exc)) from None
     return _action(row["context"])
 
 

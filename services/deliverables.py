@@ -26,7 +26,8 @@ from resources.mailer.message import build_message
 from resources.providers import Provider, ProviderError, Providers, file_name
 from resources.store import ledger
 from resources.store import outbox as box
-from resources.store.schema import suppressions, tasks
+from resources.store import tasks as task_store
+from resources.store.schema import suppressions
 from resources.store.signals import mark_actioned
 from resources.store.tenants import get_tenant
 from services.killswitch import kill_state
@@ -143,28 +144,24 @@ def open_human_task(db: Database, slug: str, row: dict[str, Any], now: datetime)
     """A human task the policy allowed (a client asked, a deadline, a safety escalation) becomes
     a task for a person; keyed by the action, so a retried delivery opens it once."""
     payload = row["payload"] or {}
-    key = f"task:{row['idempotency_key']}"[:300]
     with db.for_tenant(slug) as scope:
-        scope.insert(
-            tasks,
-            {
-                "title": str(payload.get("title") or row["reason"] or "Task")[:500],
-                "description": row["reason"],
-                "kind": "human",
-                "execution_type": "manual",
-                "status": "pending",
-                "priority": row["priority"],
-                "requested_by": payload.get("basis") or "agent",
-                "context": payload,
-                "idempotency_key": key,
-                "created_at": now,
-                "updated_at": now,
-            },
-            skip_conflicts_on=["tenant_id", "idempotency_key"],
+        task_id = task_store.open_keyed(
+            scope,
+            f"task:{row['idempotency_key']}"[:300],
+            now,
+            f"a task for a person, from action {row['idempotency_key']}",
+            title=str(payload.get("title") or row["reason"] or "Task")[:500],
+            description=row["reason"],
+            kind="human",
+            execution_type="manual",
+            status="pending",
+            priority=row["priority"],
+            requested_by=payload.get("basis") or "agent",
+            context=payload,
         )
         if isinstance(payload.get("signal_id"), int):  # the request is answered: plan it no more
             mark_actioned(scope, payload["signal_id"], now)
-        return scope.scalar(scope.select(tasks.c.id).where(tasks.c.idempotency_key == key))
+        return task_id
 
 
 def blocked(row: dict[str, Any], refusal: tuple[str, str]) -> dict[str, Any]:

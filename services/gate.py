@@ -32,9 +32,10 @@ from resources.database import Database, TenantScope
 from resources.mailer.render import RenderError, render_email
 from resources.store import ledger, ratelimit
 from resources.store import outbox as box
+from resources.store import tasks as task_store
 from resources.store.ledger import STATUS, GateResult
 from resources.store.policy_state import load_state
-from resources.store.schema import actions, tasks
+from resources.store.schema import actions
 from services.killswitch import kill_state
 
 GATE_LOCK = 7301  # advisory lock namespace of the gate (first key of the two-int form)
@@ -303,28 +304,19 @@ def _open_approval(
     now: datetime,
 ) -> int:
     ttl = timedelta(hours=scope.tenant.settings.thresholds.approval_ttl_hours)
-    key = "approval:" + action.idempotency_key
-    scope.insert(
-        tasks,
-        {
-            "title": f"Approve {action.kind} to {action.target or '-'}"[:500],
-            "description": f"{action.reason}\n\nWhy it waits: {decision.reason}".strip(),
-            "kind": "approval",
-            "execution_type": "manual",
-            "status": "pending",
-            "priority": action.priority,
-            "approval_status": "pending",
-            "approval_expires_at": now + ttl,
-            "requested_by": "gate",
-            "context": {
-                "action": action.model_dump(),
-                "rule": decision.rule,
-                "preview": rendered,
-            },
-            "idempotency_key": key,
-            "created_at": now,
-            "updated_at": now,
-        },
-        skip_conflicts_on=["tenant_id", "idempotency_key"],
+    return task_store.open_keyed(
+        scope,
+        "approval:" + action.idempotency_key,
+        now,
+        f"waits for approval ({decision.rule}): {decision.reason}",
+        title=f"Approve {action.kind} to {action.target or '-'}"[:500],
+        description=f"{action.reason}\n\nWhy it waits: {decision.reason}".strip(),
+        kind="approval",
+        execution_type="manual",
+        status="pending",
+        priority=action.priority,
+        approval_status="pending",
+        approval_expires_at=now + ttl,
+        requested_by="gate",
+        context={"action": action.model_dump(), "rule": decision.rule, "preview": rendered},
     )
-    return scope.scalar(scope.select(tasks.c.id).where(tasks.c.idempotency_key == key))

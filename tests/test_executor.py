@@ -370,3 +370,47 @@ def test_an_attempt_whose_executor_died_counts_as_failed(acme, mailer):
     assert lost["next_attempt_at"].replace(tzinfo=UTC) == T0 + timedelta(seconds=1)
     assert lost["duration_ms"] == 3_600_000
     assert log(acme, task_id)[-2:] == ["failed", "retried"]
+
+
+def test_a_batch_move_refuses_an_illegal_transition_before_writing_anything(acme):
+    ready, done = add(acme, "Write the post"), add(acme, "Write the note")
+    with acme.for_tenant("acme") as scope:
+        store.move(scope, done, "in_progress", "started", "executor", T0)
+        store.move(scope, done, "completed", "completed", "executor", T0)
+        moves = [store.Move(ready, "pending"), store.Move(done, "completed")]
+        with pytest.raises(IllegalTransition, match="cannot move from completed to queued"):
+            store.move_many(scope, moves, "queued", "resumed", "cli:kenny", T0)
+    assert (task(acme, ready)["status"], log(acme, ready)) == ("pending", ["created"])
+    assert log(acme, done) == ["created", "started", "completed"]
+
+
+def test_a_batch_move_leaves_a_task_whose_compare_and_set_it_lost(acme):
+    first, second, third = (add(acme, f"Write post {n}") for n in range(3))
+    with acme.for_tenant("acme") as scope:
+        store.move(scope, second, "paused", "paused", "cli:kenny", T0)  # after the batch read it
+        moves = [
+            store.Move(t, "pending", f"cancel {t}", {"last_error": f"x{t}"})
+            for t in (first, second, third)
+        ]
+        moved = store.move_many(
+            scope,
+            moves,
+            "failed",
+            "failed",
+            "cli:kenny",
+            T0,
+            finished_at=T0,
+        )
+    assert [(r["id"], r["status"], r["last_error"]) for r in moved] == [
+        (first, "failed", f"x{first}"),
+        (third, "failed", f"x{third}"),
+    ]
+    lost = task(acme, second)
+    assert (lost["status"], lost["last_error"], log(acme, second)) == (
+        "paused",
+        None,
+        ["created", "paused"],
+    )
+    with acme.for_tenant("acme") as scope:
+        assert store.events(scope, third)[-1]["detail"] == f"cancel {third}"
+    assert task(acme, first)["last_error"] == f"x{first}"

@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from agent.actions import Action, action_key
 from resources.database import Database
 from resources.store import schema
+from resources.store import tasks as task_store
 from resources.store.policy_state import load_state
 from resources.store.tenants import update_tenant
 from services import approvals
 from services.approvals import ApprovalError
+from services.deliverables import open_human_task
 from services.gate import propose, submit
 from services.killswitch import kill_state
 from tests.helpers import seed_tenant
@@ -208,3 +210,42 @@ def test_concurrent_cycles_never_exceed_a_cap_or_queue_twice(acme: Database):
     assert len({r["idempotency_key"] for r in queued}) == 7
     (counter,) = [r for r in rows(acme, schema.rate_limit_counters) if r["window"] == "hour"]
     assert counter["count"] == 7
+
+
+def test_an_approval_task_is_logged_from_created_to_its_answer(acme: Database):
+    (waiting,) = propose(acme, "acme", [customer_email()], NOW)
+    propose(acme, "acme", [customer_email()], NOW + timedelta(minutes=5))  # a rerun
+    with acme.for_tenant("acme") as scope:
+        (created,) = task_store.events(scope, waiting.task_id)
+    assert (created["event"], created["actor"]) == ("created", "gate")
+    assert created["detail"].startswith("waits for approval (approval_tier): ")
+    approvals.approve(acme, "acme", waiting.task_id, "cli:kenny", "fine", NOW)
+    (task,) = rows(acme, schema.tasks)
+    with acme.for_tenant("acme") as scope:
+        log = [(e["event"], e["actor"]) for e in task_store.events(scope, task["id"])]
+    assert (task["status"], task["approval_status"]) == ("completed", "approved")
+    assert log == [("created", "gate"), ("approved", "cli:kenny"), ("completed", "cli:kenny")]
+
+
+def test_an_expired_approval_fails_with_the_reason_in_the_log(acme: Database):
+    (waiting,) = propose(acme, "acme", [customer_email()], NOW)
+    assert approvals.expire(acme, "acme", NOW + timedelta(hours=73)) == 1
+    with acme.for_tenant("acme") as scope:
+        log = [(e["event"], e["detail"]) for e in task_store.events(scope, waiting.task_id)]
+    assert log[1:] == [("failed", "approval expired unanswered")]
+    assert approvals.expire(acme, "acme", NOW + timedelta(hours=74)) == 0
+
+
+def test_a_task_for_a_person_is_opened_once_and_logged_created(acme: Database):
+    row = {
+        "idempotency_key": "create_task:jane:call-back",
+        "payload": {"title": "Call Jane back", "basis": "client_request"},
+        "reason": "Jane asked for a call about the invoice",
+        "priority": 70,
+    }
+    task_id = open_human_task(acme, "acme", row, NOW)
+    assert open_human_task(acme, "acme", row, NOW + timedelta(minutes=1)) == task_id
+    with acme.for_tenant("acme") as scope:
+        (created,) = task_store.events(scope, task_id)
+    assert (created["event"], created["actor"]) == ("created", "client_request")
+    assert created["detail"] == "a task for a person, from action create_task:jane:call-back"

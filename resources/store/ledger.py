@@ -240,3 +240,43 @@ def record_error(
     return GateResult(
         action.idempotency_key, action.kind, action.target, "error", decision.rule, reason
     )
+
+
+def mark_approved(scope: TenantScope, key: str, actor: str, now: datetime) -> None:
+    """A person approved the action waiting under `key`: `claim` lets the gate take it again."""
+    scope.execute(
+        sa.update(actions)
+        .where(actions.c.idempotency_key == key)
+        .values(status="approved", approved_by=actor, updated_at=now)
+    )
+
+
+def mark_rejected(scope: TenantScope, key: str, actor: str, reason: str, now: datetime) -> None:
+    """A person rejected the action: it stays rejected, with who and why, and is never sent."""
+    scope.execute(
+        sa.update(actions)
+        .where(actions.c.idempotency_key == key)
+        .values(
+            status="rejected",
+            rule="rejected",
+            decision_reason=f"rejected by {actor}: {reason}",
+            decided_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def mark_expired(scope: TenantScope, keys: list[str], now: datetime) -> None:
+    """Actions whose approval nobody gave in time: dropped, visibly, in one statement."""
+    if not keys:
+        return
+    scope.execute(
+        sa.update(actions)
+        .where(actions.c.idempotency_key.in_(keys))
+        .values(
+            status="expired",
+            rule="approval_expired",
+            decision_reason="nobody approved it before the approval expired",
+            updated_at=now,
+        )
+    )

@@ -1,14 +1,17 @@
-"""Tasks in the database: creation with its approach, status moves with their log.
+"""Tasks in the database: the one writer of tasks, their dependencies, log and snapshots.
 
-Every status change goes through `move`: the machine in agent/tasks.py says whether it is legal,
-a compare-and-set on the current status makes two writers (the executor, a person at the CLI)
-unable to both win, and the move is written to the append-only `task_events` log in the same
-transaction, with who made it and why. Snapshots keep a record's state before a task changes it.
+Every status change goes through `move` (one task) or `move_many` (a batch): the machine in
+agent/tasks/machine.py says whether it is legal, a compare-and-set on the current status makes
+two writers (the executor, a person at the CLI) unable to both win, and each move is written to
+the append-only `task_events` log in the same transaction, with who made it and why. Every task
+is logged "created", however it was opened. Snapshots keep a record's state before a task
+changes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -106,6 +109,21 @@ def create(
     return task_id
 
 
+def open_keyed(scope: TenantScope, key: str, now: datetime, detail: str, **columns: Any) -> int:
+    """A task opened once per idempotency `key` (an approval the gate waits for, a task for a
+    person an action asked for): a rerun or a retried delivery finds the first one and logs
+    nothing again. Returns the task's id."""
+    opened = scope.insert(
+        tasks,
+        {**columns, "idempotency_key": key, "created_at": now, "updated_at": now},
+        skip_conflicts_on=["tenant_id", "idempotency_key"],
+    )
+    task_id = scope.scalar(scope.select(tasks.c.id).where(tasks.c.idempotency_key == key))
+    if opened:
+        log(scope, task_id, "created", columns.get("requested_by") or "steward", detail, now)
+    return task_id
+
+
 def depend(scope: TenantScope, task_id: int, depends_on: Iterable[int]) -> None:
     rows = [{"task_id": task_id, "depends_on_id": d} for d in depends_on]
     if rows:
@@ -129,6 +147,19 @@ def get(scope: TenantScope, task_id: int) -> dict[str, Any]:
     return dict(row)
 
 
+@dataclass(frozen=True)
+class Move:
+    """One task of a batch move: the status its mover saw (the compare-and-set holds the task
+    to it), the detail of its log entry, columns set on this task alone, and entries logged
+    just before the move's own (the failed attempt before its retry)."""
+
+    task_id: int
+    current: str
+    detail: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    before: tuple[tuple[str, str | None], ...] = ()
+
+
 def move(
     scope: TenantScope,
     task_id: int,
@@ -142,20 +173,74 @@ def move(
     current: dict[str, Any] | None = None,
     **values: Any,
 ) -> dict[str, Any]:
-    """Move a task to `new_status` (setting `values` too) and log `event`; raises TaskError
-    when the move is illegal or someone else moved the task first. `current`, when the caller
-    holds the row as it is, saves reading it again."""
-    current = current or get(scope, task_id)
-    check_transition(current["status"], new_status)
-    done = scope.execute(
-        sa.update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.status == current["status"])
-        .values(status=new_status, updated_at=now, **values)
+    """Move a task to `new_status` (setting `values` too, SQL expressions allowed) and log
+    `event`; returns the row as moved. Raises IllegalTransition when the machine refuses the
+    move and TaskError when someone else moved the task first. `current`, when the caller holds
+    the row as it is, saves reading it again."""
+    status = (current or get(scope, task_id))["status"]
+    moved = move_many(
+        scope,
+        [Move(task_id, status, detail)],
+        new_status,
+        event,
+        actor,
+        now,
+        data,
+        dry_run,
+        **values,
     )
-    if done.rowcount != 1:
+    if not moved:
         raise TaskError(f"task {task_id} changed while moving it to {new_status}; try again")
-    log(scope, task_id, event, actor, detail, now, data, dry_run)
-    return {**current, **values, "status": new_status}
+    return moved[0]
+
+
+def move_many(
+    scope: TenantScope,
+    moves: Sequence[Move],
+    new_status: str,
+    event: str,
+    actor: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+    dry_run: bool = False,
+    **shared: Any,
+) -> list[dict[str, Any]]:
+    """Move a batch of tasks to `new_status` and log `event` for each; returns the rows moved,
+    in the order given. Every move must be legal from the status its mover saw, or nothing is
+    written (IllegalTransition); a task someone else moved meanwhile loses the compare-and-set
+    and is left as it is, unlogged. `shared` columns (values or SQL expressions) are set on
+    every task. Set-based whatever the batch's size: one UPDATE per status seen, one more per
+    shape of per-task values, one log insert."""
+    for each in moves:
+        check_transition(each.current, new_status)
+    won: dict[int, dict[str, Any]] = {}
+    for current in dict.fromkeys(each.current for each in moves):
+        ids = [each.task_id for each in moves if each.current == current]
+        rows = scope.execute(
+            sa.update(tasks)
+            .where(tasks.c.id.in_(ids), tasks.c.status == current)
+            .values(status=new_status, updated_at=now, **shared)
+            .returning(*tasks.c)
+        ).mappings()
+        won.update((row["id"], dict(row)) for row in rows)
+    moved = [each for each in moves if each.task_id in won]
+    shapes: dict[tuple[str, ...], list[Move]] = {}
+    for each in moved:
+        if each.values:
+            shapes.setdefault(tuple(sorted(each.values)), []).append(each)
+    for names, group in shapes.items():
+        # The rows are this transaction's now (moved above), so they are set by id alone.
+        scope.execute(
+            sa.update(tasks)
+            .where(tasks.c.id == sa.bindparam("m_id"))
+            .values({name: sa.bindparam(f"m_{name}") for name in names}),
+            [{"m_id": m.task_id, **{f"m_{n}": m.values[n] for n in names}} for m in group],
+        )
+        for each in group:
+            won[each.task_id].update(each.values)
+    entries = [(m.task_id, e, d) for m in moved for e, d in (*m.before, (event, m.detail))]
+    log_many(scope, entries, actor, now, data, dry_run)
+    return [won[each.task_id] for each in moved]
 
 
 def log(
@@ -237,14 +322,9 @@ def decide(
         raise TaskError(f"task {task_id}: {refusal}")
     if verdict == "reject" and not reason.strip():
         raise TaskError("a rejection needs a reason (--reason)")
-    status = "approved" if verdict == "approve" else "rejected"
-    claimed = scope.execute(
-        sa.update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.approval_status == "pending")
-        .values(approval_status=status, decided_by=actor[:200], decision_reason=reason or None)
+    _claim_decision(
+        scope, task_id, "approved" if verdict == "approve" else "rejected", actor, reason
     )
-    if claimed.rowcount != 1:
-        raise TaskError(f"task {task_id} was decided by someone else just now")
     if verdict == "reject":
         return move(
             scope,
@@ -260,3 +340,36 @@ def decide(
         return move(scope, task_id, "queued", "approved", actor, now, reason or None)
     log(scope, task_id, "approved", actor, reason or None, now)
     return get(scope, task_id)
+
+
+def close_approval(
+    scope: TenantScope, task_id: int, verdict: str, actor: str, reason: str, now: datetime
+) -> None:
+    """An approval task of the gate, answered (`verdict`: approved or rejected). The person's
+    part is done either way (the action's ledger row carries the verdict), so the task
+    completes; the machine completes only work in progress, hence two moves."""
+    _claim_decision(scope, task_id, verdict, actor, reason)
+    move(scope, task_id, "in_progress", verdict, actor, now, reason or None)
+    move(scope, task_id, "completed", "completed", actor, now, f"the action was {verdict}")
+
+
+def _claim_decision(scope: TenantScope, task_id: int, status: str, actor: str, reason: str) -> None:
+    """Record the decision on the task, unless someone decided it first (compare-and-set)."""
+    claimed = scope.execute(
+        sa.update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.approval_status == "pending")
+        .values(approval_status=status, decided_by=actor[:200], decision_reason=reason or None)
+    )
+    if claimed.rowcount != 1:
+        raise TaskError(f"task {task_id} was decided by someone else just now")
+
+
+def newest_approval(scope: TenantScope) -> int | None:
+    """The id of the tenant's latest "approved" event of work the executor runs (what the
+    approvals sensor watches); an answered approval of the gate leaves the executor nothing to
+    run, so it does not count."""
+    return scope.scalar(
+        scope.select(sa.func.max(task_events.c.id))
+        .select_from(task_events.join(tasks, tasks.c.id == task_events.c.task_id))
+        .where(task_events.c.event == "approved", tasks.c.kind != "approval")
+    )

@@ -1,22 +1,36 @@
-"""Small builders shared by tests: tenants with a few rows each."""
+"""Builders shared by tests: the fixed clock, tenants with a few rows, actions, tasks, and rows.
+
+Everything here takes its time from an explicit `now` (default `NOW`), never from the real
+clock, so a test built from these passes on any date.
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
+from agent.actions import Action, action_key
+from resources.alerts import Alerts
 from resources.database import Database
+from resources.mailbox.resource import Mailboxes
+from resources.mailer import Mailer
+from resources.providers import Providers
 from resources.store import schema
 from resources.store.tenants import add_tenant
+from services.clients import Clients
 
-STEWARD = [sys.executable, "-c", "from pipelines.cli import main; main()"]
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon: the send window is open
 
 
-def seed_tenant(db: Database, slug: str, contacts: int = 3, touched_days_ago: int = 5) -> None:
-    """A tenant with one account and `contacts` contacts touched `touched_days_ago` days ago."""
+def seed_tenant(
+    db: Database, slug: str, contacts: int = 3, touched_days_ago: int = 5, *, now: datetime = NOW
+) -> None:
+    """A tenant with one account and `contacts` contacts touched `touched_days_ago` days
+    before `now`."""
     add_tenant(db, slug)
-    touched = datetime.now(UTC) - timedelta(days=touched_days_ago)
+    touched = now - timedelta(days=touched_days_ago)
     with db.for_tenant(slug) as scope:
         scope.insert(schema.accounts, {"name": f"{slug} account", "credit_limit": 1000})
         scope.insert(schema.contacts, [
@@ -25,15 +39,81 @@ def seed_tenant(db: Database, slug: str, contacts: int = 3, touched_days_ago: in
         ])
 
 
-def steward(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    """Run the CLI as a user would; `ok=False` expects one `error: ...` line and a failure."""
-    result = subprocess.run(
-        [*STEWARD, *args], env=env, capture_output=True, text=True, timeout=300
+def rows(db: Database, table: sa.Table, slug: str = "acme") -> list[dict]:
+    """The tenant's rows of `table` in id order, as dicts."""
+    with db.for_tenant(slug) as scope:
+        return [dict(r) for r in scope.execute(scope.select(table).order_by(table.c.id)).mappings()]
+
+
+def follow_up(n: int, slug: str = "acme", step: str = "h15", **payload) -> Action:
+    """The engagement follow-up to contact `n` of `seed_tenant`, keyed by its cadence step."""
+    target = f"c{n}@{slug}.example"
+    return Action(
+        kind="follow_up",
+        target=target,
+        payload={"vars": {"first_name": f"Contact{n}"}, "cadence": "engagement", **payload},
+        reason="21-day engagement",
+        idempotency_key=action_key("follow_up", target, step),
     )
-    if ok:
-        assert result.returncode == 0, result.stderr[-3000:]
-    else:
-        assert result.returncode != 0
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr[-3000:]
-    return result
+
+
+def customer_email(n: int = 0) -> Action:
+    """A one-off customer email (outside a cadence: it needs approval by default)."""
+    target = f"c{n}@acme.example"
+    return Action(
+        kind="send_email",
+        target=target,
+        payload={"vars": {"subject": "Your inspection", "body": "It is booked for Friday."}},
+        reason="owner asked",
+        idempotency_key=action_key("send_email", target, "manual-1"),
+    )
+
+
+def add_task(db: Database, kind: str, title: str = "Do it", **columns) -> dict:
+    """A task of acme's, in progress (as the executor hands it to a handler), created at NOW."""
+    key = f"test:{uuid.uuid4().hex}"
+    with db.for_tenant("acme") as scope:
+        scope.insert(
+            schema.tasks,
+            {
+                "title": title,
+                "kind": kind,
+                "execution_type": "fully_automated",
+                "status": "in_progress",
+                "idempotency_key": key,
+                "created_at": NOW,
+                "updated_at": NOW,
+                **columns,
+            },
+        )
+        query = scope.select(schema.tasks).where(schema.tasks.c.idempotency_key == key)
+        return dict(scope.execute(query).mappings().one())
+
+
+def approved(**columns) -> dict:
+    """The columns of a semi-automated task a person approved."""
+    return {
+        "execution_type": "semi_automated",
+        "approval_status": "approved",
+        "decided_by": "owner@acme.example",
+        **columns,
+    }
+
+
+def clients(mailer: Mailer, webhook_url: str = "") -> Clients:
+    """The clients a delivering workflow gets in production, around a test's mailer."""
+    alerts = Alerts(mailer=mailer, webhook_url=webhook_url)
+    return Clients(mailer, alerts, Mailboxes(timeout_s=5), Providers(webhook_timeout_s=5))
+
+
+def resources(db: Database, mailer: Mailer | None = None) -> dict[str, object]:
+    """What Definitions registers, for `materialize`, sensors and schedules in tests."""
+    mailer = mailer or Mailer()
+    c = clients(mailer)
+    return {
+        "database": db,
+        "mailer": mailer,
+        "alerts": c.alerts,
+        "mailboxes": c.mailboxes,
+        "providers": c.providers,
+    }

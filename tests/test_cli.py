@@ -1,4 +1,8 @@
-"""The `steward` command as a user or a script runs it: output, exit codes, Dagster runs."""
+"""The `steward` command as a user or a script runs it: output, exit codes, Dagster runs.
+
+Most commands run in process (tests/cli.py); the console script itself is run in a subprocess
+for help, a failure's one line and exit code, and a real `steward run` through Dagster.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from tests.helpers import steward
+from tests.cli import steward, steward_process
 
 
 def test_tenant_commands_and_kill_switch(cli_env: dict[str, str]) -> None:
@@ -57,9 +61,10 @@ def test_run_launches_through_the_instance_and_shows_in_run_history(
     steward(cli_env, "db", "upgrade")
     steward(cli_env, "tenant", "add", "acme")
     steward(cli_env, "tenant", "add", "beta")
-    output = steward(cli_env, "run", "overview", "--all", "--hour", "2026-11-20T14").stdout
+    hour = ("--hour", "2026-11-20T14")
+    output = steward_process(cli_env, "run", "overview", "--all", *hour).stdout
     assert "succeeded" in output and "for 2 tenant(s)" in output
-    steward(cli_env, "run", "overview", "--tenant", "beta")
+    steward_process(cli_env, "run", "overview", "--tenant", "beta")
 
     os.environ["DAGSTER_HOME"] = str(steward_env / "dagster")
     with dg.DagsterInstance.get() as instance:
@@ -83,3 +88,15 @@ def test_database_from_a_newer_steward_is_refused(steward_env: Path) -> None:
     engine.dispose()
     assert "schema is at ffff" in steward(env, "tenant", "list", ok=False).stderr
     assert "ffff" in steward(env, "db", "upgrade", ok=False).stderr
+
+
+def test_the_console_script_lists_its_commands(steward_env: Path) -> None:
+    shown = steward_process(dict(os.environ), "--help").stdout
+    for command in ("tenant", "killswitch", "run", "action", "outbox", "task", "strategy"):
+        assert command in shown
+
+
+def test_the_console_script_fails_with_one_error_line_and_exit_code_1(steward_env: Path) -> None:
+    refused = steward_process(dict(os.environ), "tenant", "list", ok=False)
+    assert refused.returncode == 1
+    assert "run `steward db upgrade`" in refused.stderr and refused.stdout == ""

@@ -16,9 +16,9 @@ from resources.store import schema
 from resources.store.system_config import set_database_flag
 from resources.store.tenants import add_tenant, update_tenant
 from services.gate import propose
-from tests.helpers import steward
+from tests.cli import steward
+from tests.helpers import customer_email, resources, rows
 from tests.smtp_sink import SmtpSink
-from tests.test_gate import customer_email, rows
 
 
 def test_propose_approve_reject_and_dispatch_from_the_cli(cli_env, tmp_path):
@@ -140,7 +140,7 @@ def test_the_approval_job_approves_from_launchpad_config(acme: Database, tmp_pat
                     }
                 }
             },
-            resources={"database": acme},
+            resources=resources(acme),
             instance=instance,
         )
     assert result.success
@@ -163,7 +163,7 @@ def test_the_dispatch_job_sends_and_reports_per_tenant(acme: Database, tmp_path,
     with SmtpSink() as sink, dg.DagsterInstance.ephemeral() as instance:
         mailer = Mailer(smtp_url=sink.url(), outbox_dir=str(tmp_path))
         result = defs.resolve_job_def("dispatch").execute_in_process(
-            resources={"database": acme, "mailer": mailer}, instance=instance
+            resources=resources(acme, mailer), instance=instance
         )
         assert result.success
         assert sink.to() == ["c1@acme.example"]
@@ -176,7 +176,9 @@ def test_the_dispatch_schedule_skips_while_the_global_switch_is_on(acme, monkeyp
     at = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
     with (
         dg.DagsterInstance.local_temp(str(tmp_path)) as instance,
-        dg.build_schedule_context(instance=instance, scheduled_execution_time=at) as context,
+        dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=at, resources={"database": acme}
+        ) as context,
     ):
         assert isinstance(dispatch_schedule(context), dg.RunRequest)
         set_database_flag(acme, True, "storm", "test")

@@ -3,7 +3,7 @@ through Dagster, show the log; refusals exit non-zero with the reason; the globa
 
 from __future__ import annotations
 
-from tests.helpers import steward
+from tests.cli import steward
 
 
 def test_add_approve_execute_and_show_from_the_cli(cli_env):

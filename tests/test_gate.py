@@ -7,9 +7,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
-from agent.actions import Action, action_key
+from agent.actions import Action
 from resources.database import Database
 from resources.store import schema
 from resources.store import tasks as task_store
@@ -20,36 +19,9 @@ from services.approvals import ApprovalError
 from services.deliverables import open_human_task
 from services.gate import propose, submit
 from services.killswitch import kill_state
-from tests.helpers import seed_tenant
+from tests.helpers import customer_email, follow_up, rows, seed_tenant
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon (tenant timezone UTC)
-
-
-def follow_up(n: int, slug: str = "acme", step: str = "h15", **payload) -> Action:
-    target = f"c{n}@{slug}.example"
-    return Action(
-        kind="follow_up",
-        target=target,
-        payload={"vars": {"first_name": f"Contact{n}"}, "cadence": "engagement", **payload},
-        reason="21-day engagement",
-        idempotency_key=action_key("follow_up", target, step),
-    )
-
-
-def customer_email(n: int = 0) -> Action:
-    target = f"c{n}@acme.example"
-    return Action(
-        kind="send_email",
-        target=target,
-        payload={"vars": {"subject": "Your inspection", "body": "It is booked for Friday."}},
-        reason="owner asked",
-        idempotency_key=action_key("send_email", target, "manual-1"),
-    )
-
-
-def rows(db: Database, table: sa.Table, slug: str = "acme") -> list[dict]:
-    with db.for_tenant(slug) as scope:
-        return [dict(r) for r in scope.execute(scope.select(table).order_by(table.c.id)).mappings()]
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from resources.store import tasks as store
 from resources.store.tenants import add_tenant
 from services import strategy
 from services.strategy import StrategyError
-from tests.helpers import steward
-from tests.test_gate import rows
+from tests.cli import steward
+from tests.helpers import rows
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ITEMS = [

@@ -3,7 +3,6 @@ work Steward does itself (drafts, summaries, reports, briefs) lands in files wit
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +15,7 @@ from resources.mailer import Mailer
 from resources.store import schema
 from resources.store.tenants import get_tenant
 from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle, handler_name
-from tests.helpers import seed_tenant
+from tests.helpers import add_task, approved, rows, seed_tenant
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon: the send window is open
 NOTES = """Met Dana from Harbor Roofing about the spring inspection programme.
@@ -43,42 +42,8 @@ def mailer(tmp_path: Path) -> Mailer:
     return Mailer(outbox_dir=str(tmp_path / "outbox"))
 
 
-def add_task(db: Database, kind: str, title: str = "Do it", **columns) -> dict:
-    key = f"test:{uuid.uuid4().hex}"
-    with db.for_tenant("acme") as scope:
-        scope.insert(
-            schema.tasks,
-            {
-                "title": title,
-                "kind": kind,
-                "execution_type": "fully_automated",
-                "status": "in_progress",
-                "idempotency_key": key,
-                "created_at": NOW,
-                "updated_at": NOW,
-                **columns,
-            },
-        )
-        query = scope.select(schema.tasks).where(schema.tasks.c.idempotency_key == key)
-        return dict(scope.execute(query).mappings().one())
-
-
-def approved(**columns) -> dict:
-    return {
-        "execution_type": "semi_automated",
-        "approval_status": "approved",
-        "decided_by": "owner@acme.example",
-        **columns,
-    }
-
-
 def run(db: Database, mailer: Mailer, task: dict, now: datetime = NOW) -> Outcome:
     return handle(TaskRun(db, mailer, get_tenant(db, "acme"), task, now, no_snapshot))
-
-
-def rows(db: Database, table: sa.Table) -> list[dict]:
-    with db.for_tenant("acme") as scope:
-        return [dict(r) for r in scope.execute(scope.select(table).order_by(table.c.id)).mappings()]
 
 
 def email_task(db: Database, to: str = "ann@harbor.example", **columns) -> dict:

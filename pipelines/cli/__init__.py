@@ -2,16 +2,18 @@
 
 Sub-commands live in their own modules; this one wires them and turns errors into
 `error: ...` on stderr instead of a traceback (STEWARD_DEBUG=1 lets unexpected ones through).
+The translation happens inside the app's own invocation (`StewardGroup`), so `steward`, `main()`
+and an in-process runner (the tests' CliRunner) show the same output and exit codes.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
 import pydantic
 import typer
 from alembic.util.exc import CommandError
+from typer.core import TyperGroup
 
 from agent.validation import problems
 from pipelines.cli import actions, db, demo, inbox, killswitch, run, strategy, tasks, tenant
@@ -20,27 +22,6 @@ from resources.database import DatabaseError, UnknownTenantError
 from resources.database.scoping import UnscopedQueryError
 from resources.store.tasks import TaskError
 from services.approvals import ApprovalError
-
-app = typer.Typer(
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    help="Steward: the autonomous operations agent for small service businesses.",
-)
-app.add_typer(tenant.app, name="tenant")
-app.add_typer(db.app, name="db")
-app.add_typer(killswitch.app, name="killswitch")
-app.add_typer(inbox.app, name="inbox")
-app.add_typer(actions.action_app, name="action")
-app.add_typer(actions.outbox_app, name="outbox")
-app.add_typer(tasks.task_app, name="task")
-app.add_typer(tasks.executor_app, name="executor")
-app.add_typer(strategy.app, name="strategy")
-app.command("approve")(actions.approve)
-app.command("reject")(actions.reject)
-app.command("run")(run.run)
-app.command("demo")(demo.demo)
-app.command("ui")(run.ui)
 
 KNOWN_ERRORS = (
     CliError,
@@ -61,14 +42,48 @@ def one_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def main() -> None:
-    try:
-        app()
-    except KNOWN_ERRORS as exc:
-        err(one_line(exc))
-        sys.exit(1)
-    except Exception as exc:
-        if os.environ.get("STEWARD_DEBUG"):
+class StewardGroup(TyperGroup):
+    """The top-level command group: a known error becomes one `error: ...` line and exit 1,
+    any other one `error: unexpected ...` and exit 2. Typer's own usage errors and exits pass."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (typer.TyperException, typer.Exit, typer.Abort):
             raise
-        err(f"unexpected {type(exc).__name__}: {one_line(exc)} (STEWARD_DEBUG=1 shows where)")
-        sys.exit(2)
+        except KNOWN_ERRORS as exc:
+            err(one_line(exc))
+            raise typer.Exit(1) from None
+        except Exception as exc:
+            if os.environ.get("STEWARD_DEBUG"):
+                raise
+            err(f"unexpected {type(exc).__name__}: {one_line(exc)} (STEWARD_DEBUG=1 shows where)")
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(
+    cls=StewardGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Steward: the autonomous operations agent for small service businesses.",
+)
+app.add_typer(tenant.app, name="tenant")
+app.add_typer(db.app, name="db")
+app.add_typer(killswitch.app, name="killswitch")
+app.add_typer(inbox.app, name="inbox")
+app.add_typer(actions.action_app, name="action")
+app.add_typer(actions.outbox_app, name="outbox")
+app.add_typer(tasks.task_app, name="task")
+app.add_typer(tasks.executor_app, name="executor")
+app.add_typer(strategy.app, name="strategy")
+app.command("approve")(actions.approve)
+app.command("reject")(actions.reject)
+app.command("run")(run.run)
+app.command("demo")(demo.demo)
+app.command("ui")(run.ui)
+
+
+def main() -> None:
+    """The `steward` console script."""
+    app()

@@ -4,7 +4,8 @@ A strategy is checked by the same planner that starts it (agent.strategy.propaga
 cycle, a dependency on a missing item or a duplicate id is refused when it is written, with the
 reason, and nothing is stored: a broken plan found only at start would waste a person's time
 later. Everything that happens to an execution is told in `execution_events`, which the UI and
-`steward strategy status` read.
+`steward strategy status` read. This module is the one writer of strategies, their executions,
+execution events and health snapshots.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ import sqlalchemy as sa
 
 from agent.strategy import L4Item, propagate
 from resources.database import TenantScope
-from resources.store.schema import execution_events, strategies, strategy_executions
+from resources.store.schema import (
+    execution_events,
+    execution_health_snapshots,
+    strategies,
+    strategy_executions,
+)
 
 # The states in which an execution may still run tasks; one strategy has at most one of them.
 LIVE = ("running", "paused")
@@ -129,6 +135,65 @@ def record(
             "actor": actor[:200],
             "detail": detail,
             "data": data,
+            "created_at": now,
+        },
+    )
+
+
+def open_execution(scope: TenantScope, strategy_id: int, actor: str, now: datetime) -> int:
+    """A new running execution of the strategy; returns its id."""
+    return scope.execute(
+        sa.insert(strategy_executions)
+        .values(
+            strategy_id=strategy_id,
+            status="running",
+            started_by=actor[:200],
+            started_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(strategy_executions.c.id)
+    ).scalar_one()
+
+
+def move_execution(
+    scope: TenantScope, current: dict[str, Any], status: str, now: datetime, **values: Any
+) -> None:
+    """Give the execution `status` (and `values`), compare-and-set on the status it had, so a
+    command and the executor's refresh cannot both win; raises StrategyError when it lost."""
+    done = scope.execute(
+        sa.update(strategy_executions)
+        .where(
+            strategy_executions.c.id == current["id"],
+            strategy_executions.c.status == current["status"],
+        )
+        .values(status=status, updated_at=now, **values)
+    )
+    if done.rowcount != 1:
+        raise StrategyError(f"execution {current['id']} changed meanwhile; try again")
+
+
+def save_figures(scope: TenantScope, execution_id: int, **values: Any) -> None:
+    """The execution's metrics and health as just computed (and its end, when it ended); the
+    caller holds the execution's lock (`execution(..., lock=True)`)."""
+    scope.execute(
+        sa.update(strategy_executions)
+        .where(strategy_executions.c.id == execution_id)
+        .values(**values)
+    )
+
+
+def snapshot_health(
+    scope: TenantScope, execution_id: int, figures: dict[str, Any], now: datetime
+) -> None:
+    """A point of the execution's health history, with the metrics it was computed from."""
+    scope.insert(
+        execution_health_snapshots,
+        {
+            "execution_id": execution_id,
+            "score": figures["health"]["score"],
+            "status": figures["health"]["status"],
+            "data": {"metrics": figures["metrics"], "health": figures["health"]},
             "created_at": now,
         },
     )

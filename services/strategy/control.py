@@ -32,13 +32,15 @@ from agent.strategy import (
 from agent.tasks.approach import ApproachDecision
 from resources.database import TenantScope
 from resources.store import tasks as store
-from resources.store.schema import strategy_executions, tasks
+from resources.store.schema import tasks
 from resources.store.strategies import (
     StrategyError,
     execution,
     find,
     items_of,
     latest_execution,
+    move_execution,
+    open_execution,
     record,
 )
 from services.strategy.monitor import CANCELLED, refresh
@@ -63,18 +65,7 @@ def start(scope: TenantScope, name_or_id: str | int, actor: str, now: datetime) 
     items = {item.id: item for item in items_of(strategy)}
     specs = {spec.key: spec for spec in propagate(list(items.values()))}
     order = topological_order(list(specs.values()))
-    execution_id = scope.execute(
-        sa.insert(strategy_executions)
-        .values(
-            strategy_id=strategy["id"],
-            status="running",
-            started_by=actor[:200],
-            started_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(strategy_executions.c.id)
-    ).scalar_one()
+    execution_id = open_execution(scope, strategy["id"], actor, now)
     ids: dict[str, int] = {}
     for key in order:
         spec, item = specs[key], items[specs[key].item_id]
@@ -130,27 +121,23 @@ def cancel(
     """End the execution: tasks not started fail, tasks in progress finish. Returns a line."""
     current = _check(scope, execution_id, "cancel")
     waiting = scope.execute(
-        scope.select(tasks.c.id)
+        scope.select(tasks.c.id, tasks.c.status)
         .where(tasks.c.strategy_execution_id == execution_id, tasks.c.status.in_(NOT_STARTED))
         .order_by(tasks.c.id)
-    ).scalars()
-    cancelled = 0
-    for task_id in list(waiting):
-        try:
-            store.move(
-                scope,
-                task_id,
-                "failed",
-                "failed",
-                actor,
-                now,
-                CANCELLED,
-                data={"reason": reason} if reason else None,
-                last_error=CANCELLED,
-            )
-            cancelled += 1
-        except store.TaskError:  # the executor took it meanwhile: it is in progress now
-            continue
+    ).all()
+    # A task the executor took meanwhile loses the compare-and-set: it is in progress now.
+    cancelled = len(
+        store.move_many(
+            scope,
+            [store.Move(row.id, row.status, CANCELLED) for row in waiting],
+            "failed",
+            "failed",
+            actor,
+            now,
+            data={"reason": reason} if reason else None,
+            last_error=CANCELLED,
+        )
+    )
     running = scope.scalar(
         scope.select(sa.func.count())
         .select_from(tasks)
@@ -182,16 +169,7 @@ def _set(
     **values: Any,
 ) -> str:
     status, event = RESULTS[verb]
-    done = scope.execute(
-        sa.update(strategy_executions)
-        .where(
-            strategy_executions.c.id == current["id"],
-            strategy_executions.c.status == current["status"],
-        )
-        .values(status=status, updated_at=now, **values)
-    )
-    if done.rowcount != 1:
-        raise StrategyError(f"execution {current['id']} changed meanwhile; try again")
+    move_execution(scope, current, status, now, **values)
     detail = "; ".join(part for part in (outcome, reason) if part) or None
     record(scope, current["id"], event, actor, now, detail, {"reason": reason} if reason else None)
     refresh(scope, current["id"], now)

@@ -40,7 +40,7 @@ from resources.store.schema import (
     task_events,
     tasks,
 )
-from resources.store.strategies import LIVE, execution, record
+from resources.store.strategies import LIVE, execution, record, save_figures, snapshot_health
 
 CANCELLED = "execution cancelled"
 ABANDONED = "execution failed"
@@ -71,11 +71,7 @@ def refresh(scope: TenantScope, execution_id: int, now: datetime) -> dict[str, A
     values: dict[str, Any] = {"metrics": metrics, "health": asdict(verdict), "updated_at": now}
     if ending:
         values.update(status=ending, finished_at=now)
-    scope.execute(
-        sa.update(strategy_executions)
-        .where(strategy_executions.c.id == execution_id)
-        .values(**values)
-    )
+    save_figures(scope, execution_id, **values)
     if ending == "completed":
         record(scope, execution_id, "completed", ACTOR, now, f"all {len(rows)} tasks completed")
     elif ending == "failed":
@@ -119,17 +115,7 @@ def _snapshot_tenant(scope: TenantScope, now: datetime, every: timedelta) -> int
     for execution_id in running:
         if execution_id in last and aware(last[execution_id]) > now - every:
             continue
-        fresh = refresh(scope, execution_id, now)
-        scope.insert(
-            snap,
-            {
-                "execution_id": execution_id,
-                "score": fresh["health"]["score"],
-                "status": fresh["health"]["status"],
-                "data": {"metrics": fresh["metrics"], "health": fresh["health"]},
-                "created_at": now,
-            },
-        )
+        snapshot_health(scope, execution_id, refresh(scope, execution_id, now), now)
         written += 1
     return written
 
@@ -172,11 +158,15 @@ def _ending(scope: TenantScope, rows: list[dict[str, Any]]) -> str | None:
 
 
 def _abandon(scope: TenantScope, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Fail the waiting tasks of an execution that failed: none of them can ever run. A task
+    the executor took meanwhile keeps its status, and the figures count it as it is."""
+    moves = [
+        store.Move(r["id"], r["status"], ABANDONED) for r in rows if r["status"] not in FINISHED
+    ]
+    moved = store.move_many(scope, moves, "failed", "failed", ACTOR, now, last_error=ABANDONED)
+    failed = {task["id"] for task in moved}
     for row in rows:
-        if row["status"] not in FINISHED:
-            store.move(
-                scope, row["id"], "failed", "failed", ACTOR, now, ABANDONED, last_error=ABANDONED
-            )
+        if row["id"] in failed:
             row.update(status="failed", last_error=ABANDONED)
 
 

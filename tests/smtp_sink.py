@@ -1,8 +1,10 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for mailer tests.
 
 It can require STARTTLS and a login, refuse chosen recipients, answer DATA with a chosen error,
-take its time over DATA (to widen the crash window), and file each message it accepts into a
-Maildir's Sent folder, as Gmail does with mail sent through its SMTP server.
+take its time over DATA, hold its reply to the next DATA until the test lets it go (so a crash
+test can kill the client when the server has the message and the client has no answer yet), and
+file each message it accepts into a Maildir's Sent folder, as Gmail does with mail sent through
+its SMTP server.
 """
 
 from __future__ import annotations
@@ -50,6 +52,24 @@ class SmtpSink:
         self._lock = threading.Lock()
         self.port = _free_port()
         self._controller: Controller | None = None
+        self._hold = False
+        self._held = threading.Event()
+        self._release = threading.Event()
+
+    def hold_next_data(self) -> None:
+        """The next DATA is received in full and kept, then its reply waits for
+        `release_data()`."""
+        self._held.clear()
+        self._release.clear()
+        self._hold = True
+
+    def wait_data_held(self, timeout: float) -> bool:
+        return self._held.wait(timeout)
+
+    def release_data(self) -> None:
+        """Send the held reply (to whoever is still connected)."""
+        self._hold = False
+        self._release.set()
 
     def url(self, starttls: str = "off") -> str:
         user = f"{self.user}@" if self.user else ""
@@ -133,6 +153,9 @@ class _Handler:
         if self.sink.data_reply:
             return self.sink.data_reply
         self.sink._keep(envelope)
+        if self.sink._hold:  # queued, as a real server does at the final dot; the reply waits
+            self.sink._held.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.sink._release.wait, 60)
         return "250 2.0.0 queued"
 
 

@@ -1,9 +1,15 @@
-"""Kill the dispatcher with SIGKILL at random moments; nothing may arrive twice or go missing.
+"""Kill the dispatcher with SIGKILL, in the hand-over window and at random moments; nothing may
+arrive twice or go missing.
 
 Each trial forks a dispatcher process (fork keeps the trial fast: no re-import) that sends to a
-real SMTP sink taking its time over DATA, so kills land before, during and after the hand-over.
-Every pass recovers what the killed ones left (lease 0: only one dispatcher runs at a time
-here). At the end every message is delivered exactly once or is delivery-unknown with an alert.
+real SMTP sink. Two kinds of trial make the kill land in the hand-over window, whatever the load
+on the machine: one stops the child right after it recorded the row as `sending` and before
+DATA (`PausingMailer`) and kills it there; the other lets the server take the whole message and
+holds its reply to DATA (`SmtpSink.hold_next_data`) while the child is killed. The other trials
+kill at a random moment, the sink taking its time over DATA, so kills also land before, during
+and after the hand-over. Every pass recovers what the killed ones left (lease 0: only one
+dispatcher runs at a time here). At the end every message is delivered exactly once or is
+delivery-unknown with an alert.
 """
 
 from __future__ import annotations
@@ -11,32 +17,61 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import select
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from pathlib import Path
 
 import pytest
 
 from resources.database import Database, engine_for
 from resources.mailer import Mailer
+from resources.mailer.smtp import SmtpOutcome
 from resources.store import schema
 from resources.store.tenants import update_tenant
 from services.dispatch import dispatch_tenant
 from services.gate import propose
-from tests.helpers import seed_tenant
+from tests.helpers import clients, follow_up, rows, seed_tenant
 from tests.smtp_sink import SmtpSink
-from tests.test_gate import follow_up, rows
 
-TRIALS = 50
-MESSAGES = 60
+RANDOM_TRIALS = 50
+WINDOW_TRIALS = 8  # of each kind: killed after `sending` was recorded; killed awaiting DATA's reply
+MESSAGES = 80  # the trials take some 30: every window trial finds a message due
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+WAIT_S = 60.0  # for a child to reach the window, however busy the machine
 
 
-def _dispatch_then_exit(url: str, mailer: Mailer) -> None:
+class PausingMailer(Mailer):
+    """Stops in the hand-over window: once `before_data` recorded the row as `sending`, and
+    before DATA, it writes a byte to `ready_fd` and waits to be killed."""
+
+    ready_fd: int
+
+    def send(
+        self, msg: Message, sender: str, recipient: str, before_data: Callable[[], None]
+    ) -> SmtpOutcome:
+        def recorded_then_wait() -> None:
+            before_data()
+            os.write(self.ready_fd, b"!")
+            time.sleep(WAIT_S * 5)
+
+        return super().send(msg, sender, recipient, before_data=recorded_then_wait)
+
+
+def _dispatch_then_exit(url: str, mailer: Mailer, now: datetime) -> None:
     engine_for(url).dispose(close=False)  # the parent's pooled connections are not ours
-    dispatch_tenant(Database(url=url), mailer, "acme", lease=timedelta(0), limit=MESSAGES)
+    db = Database(url=url)
+    dispatch_tenant(db, clients(mailer), "acme", now, lease=timedelta(0), limit=MESSAGES)
     os._exit(0)
+
+
+def _killed(child: multiprocessing.process.BaseProcess) -> None:
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
 
 
 @pytest.mark.parametrize("reconcile", [True, False], ids=["sent-folder", "no-mailbox"])
@@ -47,7 +82,7 @@ def test_sigkill_never_duplicates_or_loses_mail(
     maildir = tmp_path / "mailbox"
     for sub in ("tmp", "new", "cur"):
         (maildir / sub).mkdir(parents=True)
-    seed_tenant(db, "acme", contacts=MESSAGES, touched_days_ago=5)
+    seed_tenant(db, "acme", contacts=MESSAGES, touched_days_ago=5, now=NOW)
     settings = {
         "send_mode": "limited_live",
         "from_address": "office@acme.example",
@@ -56,23 +91,43 @@ def test_sigkill_never_duplicates_or_loses_mail(
     if reconcile:
         settings["mailbox"] = f"maildir://{maildir}"
     update_tenant(db, "acme", settings_patch=settings)
-    now = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
-    queued = propose(db, "acme", [follow_up(n) for n in range(MESSAGES)], now)
+    queued = propose(db, "acme", [follow_up(n) for n in range(MESSAGES)], NOW)
     assert {r.status for r in queued} == {"queued"}
     rng = random.Random(20261124)
+    trials = ["random"] * RANDOM_TRIALS + ["sending", "data"] * WINDOW_TRIALS
+    rng.shuffle(trials)
     fork = multiprocessing.get_context("fork")
+    ready, ready_fd = os.pipe()
     with SmtpSink(sent_maildir=maildir if reconcile else None, delay_s=0.02) as sink:
         mailer = Mailer(smtp_url=sink.url(), outbox_dir=str(tmp_path / "outbox"), timeout_s=5)
+        pausing = PausingMailer(**mailer.model_dump(), ready_fd=ready_fd)
         url = db.resolved_url()
-        for _ in range(TRIALS):
-            child = fork.Process(target=_dispatch_then_exit, args=(url, mailer))
+        for n, kind in enumerate(trials, start=1):
+            at = NOW + timedelta(seconds=n)  # a later pass sees the earlier claims as expired
+            child = fork.Process(
+                target=_dispatch_then_exit, args=(url, pausing if kind == "sending" else mailer, at)
+            )
+            if kind == "data":
+                sink.hold_next_data()
             child.start()
-            time.sleep(rng.uniform(0.0, 0.12))
-            os.kill(child.pid, signal.SIGKILL)
-            child.join()
-        for _ in range(5):  # the restart: recover and finish what is due
-            dispatch_tenant(db, mailer, "acme", lease=timedelta(0), limit=MESSAGES)
+            if kind == "sending":
+                reached, _, _ = select.select([ready], [], [], WAIT_S)
+                assert reached, f"trial {n}: the dispatcher never recorded a hand-over"
+                os.read(ready, 1)
+            elif kind == "data":
+                assert sink.wait_data_held(WAIT_S), f"trial {n}: no DATA reached the server"
+            else:
+                time.sleep(rng.uniform(0.0, 0.12))
+            _killed(child)
+            if kind == "data":
+                sink.release_data()
+            assert child.exitcode == -signal.SIGKILL, f"trial {n} ({kind}) ended by itself"
+        for n in range(5):  # the restart: recover and finish what is due
+            at = NOW + timedelta(minutes=10 + n)
+            dispatch_tenant(db, clients(mailer), "acme", at, lease=timedelta(0), limit=MESSAGES)
         received = sink.keys()
+    os.close(ready)
+    os.close(ready_fd)
 
     assert max(received.values()) == 1, "a message arrived twice"
     outcome = {r["idempotency_key"]: r["status"] for r in rows(db, schema.outbox)}
@@ -89,6 +144,11 @@ def test_sigkill_never_duplicates_or_loses_mail(
     if reconcile:
         # every unknown that reached the server is found in the Sent folder; none remain
         assert unknown.isdisjoint(received)
-    assert unknown or reconciled, "no kill landed in the hand-over window: widen the trials"
+        assert len(reconciled) >= WINDOW_TRIALS, "a message the server took was not reconciled"
+    else:
+        assert len(unknown & set(received)) >= WINDOW_TRIALS, "a reply-less DATA was not unknown"
+    # the messages killed before DATA never reached the server and are never resent by themselves
+    assert len(unknown - set(received)) >= WINDOW_TRIALS
+    assert unknown or reconciled, "no kill landed in the hand-over window"
     print(f"\nreceived {len(received)}, unknown {len(unknown)}, reconciled {len(reconciled)}")
     assert len(received) + len(unknown - set(received)) == MESSAGES, "a message went missing"

@@ -19,10 +19,10 @@ from resources.database import Database
 from resources.mailer import Mailer
 from resources.store import schema
 from resources.store import tasks as store
-from resources.store.system_config import set_database_flag
+from resources.store.system_config import set_database_flag, set_executor_pause
 from services import approvals, strategy
 from services.approvals import ApprovalError
-from services.tasks.executor import AUTO_ENV, run_pass, set_paused
+from services.tasks.executor import AUTO_ENV, roll_up, run_pass
 from services.tasks.handlers import HandlerError, Outcome, TaskRun
 from tests.helpers import seed_tenant
 
@@ -252,11 +252,11 @@ def test_switches_hold_every_pass_with_the_reason(acme, mailer, monkeypatch):
     monkeypatch.setenv(AUTO_ENV, "false")
     assert run_pass(acme, mailer, now=T0, handler=handler).held == f"{AUTO_ENV} is off"
     monkeypatch.delenv(AUTO_ENV)
-    set_paused(acme, True, "cli:kenny", "month-end close")
+    set_executor_pause(acme, True, "cli:kenny", "month-end close")
     assert run_pass(acme, mailer, now=T0, handler=handler).held == (
         "executor paused by cli:kenny: month-end close"
     )
-    set_paused(acme, False, "cli:kenny")
+    set_executor_pause(acme, False, "cli:kenny")
     set_database_flag(acme, True, "incident", "cli:kenny")
     assert "incident" in run_pass(acme, mailer, now=T0, handler=handler).held
     set_database_flag(acme, False, None, "cli:kenny")
@@ -305,11 +305,11 @@ def test_schedule_and_approval_sensor(acme, mailer, monkeypatch):
     monkeypatch.setenv("STEWARD_DATABASE_URL", acme.resolved_url())
     with dg.build_schedule_context(scheduled_execution_time=T0) as context:
         assert isinstance(executor_schedule(context), dg.RunRequest)
-    set_paused(acme, True, "cli:kenny", "audit")
+    set_executor_pause(acme, True, "cli:kenny", "audit")
     with dg.build_schedule_context(scheduled_execution_time=T0) as context:
         skipped = executor_schedule(context)
     assert isinstance(skipped, dg.SkipReason) and "audit" in skipped.skip_message
-    set_paused(acme, False, "cli:kenny")
+    set_executor_pause(acme, False, "cli:kenny")
 
     task_id = add(acme, "Draft the delay email", "semi_automated")
     first = task_approvals_sensor(dg.build_sensor_context(resources={"database": acme}))
@@ -414,3 +414,18 @@ def test_a_batch_move_leaves_a_task_whose_compare_and_set_it_lost(acme):
     with acme.for_tenant("acme") as scope:
         assert store.events(scope, third)[-1]["detail"] == f"cancel {third}"
     assert task(acme, first)["last_error"] == f"x{first}"
+
+
+def test_a_failed_subtask_blocks_its_parent_with_the_subtask_named(acme):
+    parent = add(acme, "Plan the spring newsletter campaign", kind="general")
+    with acme.for_tenant("acme") as scope:
+        first = scope.scalar(
+            scope.select(sa.func.min(schema.tasks.c.id)).where(schema.tasks.c.parent_id == parent)
+        )
+        store.move(scope, first, "failed", "failed", "executor", T0, "provider down")
+        assert roll_up(scope, T0) == 1
+        assert roll_up(scope, T0) == 0  # blocked now: not rolled up again
+    blocked = task(acme, parent)
+    why = f"subtask {first} failed; a person must decide how to go on"
+    assert (blocked["status"], blocked["last_error"]) == ("blocked", why)
+    assert log(acme, parent)[-1] == "blocked"

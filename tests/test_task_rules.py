@@ -18,7 +18,7 @@ from agent.tasks.machine import (
     IllegalTransition,
     check_transition,
 )
-from agent.tasks.outcomes import FailureOutcome, after_failure
+from agent.tasks.outcomes import FailureOutcome, RollUp, after_failure, roll_up
 from resources.store import outbox
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -146,6 +146,18 @@ def test_after_failure_retries_with_backoff_then_escalates():
     )
     assert after_failure(3, 5, NOW, base=0.5).next_attempt_at == NOW + timedelta(seconds=2)
     assert after_failure(7, 5, NOW).escalate
+
+
+def test_a_decomposed_task_rolls_up_from_its_subtasks():
+    assert roll_up([]) is None
+    assert roll_up([(4, "completed", "a.md"), (5, "in_progress", None)]) is None
+    assert roll_up([(4, "completed", "a.md"), (5, "failed", None), (6, "failed", None)]) == (
+        RollUp("blocked", "subtask 5 failed; a person must decide how to go on")
+    )
+    assert roll_up([(4, "completed", "a.md"), (5, "completed", None), (6, "completed", "c")]) == (
+        RollUp("completed", "all 3 subtasks completed", "a.md; c")
+    )
+    assert roll_up([(4, "completed", None)]) == RollUp("completed", "all 1 subtasks completed")
 
 
 def test_choose_approach_immediate():

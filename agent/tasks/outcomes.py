@@ -1,9 +1,11 @@
 """What becomes of a task after work: a failed attempt is retried after a backoff or, with no
 attempts left (3 by default, the tasks table's `max_attempts`), fails and is escalated to a
-person. Retries are kept in the database, so the decision survives a restart."""
+person; retries are kept in the database, so the decision survives a restart. A decomposed task
+is done when its subtasks are (`roll_up`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -47,3 +49,24 @@ def after_failure(
         False,
         f"attempt {attempts} of {max_attempts} failed; retrying in {wait:g} s",
     )
+
+
+@dataclass(frozen=True)
+class RollUp:
+    status: str  # completed | blocked
+    reason: str
+    deliverable: str | None = None
+
+
+def roll_up(subtasks: Sequence[tuple[int, str, str | None]]) -> RollUp | None:
+    """What a decomposed task becomes from its subtasks, (id, status, deliverable) in id order:
+    blocked when one failed, since the playbook's next steps may need it and a person must
+    decide how to go on; completed with all their deliverables when every one completed; None
+    while work remains."""
+    failed = [task_id for task_id, status, _ in subtasks if status == "failed"]
+    if failed:
+        return RollUp("blocked", f"subtask {failed[0]} failed; a person must decide how to go on")
+    if subtasks and all(status == "completed" for _, status, _ in subtasks):
+        made = "; ".join(made for _, _, made in subtasks if made) or None
+        return RollUp("completed", f"all {len(subtasks)} subtasks completed", made)
+    return None

@@ -16,8 +16,8 @@ from agent.tasks.machine import EXECUTION_TYPES
 from pipelines.cli.common import actor, out, pairs, ready_database
 from resources.store import tasks as store
 from resources.store.schema import task_dependencies, task_snapshots, tasks
+from resources.store.system_config import set_executor_pause
 from services import approvals
-from services.tasks.executor import set_paused
 from services.tasks.handlers import HANDLED_KINDS
 
 task_app = typer.Typer(no_args_is_help=True, help="Tasks: add, list, show, pause, resume, retry.")
@@ -186,11 +186,11 @@ def pause_all(
     reason: str = typer.Option(..., "--reason", help="Why; shown in every skip."),
 ) -> None:
     """Stop every executor pass until `steward executor resume`."""
-    set_paused(ready_database(), True, actor(), reason)
+    set_executor_pause(ready_database(), True, actor(), reason)
     out.print(f"executor paused: {reason}", highlight=False)
 
 
 @executor_app.command("resume")
 def resume_all() -> None:
-    set_paused(ready_database(), False, actor())
+    set_executor_pause(ready_database(), False, actor())
     out.print("executor resumed", highlight=False)

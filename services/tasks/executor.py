@@ -30,18 +30,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from agent.tasks import outcomes
 from agent.tasks.machine import AUTOMATED_TYPES
-from resources.database import Database, SystemScope, TenantScope
+from resources.database import Database, TenantScope
 from resources.mailer import Mailer
 from resources.store import tasks as store
-from resources.store.schema import strategy_executions, system_config, task_dependencies, tasks
+from resources.store.schema import strategy_executions, task_dependencies, tasks
+from resources.store.system_config import executor_pause
 from services.killswitch import kill_state
 from services.strategy import refresh, snapshot_due
 from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle, handler_name
 from services.tasks.settle import ACTOR, reclaim_stuck, settle_all
 
 AUTO_ENV = "ENABLE_AUTO_EXECUTION"
-PAUSE_KEY = "executor_paused"
 DEFAULT_LIMIT = 10
 DEFAULT_TIMEOUT_S = 60.0
 
@@ -72,33 +73,10 @@ def held_reason(db: Database) -> str | None:
     kill = kill_state(db)
     if kill.active:
         return kill.describe()
-    with db.system() as scope:
-        paused = _pause_flag(scope)
+    paused = executor_pause(db)
     if paused:
         return f"executor paused by {paused.get('by') or '?'}: {paused.get('reason') or ''}".strip()
     return None
-
-
-def set_paused(db: Database, paused: bool, actor: str, reason: str = "") -> None:
-    """The global pause: a flag every pass reads first."""
-    with db.system() as scope:
-        scope.execute(sa.delete(system_config).where(system_config.c.key == PAUSE_KEY))
-        if paused:
-            scope.execute(
-                sa.insert(system_config).values(
-                    key=PAUSE_KEY,
-                    value={"by": actor, "reason": reason},
-                    reason=reason,
-                    updated_by=actor,
-                )
-            )
-
-
-def _pause_flag(scope: SystemScope) -> dict[str, Any] | None:
-    row = scope.execute(
-        sa.select(system_config.c.value).where(system_config.c.key == PAUSE_KEY)
-    ).first()
-    return row.value if row else None
 
 
 def run_pass(
@@ -193,7 +171,7 @@ def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[
         .exists()
     )
     runnable = (
-        scope.select(tasks.c.id)
+        scope.select(tasks.c.id, tasks.c.status, tasks.c.attempts, tasks.c.max_attempts)
         .where(
             tasks.c.status.in_(("pending", "queued")),
             tasks.c.execution_type.in_(AUTOMATED_TYPES),
@@ -207,30 +185,21 @@ def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[
         .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.id)
         .limit(limit)
     )
-    ids = list(scope.execute(runnable).scalars())
-    if not ids:
-        return []
-    won = scope.execute(
-        sa.update(tasks)
-        .where(tasks.c.id.in_(ids), tasks.c.status.in_(("pending", "queued")))
-        .values(
-            status="in_progress",
-            attempts=tasks.c.attempts + 1,
-            started_at=now,
-            updated_at=now,
-        )
-        .returning(*tasks.c)
-    ).mappings()
-    order = {task_id: n for n, task_id in enumerate(ids)}
-    picked = sorted((dict(r) for r in won), key=lambda r: order[r["id"]])
-    store.log_many(
+    ready = scope.execute(runnable).all()
+    return store.move_many(
         scope,
-        [(t["id"], "started", f"attempt {t['attempts']} of {t['max_attempts']}") for t in picked],
+        [
+            store.Move(t.id, t.status, f"attempt {t.attempts + 1} of {t.max_attempts}")
+            for t in ready
+        ],
+        "in_progress",
+        "started",
         ACTOR,
         now,
         dry_run=dry_run,
+        attempts=tasks.c.attempts + 1,
+        started_at=now,
     )
-    return picked
 
 
 class Worker:
@@ -297,50 +266,67 @@ def _attempt(
 
 
 def roll_up(scope: TenantScope, now: datetime) -> int:
-    """A decomposed task is done when its subtasks are: completed when all are, blocked (with
-    the subtask named) when one failed."""
-    child = tasks.alias("child")
-    parents = scope.execute(
-        scope.select(tasks.c.id, tasks.c.status).where(
-            tasks.c.approach == "decompose", tasks.c.status.in_(("pending", "queued"))
-        )
-    ).all()
-    moved = 0
-    for parent in parents:
-        children = scope.execute(
-            scope.select(child.c.id, child.c.status, child.c.deliverable)
-            .where(child.c.parent_id == parent.id)
-            .order_by(child.c.id)
+    """Decomposed tasks that their subtasks finished, moved as agent.tasks.outcomes.roll_up
+    says (the machine completes only work in progress, so a completed one starts first)."""
+    parents = dict(
+        scope.execute(
+            scope.select(tasks.c.id, tasks.c.status).where(
+                tasks.c.approach == "decompose", tasks.c.status.in_(("pending", "queued"))
+            )
         ).all()
-        failed = [c.id for c in children if c.status == "failed"]
-        if failed:
-            why = f"subtask {failed[0]} failed; a person must decide how to go on"
-            store.move(scope, parent.id, "blocked", "blocked", ACTOR, now, why, last_error=why)
-            moved += 1
-        elif children and all(c.status == "completed" for c in children):
-            made = "; ".join(c.deliverable for c in children if c.deliverable) or None
+    )
+    if not parents:
+        return 0
+    subtasks: dict[int, list[tuple[int, str, str | None]]] = {p: [] for p in parents}
+    for row in scope.execute(
+        scope.select(tasks.c.parent_id, tasks.c.id, tasks.c.status, tasks.c.deliverable)
+        .where(tasks.c.parent_id.in_(list(parents)))
+        .order_by(tasks.c.id)
+    ):
+        subtasks[row.parent_id].append((row.id, row.status, row.deliverable))
+    moved = 0
+    for parent_id, status in parents.items():
+        verdict = outcomes.roll_up(subtasks[parent_id])
+        if verdict is None:
+            continue
+        current = {"status": status}
+        if verdict.status == "blocked":
             store.move(
                 scope,
-                parent.id,
+                parent_id,
+                "blocked",
+                "blocked",
+                ACTOR,
+                now,
+                verdict.reason,
+                current=current,
+                last_error=verdict.reason,
+            )
+        else:
+            current = store.move(
+                scope,
+                parent_id,
                 "in_progress",
                 "started",
                 ACTOR,
                 now,
                 "subtasks done",
+                current=current,
                 started_at=now,
             )
             store.move(
                 scope,
-                parent.id,
+                parent_id,
                 "completed",
                 "completed",
                 ACTOR,
                 now,
-                f"all {len(children)} subtasks completed",
-                deliverable=made,
+                verdict.reason,
+                current=current,
+                deliverable=verdict.deliverable,
                 finished_at=now,
             )
-            moved += 1
+        moved += 1
     return moved
 
 

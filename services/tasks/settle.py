@@ -2,7 +2,8 @@
 backoff, or failed and escalated to a person. Also the attempts an executor lost in a crash.
 
 A batch's results are written together (`settle_all`): completed tasks and retried attempts,
-nearly all of a batch, with one update per status and one log insert; the rest one by one.
+nearly all of a batch, with one batch move per status (resources/store/tasks.py); the rest one
+by one.
 """
 
 from __future__ import annotations
@@ -11,10 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from agent.tasks.approach import ApproachDecision
-from agent.tasks.machine import check_transition
 from agent.tasks.outcomes import after_failure
 from resources.alerts import raise_alert
 from resources.database import TenantScope
@@ -36,16 +34,16 @@ def settle_all(
     mailer: Mailer,
 ) -> Counter:
     """Record a batch's results. Completed tasks and failed attempts to be retried (nearly all
-    of a batch) are written with one update per status and one log insert for all of them;
-    blocked, waiting and escalated tasks one by one. Returns what became of the tasks."""
-    rows: dict[str, list[dict[str, Any]]] = {"completed": [], "queued": []}
-    entries: list[tuple[int, str, str | None]] = []
+    of a batch) are written with one batch move per status; blocked, waiting and escalated
+    tasks one by one. Returns what became of the tasks."""
+    done: list[store.Move] = []
+    retried: list[store.Move] = []
     counts: Counter = Counter()
     for task, outcome, seconds in attempts:
-        row = {"t_id": task["id"], "t_ms": int(seconds * 1000), "t_made": None, "t_error": None}
+        ms = int(seconds * 1000)
         if isinstance(outcome, Outcome) and outcome.status == "completed":
-            rows["completed"].append({**row, "t_made": outcome.deliverable, "t_next": None})
-            entries.append((task["id"], "completed", outcome.detail))
+            made = {"deliverable": outcome.deliverable, "duration_ms": ms}
+            done.append(store.Move(task["id"], "in_progress", outcome.detail, made))
             counts["completed"] += 1
             continue
         if isinstance(outcome, Outcome):
@@ -53,31 +51,41 @@ def settle_all(
             continue
         why, decision = _failure(task, outcome, now)
         if decision.retry:
-            rows["queued"].append({**row, "t_error": why, "t_next": decision.next_attempt_at})
-            entries += [(task["id"], "failed", why), (task["id"], "retried", decision.reason)]
+            later = {
+                "last_error": why,
+                "next_attempt_at": decision.next_attempt_at,
+                "duration_ms": ms,
+            }
+            retried.append(
+                store.Move(task["id"], "in_progress", decision.reason, later, (("failed", why),))
+            )
             counts["retrying"] += 1
         else:
             _fail_and_escalate(scope, task, why, decision.reason, seconds, now, mailer)
             counts["escalated"] += 1
-    for status, params in rows.items():
-        if not params:
-            continue
-        check_transition("in_progress", status)
-        scope.execute(
-            sa.update(tasks)
-            .where(tasks.c.id == sa.bindparam("t_id"), tasks.c.status == "in_progress")
-            .values(
-                status=status,
-                deliverable=sa.bindparam("t_made"),
-                last_error=sa.bindparam("t_error"),
-                next_attempt_at=sa.bindparam("t_next"),
-                duration_ms=sa.bindparam("t_ms"),
-                finished_at=now,
-                updated_at=now,
-            ),
-            params,
-        )
-    store.log_many(scope, entries, ACTOR, now, dry_run=dry_run)
+    store.move_many(
+        scope,
+        done,
+        "completed",
+        "completed",
+        ACTOR,
+        now,
+        dry_run=dry_run,
+        last_error=None,
+        next_attempt_at=None,
+        finished_at=now,
+    )
+    store.move_many(
+        scope,
+        retried,
+        "queued",
+        "retried",
+        ACTOR,
+        now,
+        dry_run=dry_run,
+        deliverable=None,
+        finished_at=now,
+    )
     return counts
 
 

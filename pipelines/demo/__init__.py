@@ -6,10 +6,10 @@ documents, including the bad and stale cases the agent's rules exist to catch.
 """
 
 from pipelines.demo.generate import demo_clock, generate_demo
-from pipelines.demo.load import load_rows, resolve_links
 from pipelines.demo.orders import DEFECTS
 from pipelines.demo.rows import build_tenant_rows
 from pipelines.demo.spec import DemoSize, DemoSummary, TenantSpec, tenant_spec
+from resources.store.records import load_rows, resolve_links
 
 __all__ = [
     "DEFECTS",

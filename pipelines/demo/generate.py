@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.demo.documents import write_documents
-from pipelines.demo.load import demo_settings, insert_rows, load_rows, natural_ids, replace_tenant
+from pipelines.demo.load import demo_settings, replace_tenant
 from pipelines.demo.mail import write_maildir
 from pipelines.demo.rows import build_tenant_rows
 from pipelines.demo.spec import DEFAULT_SIZE, DemoSize, DemoSummary, tenant_spec
 from resources.database import Database
+from resources.store.records import insert_rows, load_rows, natural_ids
 
 Progress = Callable[[str, int], None]
 

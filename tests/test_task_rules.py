@@ -8,7 +8,7 @@ from itertools import product
 
 import pytest
 
-from agent.retry import backoff_seconds
+from agent.retry import DELIVERY_ATTEMPTS, backoff_seconds
 from agent.tasks.approach import PLAYBOOKS, SubtaskSpec, choose_approach
 from agent.tasks.approvals import approval_refusal, needs_approval
 from agent.tasks.machine import (
@@ -128,9 +128,9 @@ def test_the_one_backoff_gives_tasks_the_waits_they_had():
 def test_the_one_backoff_gives_the_outbox_the_waits_it_had():
     """A minute after the first failed delivery, doubling, until the attempts are used up."""
     waits = []
-    for attempts in range(outbox.MAX_ATTEMPTS):
-        retry = outbox.retry_values({"attempts": attempts}, NOW, "HTTP 503")
-        waits.append(retry["not_before"] - NOW if retry["status"] == "pending" else None)
+    for attempts in range(DELIVERY_ATTEMPTS):
+        values = outbox.retry_values({"attempts": attempts}, NOW, "HTTP 503")
+        waits.append(values["not_before"] - NOW if values["status"] == "pending" else None)
     assert waits == [timedelta(minutes=m) for m in (1, 2, 4, 8)] + [None]
 
 

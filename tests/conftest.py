@@ -4,17 +4,24 @@
 a plain role (no superuser, no BYPASSRLS) so row-level security is in force in every test.
 STEWARD_TEST_PG_URL names an admin connection (default: postgres on 127.0.0.1:5432); without a
 reachable server the PostgreSQL half is skipped locally and fails under CI=true.
+
+STEWARD_TEST_CLOCK_SHIFT_DAYS=N runs the whole session N days away from the real date (the clock
+keeps ticking), to prove that no test depends on the day it runs: see `pytest_configure`.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlalchemy.engine import make_url
 
 from resources.database import Database, normalize_url
@@ -22,6 +29,53 @@ from resources.database.roles import ensure_app_role
 
 APP_ROLE = "steward_test_app"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+CLOCK_SHIFT = "STEWARD_TEST_CLOCK_SHIFT_DAYS"
+# Imported by every Python process the tests start (Dagster's code server and run workers, the
+# `steward` smoke tests), so a child sees the same moved clock as the test that launched it.
+CHILD_CLOCK = f"""\
+import os
+if int(os.environ.get("{CLOCK_SHIFT}") or 0):
+    from datetime import UTC, datetime, timedelta
+    import time_machine
+    days = int(os.environ["{CLOCK_SHIFT}"])
+    time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True).start()
+"""
+_clock: time_machine.travel | None = None
+_child_site: Path | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Move the clock by STEWARD_TEST_CLOCK_SHIFT_DAYS (say 365) for the whole session, before
+    collection, in this process (time-machine) and in the Python processes it starts (a
+    sitecustomize on PYTHONPATH). The database servers keep the real clock: a test must not
+    compare their `now()` (column defaults) with the one it passes."""
+    global _clock, _child_site
+    # The CLI's rich consoles decide on colour when imported: never, as without a terminal in
+    # CI, so `pytest -s` in a terminal compares the same plain text.
+    os.environ.setdefault("TTY_COMPATIBLE", "0")
+    days = int(os.environ.get(CLOCK_SHIFT) or 0)
+    if not days:
+        return
+    _child_site = Path(tempfile.mkdtemp(prefix="steward-clock-"))
+    (_child_site / "sitecustomize.py").write_text(CHILD_CLOCK)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(_child_site), os.environ.get("PYTHONPATH")) if p
+    )
+    _clock = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+    _clock.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _clock is not None:
+        _clock.stop()
+    if _child_site is not None:
+        shutil.rmtree(_child_site, ignore_errors=True)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if _clock is not None:
+        return f"clock moved {os.environ[CLOCK_SHIFT]} days: it reads {datetime.now(UTC):%Y-%m-%d}"
+    return None
 
 
 def pg_admin_url() -> str:
@@ -109,7 +163,7 @@ def steward_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def cli_env(request: pytest.FixtureRequest, steward_env: Path) -> dict[str, str]:
-    """The environment a `steward` subprocess runs in, on each backend."""
+    """The environment a `steward` command runs in (tests/cli.py), on each backend."""
     env = dict(os.environ)
     if request.param == "postgres":
         admin_url, app_url = request.getfixturevalue("pg_database")

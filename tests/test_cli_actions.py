@@ -1,12 +1,15 @@
 """Guarded actions from the command line and from Dagster: propose, approve, reject, dispatch
-to a real SMTP server, resolve; the approval and dispatch jobs; the dispatch schedule."""
+to a real SMTP server, resolve; the approval and dispatch jobs; the dispatch schedule.
+
+The gate decides by the clock (send window, approval expiry), and all of this runs in this
+process, so every test runs with the clock moved to NOW (time-machine, ticking): on any day.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import dagster as dg
 import pytest
+import time_machine
 
 from pipelines.definitions import defs
 from pipelines.outbox import dispatch_schedule
@@ -17,8 +20,14 @@ from resources.store.system_config import set_database_flag
 from resources.store.tenants import add_tenant, update_tenant
 from services.gate import propose
 from tests.cli import steward
-from tests.helpers import customer_email, resources, rows
+from tests.helpers import NOW, customer_email, resources, rows
 from tests.smtp_sink import SmtpSink
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 def test_propose_approve_reject_and_dispatch_from_the_cli(cli_env, tmp_path):
@@ -125,7 +134,7 @@ def acme(db: Database) -> Database:
 
 
 def test_the_approval_job_approves_from_launchpad_config(acme: Database, tmp_path):
-    (waiting,) = propose(acme, "acme", [customer_email(1)], None)
+    (waiting,) = propose(acme, "acme", [customer_email(1)], NOW)
     job = defs.resolve_job_def("approval")
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
@@ -159,7 +168,7 @@ def test_the_dispatch_job_sends_and_reports_per_tenant(acme: Database, tmp_path,
             "send_window": {"start_hour": 0, "end_hour": 24, "weekends": True},
         },
     )
-    propose(acme, "acme", [customer_email(1)], None)
+    propose(acme, "acme", [customer_email(1)], NOW)
     with SmtpSink() as sink, dg.DagsterInstance.ephemeral() as instance:
         mailer = Mailer(smtp_url=sink.url(), outbox_dir=str(tmp_path))
         result = defs.resolve_job_def("dispatch").execute_in_process(
@@ -173,11 +182,10 @@ def test_the_dispatch_job_sends_and_reports_per_tenant(acme: Database, tmp_path,
 
 def test_the_dispatch_schedule_skips_while_the_global_switch_is_on(acme, monkeypatch, tmp_path):
     monkeypatch.setenv("STEWARD_DATABASE_URL", acme.resolved_url())
-    at = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
     with (
         dg.DagsterInstance.local_temp(str(tmp_path)) as instance,
         dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=at, resources={"database": acme}
+            instance=instance, scheduled_execution_time=NOW, resources={"database": acme}
         ) as context,
     ):
         assert isinstance(dispatch_schedule(context), dg.RunRequest)

@@ -1,5 +1,9 @@
 """The hourly cycle end to end through Dagster on the demo data: four phases, records and
-reflections, reruns that send nothing twice, replays, switches, one tenant's failure, locks."""
+reflections, reruns that send nothing twice, replays, switches, one tenant's failure, locks.
+
+The cycle reads the clock for its hour, so every test runs with the clock moved to NOW (a Tuesday
+afternoon; time-machine, ticking): the same hour, data and decisions on any day.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import time_machine
 
 from agent.alerts import CYCLE_LOCK_TTL
 from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
@@ -29,16 +34,20 @@ CYCLE = [cycle_plan, cycle_act, cycle_react, cycle_reflect]
 SIZE = DemoSize(
     tenants=2, accounts=6, contacts=30, orders=16, deals=6, quotes=3, messages=0, documents=0
 )
+NOW = datetime(2026, 11, 24, 15, 5, tzinfo=UTC)
+HOUR = NOW.replace(minute=0)
 
 
-def this_hour() -> datetime:
-    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture
 def demo(db: Database, tmp_path: Path, monkeypatch) -> tuple[Database, list[str]]:
     monkeypatch.delenv("STEWARD_KILL_SWITCH", raising=False)
-    generate_demo(db, tmp_path / "demo", size=SIZE, now=datetime.now(UTC), write_files=False)
+    generate_demo(db, tmp_path / "demo", size=SIZE, now=NOW, write_files=False)
     slugs = [t.slug for t in db.tenants()]
     for slug in slugs:  # always inside the send window, so the test does not depend on the clock
         update_tenant(
@@ -143,7 +152,7 @@ def test_dry_run_moves_down_the_follow_up_list_hour_by_hour(demo, mailer):
     keys: list[set[str]] = []
     with dg.DagsterInstance.ephemeral() as instance:
         for n in range(3):
-            cycle(db, slugs[:1], mailer, hour=this_hour() + timedelta(hours=n), instance=instance)
+            cycle(db, slugs[:1], mailer, hour=HOUR + timedelta(hours=n), instance=instance)
             latest = rows(db, schema.agent_runs, slugs[0])[-1]
             follow = {d["key"] for d in latest["metrics"]["decisions"] if d["kind"] == "follow_up"}
             assert follow and not any(
@@ -174,7 +183,7 @@ def test_rerunning_the_hour_live_sends_nothing_twice(demo, tmp_path):
 
 def test_a_replay_of_a_past_hour_decides_but_records_and_sends_nothing(demo, mailer):
     db, slugs = demo
-    past = this_hour() - timedelta(days=2)
+    past = HOUR - timedelta(days=2)
     orders_before = {s: rows(db, schema.orders, s) for s in slugs}
     assert cycle(db, slugs, mailer, hour=past).success
     for slug in slugs:
@@ -197,7 +206,7 @@ def test_switches_skip_tenants_visibly_and_nothing_leaves(demo, mailer):
     outbox = len(rows(db, schema.outbox, slugs[1]))
     completed = rows(db, schema.agent_runs, slugs[1])[0]
     set_database_flag(db, True, "storm", "test")
-    later = this_hour() + timedelta(hours=1)
+    later = HOUR + timedelta(hours=1)
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(TENANTS, slugs)
         dg.materialize(
@@ -231,14 +240,14 @@ def test_one_tenants_broken_settings_do_not_stop_the_others(demo, mailer):
 
 def test_a_held_lock_skips_the_tenant_and_a_stuck_one_expires_with_an_alert(demo, mailer):
     db, slugs = demo
-    now = datetime.now(UTC)
-    assert lock.acquire(db, slugs[0], "other-run", this_hour(), now) == (None, None)
+    now = NOW
+    assert lock.acquire(db, slugs[0], "other-run", HOUR, now) == (None, None)
     cycle(db, slugs, mailer)
     assert rows(db, schema.agent_runs, slugs[0]) == []
     assert rows(db, schema.agent_runs, slugs[1])[0]["status"] == "completed"
     later = now + CYCLE_LOCK_TTL + timedelta(minutes=1)
     alerts = resources(db, mailer)["alerts"]
-    step = plan_phase(Cycle(db, slugs[0], this_hour(), "new-run", later, False, alerts))
+    step = plan_phase(Cycle(db, slugs[0], HOUR, "new-run", later, False, alerts))
     assert step.status == "done"
     assert "cycle_lock_expired" in {a["rule"] for a in rows(db, schema.alerts, slugs[0])}
 
@@ -279,7 +288,7 @@ def test_a_client_asking_for_a_person_gets_one_task(demo, mailer):
         )
     with dg.DagsterInstance.ephemeral() as instance:
         cycle(db, slugs[:1], mailer, instance=instance)
-        cycle(db, slugs[:1], mailer, hour=this_hour() + timedelta(hours=1), instance=instance)
+        cycle(db, slugs[:1], mailer, hour=HOUR + timedelta(hours=1), instance=instance)
     (task,) = [t for t in rows(db, schema.tasks, slugs[0]) if t["kind"] == "human"]
     assert task["title"] == "Client asked: can you call me Thursday?"
     assert task["status"] == "pending" and task["requested_by"] == "client_request"

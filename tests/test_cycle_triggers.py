@@ -1,12 +1,15 @@
 """What starts the cycle and order validation: the hourly schedule and the new-order sensor,
-evaluated as the daemon would, and the order validation asset they launch."""
+evaluated as the daemon would, and the order validation asset they launch. The clock is moved to
+just after AT (time-machine), where the demo data is dated, so no test depends on the day."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+import pytest
+import time_machine
 
 from assets.hour import HOUR_TAG
 from assets.orders import order_validation
@@ -25,8 +28,14 @@ SIZE = DemoSize(tenants=2, accounts=5, contacts=10, orders=12, deals=2, quotes=1
 AT = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(AT + timedelta(minutes=5), tick=True):
+        yield
+
+
 def demo(db: Database, tmp_path) -> list[str]:
-    generate_demo(db, tmp_path / "demo", size=SIZE, now=datetime.now(UTC), write_files=False)
+    generate_demo(db, tmp_path / "demo", size=SIZE, now=AT, write_files=False)
     return [t.slug for t in db.tenants()]
 
 

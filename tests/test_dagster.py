@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
+import time_machine
 
-from assets.hour import HOUR_TAG
+from assets.hour import HOUR_TAG, parse_hour
 from assets.overview import tenant_overview
 from assets.partitions import TENANTS, partition_tags
 from pipelines.definitions import defs
@@ -19,7 +21,7 @@ from resources.database import Database
 from resources.store import schema
 from resources.store.tenants import add_tenant, remove_tenant
 from sensors.tenants import tenant_registry_sensor
-from tests.helpers import seed_tenant
+from tests.helpers import NOW, seed_tenant
 
 
 def test_definitions_load_with_jobs_and_sensors() -> None:
@@ -84,14 +86,16 @@ def _overview_events(db: Database, slug: str) -> list:
 
 
 def test_overview_materializes_per_tenant_and_a_rerun_replaces(db: Database) -> None:
-    seed_tenant(db, "alpha", contacts=3, touched_days_ago=30)
-    seed_tenant(db, "beta", contacts=2, touched_days_ago=2)
+    hour_end = parse_hour("2026-11-20T14") + timedelta(hours=1)  # the figures are as of then
+    seed_tenant(db, "alpha", contacts=3, touched_days_ago=30, now=hour_end)
+    seed_tenant(db, "beta", contacts=2, touched_days_ago=2, now=hour_end)
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(TENANTS, ["alpha", "beta"])
     tags = {**partition_tags(["alpha", "beta"]), HOUR_TAG: "2026-11-20T14"}
     for _ in range(2):
-        result = dg.materialize([tenant_overview], instance=instance, tags=tags,
-                                resources={"database": db})
+        with time_machine.travel(NOW, tick=True):  # a replay, days after the hour
+            result = dg.materialize([tenant_overview], instance=instance, tags=tags,
+                                    resources={"database": db})
         assert result.success
     alpha = _overview_events(db, "alpha")
     assert [e.event_key for e in alpha] == ["tenant_overview:2026-11-20T14"]

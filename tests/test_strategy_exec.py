@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pytest
+import time_machine
 
 from agent.strategy import CycleError, L4Item, MissingDependency
 from pipelines.strategy import strategy_job
@@ -271,6 +272,7 @@ def test_snapshots_are_written_at_most_once_per_interval(acme: Database):
     ] * 2
 
 
+@time_machine.travel(NOW, tick=True)  # the job and the CLI read the clock
 def test_the_strategy_job_pauses_from_launchpad_config_and_refuses_with_the_reason(
     acme: Database,
 ):
@@ -296,6 +298,7 @@ def test_the_strategy_job_pauses_from_launchpad_config_and_refuses_with_the_reas
     assert f"cannot pause execution {execution_id} of 'launch'" in failure.message
 
 
+@time_machine.travel(NOW, tick=True)
 def test_the_cli_creates_starts_shows_and_refuses_resume_after_cancel(cli_env, tmp_path):
     steward(cli_env, "db", "upgrade")
     steward(cli_env, "tenant", "add", "acme")

@@ -2,6 +2,8 @@
 
 A CA plus a leaf (rather than one self-signed certificate) is what real private deployments
 use, and it passes Python's strictest verification settings as well as the default ones.
+The certificates are valid from 2020 to 2100 instead of around the current time: OpenSSL checks
+them against the real clock, which a test that moves Python's clock (time-machine) does not move.
 """
 
 from __future__ import annotations
@@ -9,13 +11,16 @@ from __future__ import annotations
 import ipaddress
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+VALID_FROM = datetime(2020, 1, 1, tzinfo=UTC)
+VALID_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,6 @@ def _name(common_name: str) -> x509.Name:
 
 
 def make_certificate(directory: Path) -> ServerCertificate:
-    now = datetime.now(UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (
         x509.CertificateBuilder()
@@ -41,8 +45,8 @@ def make_certificate(directory: Path) -> ServerCertificate:
         .issuer_name(_name("Steward test CA"))
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
+        .not_valid_before(VALID_FROM)
+        .not_valid_after(VALID_UNTIL)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -68,8 +72,8 @@ def make_certificate(directory: Path) -> ServerCertificate:
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
+        .not_valid_before(VALID_FROM)
+        .not_valid_after(VALID_UNTIL)
         .add_extension(
             x509.SubjectAlternativeName(
                 [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]

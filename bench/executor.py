@@ -25,11 +25,15 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from bench.datagen import APP_ROLE, drop_database, scratch_database
+from resources.alerts import Alerts
 from resources.database import Database, normalize_url
 from resources.database.roles import ensure_app_role
+from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
+from resources.providers import Providers
 from resources.store.schema import task_events, tasks
 from resources.store.tenants import add_tenant
+from services.clients import Clients
 from services.tasks.executor import run_pass
 from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle
 
@@ -178,9 +182,10 @@ def _executor(
 ) -> tuple[float, int, float]:
     spent = waited = 0.0
     passes = 0
+    clients = Clients(mailer, Alerts(mailer=mailer), Mailboxes(), Providers())
     while True:
         started = time.perf_counter()
-        report = run_pass(app, mailer, tenants=slugs, limit=batch, handler=handler)
+        report = run_pass(app, clients, tenants=slugs, limit=batch, handler=handler)
         spent += time.perf_counter() - started
         passes += 1
         if report.failures:

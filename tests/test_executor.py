@@ -14,17 +14,18 @@ import sqlalchemy as sa
 
 from agent.strategy import L4Item
 from agent.tasks.machine import IllegalTransition
-from pipelines.executor import executor_schedule, task_approvals_sensor
+from pipelines.executor import executor_schedule
 from resources.database import Database
 from resources.mailer import Mailer
 from resources.store import schema
 from resources.store import tasks as store
 from resources.store.system_config import set_database_flag, set_executor_pause
+from sensors.approvals import task_approvals_sensor
 from services import approvals, strategy
 from services.approvals import ApprovalError
 from services.tasks.executor import AUTO_ENV, roll_up, run_pass
 from services.tasks.handlers import HandlerError, Outcome, TaskRun
-from tests.helpers import seed_tenant
+from tests.helpers import clients, seed_tenant
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -84,12 +85,12 @@ def log(db: Database, task_id: int) -> list[str]:
 def test_a_semi_automated_task_runs_only_after_approval(acme, mailer):
     task_id = add(acme, "Draft the delay email", "semi_automated")
     handler = Recorder()
-    run_pass(acme, mailer, now=T0, handler=handler)
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
     assert handler.ran == [] and task(acme, task_id)["approval_status"] == "pending"
 
     line, result = approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "ok", T0)
     assert result is None and line.startswith(f"task {task_id} approved, now queued")
-    report = run_pass(acme, mailer, now=T0, handler=handler)
+    report = run_pass(acme, clients(mailer), now=T0, handler=handler)
     done = task(acme, task_id)
     assert handler.ran == [task_id] and report.counts["acme"]["completed"] == 1
     assert (done["status"], done["deliverable"], done["attempts"]) == (
@@ -108,7 +109,7 @@ def test_a_rejected_task_never_runs_and_cannot_be_approved_after(acme, mailer):
         approvals.decide(acme, "acme", task_id, "reject", "cli:kenny", " ", T0)
     approvals.decide(acme, "acme", task_id, "reject", "cli:kenny", "wrong customer", T0)
     handler = Recorder()
-    run_pass(acme, mailer, now=T0, handler=handler)
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
     rejected = task(acme, task_id)
     assert handler.ran == []
     assert (rejected["status"], rejected["last_error"]) == ("failed", "rejected: wrong customer")
@@ -119,20 +120,20 @@ def test_a_rejected_task_never_runs_and_cannot_be_approved_after(acme, mailer):
 def test_failures_back_off_1_2_seconds_then_escalate_after_the_third(acme, mailer):
     task_id = add(acme, "Write the weekly post")
     handler = Recorder(fail_always={task_id})
-    run_pass(acme, mailer, now=T0, handler=handler)
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
     first = task(acme, task_id)
     assert (first["status"], first["attempts"]) == ("queued", 1)
     assert first["next_attempt_at"].replace(tzinfo=UTC) == T0 + timedelta(seconds=1)
 
-    run_pass(acme, mailer, now=T0 + timedelta(milliseconds=500), handler=handler)
+    run_pass(acme, clients(mailer), now=T0 + timedelta(milliseconds=500), handler=handler)
     assert handler.ran == [task_id]  # not due yet
 
-    run_pass(acme, mailer, now=T0 + timedelta(seconds=1), handler=handler)
+    run_pass(acme, clients(mailer), now=T0 + timedelta(seconds=1), handler=handler)
     second = task(acme, task_id)
     assert second["attempts"] == 2
     assert second["next_attempt_at"].replace(tzinfo=UTC) == T0 + timedelta(seconds=3)
 
-    run_pass(acme, mailer, now=T0 + timedelta(seconds=3), handler=handler)
+    run_pass(acme, clients(mailer), now=T0 + timedelta(seconds=3), handler=handler)
     failed = task(acme, task_id)
     assert (failed["status"], failed["attempts"]) == ("failed", 3)
     assert failed["last_error"] == f"provider down for task {task_id}"
@@ -158,16 +159,16 @@ def test_failures_back_off_1_2_seconds_then_escalate_after_the_third(acme, maile
     assert person["priority"] == 100 and person["title"] == "Escalated: Write the weekly post"
     assert person["context"]["escalated_task"] == task_id
     assert alert["rule"] == "task_escalated" and alert["severity"] == "error"
-    run_pass(acme, mailer, now=T0 + timedelta(hours=1), handler=handler)
+    run_pass(acme, clients(mailer), now=T0 + timedelta(hours=1), handler=handler)
     assert len(handler.ran) == 3
 
 
 def test_a_failing_task_is_retried_and_the_others_go_on(acme, mailer):
     flaky, steady = add(acme, "Write post one"), add(acme, "Write post two")
     handler = Recorder(fail={flaky})
-    report = run_pass(acme, mailer, now=T0, handler=handler)
+    report = run_pass(acme, clients(mailer), now=T0, handler=handler)
     assert dict(report.counts["acme"]) == {"retrying": 1, "completed": 1}
-    run_pass(acme, mailer, now=T0 + timedelta(seconds=1), handler=handler)
+    run_pass(acme, clients(mailer), now=T0 + timedelta(seconds=1), handler=handler)
     assert (
         task(acme, flaky)["status"] == "completed" and task(acme, steady)["status"] == "completed"
     )
@@ -178,9 +179,9 @@ def test_priority_then_age_within_the_batch_limit(acme, mailer):
     high = add(acme, "Write high", priority=90)
     middle = [add(acme, f"Write middle {n}", priority=50) for n in range(3)]
     handler = Recorder()
-    run_pass(acme, mailer, now=T0, handler=handler, limit=3)
+    run_pass(acme, clients(mailer), now=T0, handler=handler, limit=3)
     assert handler.ran == [high, middle[0], middle[1]]
-    run_pass(acme, mailer, now=T0, handler=handler, limit=3)
+    run_pass(acme, clients(mailer), now=T0, handler=handler, limit=3)
     assert handler.ran[3:] == [middle[2], low]
 
 
@@ -188,11 +189,11 @@ def test_dependencies_run_in_order_and_a_missing_one_is_refused(acme, mailer):
     first = add(acme, "Write the draft")
     second = add(acme, "Write the final version", depends_on=[first])
     handler = Recorder(fail={first})
-    run_pass(acme, mailer, now=T0, handler=handler)
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
     assert handler.ran == [first]
-    run_pass(acme, mailer, now=T0 + timedelta(seconds=1), handler=handler)
+    run_pass(acme, clients(mailer), now=T0 + timedelta(seconds=1), handler=handler)
     assert handler.ran == [first, first]  # the batch was picked while `first` still ran
-    run_pass(acme, mailer, now=T0 + timedelta(seconds=1), handler=handler)
+    run_pass(acme, clients(mailer), now=T0 + timedelta(seconds=1), handler=handler)
     assert handler.ran == [first, first, second]
     with pytest.raises(store.TaskError, match="depends on task\\(s\\) 999"):
         add(acme, "Write more", depends_on=[999])
@@ -203,13 +204,13 @@ def test_pause_resume_and_illegal_moves(acme, mailer):
     with acme.for_tenant("acme") as scope:
         store.move(scope, task_id, "paused", "paused", "cli:kenny", T0, "wait for photos")
     handler = Recorder()
-    run_pass(acme, mailer, now=T0, handler=handler)
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
     assert handler.ran == []
     with acme.for_tenant("acme") as scope:
         with pytest.raises(IllegalTransition, match="cannot move from paused to completed"):
             store.move(scope, task_id, "completed", "completed", "cli:kenny", T0)
         store.move(scope, task_id, "queued", "resumed", "cli:kenny", T0)
-    run_pass(acme, mailer, now=T0, handler=handler)
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
     assert handler.ran == [task_id]
     with acme.for_tenant("acme") as scope:
         with pytest.raises(IllegalTransition, match="it is terminal"):
@@ -226,7 +227,7 @@ def test_a_hanging_handler_times_out_and_the_pass_goes_on(acme, mailer):
         return Outcome("completed", "done")
 
     started = time.monotonic()
-    report = run_pass(acme, mailer, now=T0, handler=handler, timeout_s=0.3)
+    report = run_pass(acme, clients(mailer), now=T0, handler=handler, timeout_s=0.3)
     release.set()
     assert time.monotonic() - started < 5
     assert dict(report.counts["acme"]) == {"retrying": 1, "completed": 1}
@@ -237,7 +238,7 @@ def test_a_hanging_handler_times_out_and_the_pass_goes_on(acme, mailer):
 def test_dry_run_walks_the_statuses_without_running_anything(acme, mailer):
     task_id = add(acme, "Write the post")
     handler = Recorder()
-    run_pass(acme, mailer, now=T0, handler=handler, dry_run=True)
+    run_pass(acme, clients(mailer), now=T0, handler=handler, dry_run=True)
     assert handler.ran == []
     assert task(acme, task_id)["status"] == "completed"
     with acme.for_tenant("acme") as scope:
@@ -250,18 +251,18 @@ def test_switches_hold_every_pass_with_the_reason(acme, mailer, monkeypatch):
     task_id = add(acme, "Write the post")
     handler = Recorder()
     monkeypatch.setenv(AUTO_ENV, "false")
-    assert run_pass(acme, mailer, now=T0, handler=handler).held == f"{AUTO_ENV} is off"
+    assert run_pass(acme, clients(mailer), now=T0, handler=handler).held == f"{AUTO_ENV} is off"
     monkeypatch.delenv(AUTO_ENV)
     set_executor_pause(acme, True, "cli:kenny", "month-end close")
-    assert run_pass(acme, mailer, now=T0, handler=handler).held == (
+    assert run_pass(acme, clients(mailer), now=T0, handler=handler).held == (
         "executor paused by cli:kenny: month-end close"
     )
     set_executor_pause(acme, False, "cli:kenny")
     set_database_flag(acme, True, "incident", "cli:kenny")
-    assert "incident" in run_pass(acme, mailer, now=T0, handler=handler).held
+    assert "incident" in run_pass(acme, clients(mailer), now=T0, handler=handler).held
     set_database_flag(acme, False, None, "cli:kenny")
     assert handler.ran == []
-    run_pass(acme, mailer, now=T0, handler=handler)
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
     assert handler.ran == [task_id]
 
 
@@ -280,7 +281,7 @@ def test_a_playbook_task_is_decomposed_and_completes_with_its_subtasks(acme, mai
                 store.decide(scope, child.id, "approve", "cli:kenny", "", T0)
     handler = Recorder()
     for _ in range(4):
-        run_pass(acme, mailer, now=T0, handler=handler)
+        run_pass(acme, clients(mailer), now=T0, handler=handler)
     assert handler.ran[0] == children[0].id and parent not in handler.ran
     assert sorted(handler.ran) == [c.id for c in children]
     done = task(acme, parent)
@@ -303,10 +304,11 @@ def test_a_blocked_task_says_why_and_the_log_is_append_only(acme, mailer):
 
 def test_schedule_and_approval_sensor(acme, mailer, monkeypatch):
     monkeypatch.setenv("STEWARD_DATABASE_URL", acme.resolved_url())
-    with dg.build_schedule_context(scheduled_execution_time=T0) as context:
+    schedule_context = {"scheduled_execution_time": T0, "resources": {"database": acme}}
+    with dg.build_schedule_context(**schedule_context) as context:
         assert isinstance(executor_schedule(context), dg.RunRequest)
     set_executor_pause(acme, True, "cli:kenny", "audit")
-    with dg.build_schedule_context(scheduled_execution_time=T0) as context:
+    with dg.build_schedule_context(**schedule_context) as context:
         skipped = executor_schedule(context)
     assert isinstance(skipped, dg.SkipReason) and "audit" in skipped.skip_message
     set_executor_pause(acme, False, "cli:kenny")
@@ -333,12 +335,12 @@ def test_a_strategy_runs_in_dependency_order_and_pauses_with_its_execution(acme,
         execution = strategy.start(scope, "spring", "cli:kenny", T0)
         strategy.pause(scope, execution, "cli:kenny", T0)
     handler = Recorder()
-    run_pass(acme, mailer, now=T0, handler=handler)
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
     assert handler.ran == []
     with acme.for_tenant("acme") as scope:
         strategy.resume(scope, execution, "cli:kenny", T0)
     for _ in range(4):
-        run_pass(acme, mailer, now=T0, handler=handler)
+        run_pass(acme, clients(mailer), now=T0, handler=handler)
     with acme.for_tenant("acme") as scope:
         kinds = dict(scope.execute(scope.select(schema.tasks.c.id, schema.tasks.c.plan_key)).all())
         state = strategy.status(scope, "spring")
@@ -360,7 +362,7 @@ def test_an_attempt_whose_executor_died_counts_as_failed(acme, mailer):
             .where(schema.tasks.c.id == task_id)
             .values(status="in_progress", attempts=1, started_at=T0 - timedelta(hours=1))
         )
-    report = run_pass(acme, mailer, now=T0, handler=Recorder(), timeout_s=60)
+    report = run_pass(acme, clients(mailer), now=T0, handler=Recorder(), timeout_s=60)
     lost = task(acme, task_id)
     assert report.counts["acme"]["reclaimed"] == 1
     assert (lost["status"], lost["last_error"]) == (

@@ -11,14 +11,15 @@ from pathlib import Path
 import pydantic
 import pytest
 
+from agent.retry import DELIVERY_FIRST_WAIT
 from agent.settings import TenantSettings
 from resources.database import Database, Tenant
 from resources.mailer import Mailer
 from resources.providers import (
     FileProvider,
     ProviderError,
+    Providers,
     WebhookProvider,
-    provider_for,
 )
 from resources.store import outbox as box
 from resources.store import schema
@@ -109,13 +110,14 @@ def test_the_setting_picks_a_provider_by_kind_then_bucket(db: Database, tmp_path
         },
     )
     tenant = get_tenant(db, "acme")
-    assert provider_for(tenant, "social_post", mailer) == WebhookProvider(
-        "https://hooks.example/social"
+    providers = Providers(webhook_timeout_s=3)
+    assert providers.for_kind(tenant, "social_post", mailer) == WebhookProvider(
+        "https://hooks.example/social", timeout_s=3
     )
-    assert isinstance(provider_for(tenant, "seo_change", mailer), FileProvider)
-    assert isinstance(provider_for(tenant, "ads_change", mailer), FileProvider)
+    assert isinstance(providers.for_kind(tenant, "seo_change", mailer), FileProvider)
+    assert isinstance(providers.for_kind(tenant, "ads_change", mailer), FileProvider)
     update_tenant(db, "acme", settings_patch={"providers": {"ads": "https://hooks.example/ads"}})
-    assert provider_for(get_tenant(db, "acme"), "ads_change", mailer).url == (
+    assert providers.for_kind(get_tenant(db, "acme"), "ads_change", mailer).url == (
         "https://hooks.example/ads"
     )
     with pytest.raises(pydantic.ValidationError, match="'smtp://relay' for newsletter"):
@@ -148,7 +150,7 @@ def test_the_dispatcher_retries_a_failed_webhook_and_delivers_it_once(hooked, ho
     assert row["status"] == "pending" and "HTTP 500" in row["last_error"]
     assert row["not_before"] is not None and row["claimed_by"] is None
     assert dispatch_tenant(db, clients(mailer), "acme", NOW + timedelta(seconds=10)).counts == {}
-    later = NOW + box.FIRST_RETRY
+    later = NOW + DELIVERY_FIRST_WAIT
     assert dispatch_tenant(db, clients(mailer), "acme", later).counts == {"delivered": 1}
     (row,) = rows(db, schema.outbox)
     assert (row["status"], row["provider"]) == ("delivered", "webhook")

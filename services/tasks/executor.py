@@ -37,6 +37,7 @@ from resources.mailer import Mailer
 from resources.store import tasks as store
 from resources.store.schema import strategy_executions, task_dependencies, tasks
 from resources.store.system_config import executor_pause
+from services.clients import Clients
 from services.killswitch import kill_state
 from services.strategy import refresh, snapshot_due
 from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle, handler_name
@@ -81,7 +82,7 @@ def held_reason(db: Database) -> str | None:
 
 def run_pass(
     db: Database,
-    mailer: Mailer,
+    clients: Clients,
     *,
     tenants: list[str] | None = None,
     limit: int = DEFAULT_LIMIT,
@@ -99,7 +100,7 @@ def run_pass(
         try:
             report.counts[slug] = run_tenant(
                 db,
-                mailer,
+                clients,
                 slug,
                 limit=limit,
                 dry_run=dry_run,
@@ -115,7 +116,7 @@ def run_pass(
 
 def run_tenant(
     db: Database,
-    mailer: Mailer,
+    clients: Clients,
     slug: str,
     *,
     limit: int = DEFAULT_LIMIT,
@@ -132,10 +133,11 @@ def run_tenant(
             counts["held"] += 1
             return counts
         start = now or datetime.now(UTC)
-        counts["reclaimed"] += reclaim_stuck(scope, start, timeout_s, mailer)
+        counts["reclaimed"] += reclaim_stuck(scope, start, timeout_s, clients.alerts)
         counts["rolled_up"] += roll_up(scope, start)
         picked = claim(scope, start, limit, dry_run)
     worker = Worker()
+    mailer = clients.mailer
     attempts = [
         (task, *_attempt(worker, db, mailer, tenant, task, now, dry_run, timeout_s, handler))
         for task in picked
@@ -143,7 +145,7 @@ def run_tenant(
     worker.close()
     at = now or datetime.now(UTC)
     with db.for_tenant(slug) as scope:
-        counts.update(settle_all(scope, attempts, at, dry_run, mailer))
+        counts.update(settle_all(scope, attempts, at, dry_run, clients.alerts))
     executions = {t["strategy_execution_id"] for t in picked if t["strategy_execution_id"]}
     if executions:
         _refresh(db, slug, executions, at)

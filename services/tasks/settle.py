@@ -14,10 +14,9 @@ from typing import Any
 
 from agent.tasks.approach import ApproachDecision
 from agent.tasks.outcomes import after_failure
-from resources.alerts import raise_alert
+from resources.alerts import Alerts
 from resources.database import TenantScope
 from resources.database.clock import aware
-from resources.mailer import Mailer
 from resources.store import tasks as store
 from resources.store.schema import tasks
 from services.tasks.handlers import HandlerError, Outcome
@@ -31,7 +30,7 @@ def settle_all(
     attempts: list[tuple[dict[str, Any], Outcome | BaseException, float]],
     now: datetime,
     dry_run: bool,
-    mailer: Mailer,
+    alerts: Alerts,
 ) -> Counter:
     """Record a batch's results. Completed tasks and failed attempts to be retried (nearly all
     of a batch) are written with one batch move per status; blocked, waiting and escalated
@@ -61,7 +60,7 @@ def settle_all(
             )
             counts["retrying"] += 1
         else:
-            _fail_and_escalate(scope, task, why, decision.reason, seconds, now, mailer)
+            _fail_and_escalate(scope, task, why, decision.reason, seconds, now, alerts)
             counts["escalated"] += 1
     store.move_many(
         scope,
@@ -143,7 +142,7 @@ def _fail_and_escalate(
     reason: str,
     seconds: float,
     now: datetime,
-    mailer: Mailer,
+    alerts: Alerts,
 ) -> None:
     store.move(
         scope,
@@ -159,11 +158,11 @@ def _fail_and_escalate(
         finished_at=now,
         duration_ms=int(seconds * 1000),
     )
-    escalate(scope, task, why, reason, now, mailer)
+    escalate(scope, task, why, reason, now, alerts)
 
 
 def escalate(
-    scope: TenantScope, task: dict[str, Any], why: str, reason: str, now: datetime, mailer: Mailer
+    scope: TenantScope, task: dict[str, Any], why: str, reason: str, now: datetime, alerts: Alerts
 ) -> int:
     """An urgent task for a person and an alert: the work did not get done by itself."""
     title = f"Escalated: {task['title']}"
@@ -181,7 +180,7 @@ def escalate(
         idempotency_key=f"escalation:{task['id']}",
     )
     store.log(scope, task["id"], "escalated", ACTOR, f"{reason}; task {person} for a person", now)
-    raise_alert(
+    alerts.raise_(
         scope,
         "task_escalated",
         f"task:{task['id']}",
@@ -189,12 +188,11 @@ def escalate(
         f"task {task['id']} ({task['kind']}) failed {task['attempts']} times: {why}",
         now,
         severity="error",
-        mailer=mailer,
     )
     return person
 
 
-def reclaim_stuck(scope: TenantScope, now: datetime, timeout_s: float, mailer: Mailer) -> int:
+def reclaim_stuck(scope: TenantScope, now: datetime, timeout_s: float, alerts: Alerts) -> int:
     """A task left in_progress well past its timeout lost its executor (a crash, a killed
     run): the attempt counts as failed, so it is retried or escalated like any failure, its
     duration the time since it started."""
@@ -204,5 +202,5 @@ def reclaim_stuck(scope: TenantScope, now: datetime, timeout_s: float, mailer: M
     ).mappings()
     lost = HandlerError("the executor stopped during the attempt")
     attempts = [(dict(r), lost, (now - aware(r["started_at"])).total_seconds()) for r in stuck]
-    settle_all(scope, attempts, now, False, mailer)
+    settle_all(scope, attempts, now, False, alerts)
     return len(attempts)

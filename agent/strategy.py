@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict
@@ -49,6 +50,8 @@ _PATTERNS = tuple(
 
 # Health score bands, highest first; below the last one an execution is critical.
 BANDS = ((80, "excellent"), (60, "good"), (40, "degraded"))
+# A running execution's health is snapshotted at most this often (its trend over time).
+SNAPSHOT_EVERY = timedelta(minutes=5)
 
 EXECUTION_STATES = ("running", "paused", "completed", "cancelled", "failed")
 # The states each command may be given in; "start" begins a new execution of the strategy, so

@@ -8,19 +8,20 @@ naming the tenants that failed, when one tenant's pass raised; the others still 
 
 import dagster as dg
 
+from agent.tasks.outcomes import BATCH_LIMIT, TIMEOUT_S
 from resources.alerts import Alerts
 from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
 from resources.providers import Providers
 from services.clients import Clients
-from services.tasks.executor import DEFAULT_LIMIT, DEFAULT_TIMEOUT_S, held_reason, run_pass
+from services.tasks.executor import held_reason, run_pass
 
 
 class ExecutorConfig(dg.Config):
     tenants: list[str] = []
-    limit: int = DEFAULT_LIMIT
-    timeout_s: float = DEFAULT_TIMEOUT_S
+    limit: int = BATCH_LIMIT
+    timeout_s: float = TIMEOUT_S
     dry_run: bool = False
 
 

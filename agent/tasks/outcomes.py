@@ -14,6 +14,15 @@ from agent.retry import backoff_seconds
 # A task's waits: 1 s, 2 s, 4 s, ... up to five minutes.
 FIRST_WAIT_S = 1.0
 LAST_WAIT_S = 300.0
+# A task whose work waits on someone else (an action the gate deferred without a time, one
+# being decided right now) is looked at again after this.
+RECHECK = timedelta(minutes=15)
+# The task a person gets when work failed for good comes before everything else.
+ESCALATION_PRIORITY = 100
+# An executor pass runs at most this many tasks per tenant, each for at most this long unless
+# the task sets its own timeout.
+BATCH_LIMIT = 10
+TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)

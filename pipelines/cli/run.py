@@ -15,6 +15,7 @@ import dagster as dg
 import typer
 from rich.table import Table
 
+from agent.tasks.outcomes import BATCH_LIMIT
 from assets.hour import HOUR_TAG, parse_hour
 from assets.partitions import partition_tags
 from pipelines.cli.common import CliError, out, ready_database
@@ -26,7 +27,6 @@ from pipelines.schedules import batches as cycle_batches
 from resources.database import Database
 from resources.store import schema
 from sensors.tenants import sync_partitions
-from services.tasks.executor import DEFAULT_LIMIT
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -36,7 +36,7 @@ def run(
     tenant: list[str] = typer.Option(None, "--tenant", help="Tenant slug (repeatable)."),
     all_tenants: bool = typer.Option(False, "--all", help="Every tenant, in one run."),
     hour: str = typer.Option(None, "--hour", help="Hour to run for, YYYY-MM-DDTHH in UTC."),
-    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", help="executor: tasks per tenant."),
+    limit: int = typer.Option(BATCH_LIMIT, "--limit", help="executor: tasks per tenant."),
     dry_run: bool = typer.Option(False, "--dry-run", help="executor: walk, run nothing."),
 ) -> None:
     """Launch AREA for some tenants or all of them, wait, and print what it did; `executor`

@@ -29,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agent.strategy import health
+from agent.strategy import SNAPSHOT_EVERY, health
 from resources.database import Database, TenantScope
 from resources.database.clock import aware
 from resources.store import tasks as store
@@ -85,7 +85,7 @@ def refresh(scope: TenantScope, execution_id: int, now: datetime) -> dict[str, A
     return {**current, **values}
 
 
-def snapshot_due(db: Database, now: datetime, every: timedelta = timedelta(minutes=5)) -> int:
+def snapshot_due(db: Database, now: datetime, every: timedelta = SNAPSHOT_EVERY) -> int:
     """For each tenant, a health snapshot of every running execution whose last one is older
     than `every` (refreshed first, so it shows the present); returns how many were written."""
     written = 0

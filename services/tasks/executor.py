@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from agent.tasks import outcomes
 from agent.tasks.machine import AUTOMATED_TYPES
+from agent.tasks.outcomes import BATCH_LIMIT, TIMEOUT_S
 from resources.database import Database, TenantScope
 from resources.mailer import Mailer
 from resources.store import tasks as store
@@ -44,8 +45,6 @@ from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle, hand
 from services.tasks.settle import ACTOR, reclaim_stuck, settle_all
 
 AUTO_ENV = "ENABLE_AUTO_EXECUTION"
-DEFAULT_LIMIT = 10
-DEFAULT_TIMEOUT_S = 60.0
 
 Handler = Callable[[TaskRun], Outcome]
 
@@ -85,9 +84,9 @@ def run_pass(
     clients: Clients,
     *,
     tenants: list[str] | None = None,
-    limit: int = DEFAULT_LIMIT,
+    limit: int = BATCH_LIMIT,
     dry_run: bool = False,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float = TIMEOUT_S,
     now: datetime | None = None,
     handler: Handler = handle,
 ) -> PassReport:
@@ -119,9 +118,9 @@ def run_tenant(
     clients: Clients,
     slug: str,
     *,
-    limit: int = DEFAULT_LIMIT,
+    limit: int = BATCH_LIMIT,
     dry_run: bool = False,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float = TIMEOUT_S,
     now: datetime | None = None,
     handler: Handler = handle,
 ) -> Counter:

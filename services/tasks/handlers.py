@@ -16,11 +16,11 @@ research.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 import sqlalchemy as sa
 
 from agent.actions import Action
+from agent.tasks.outcomes import RECHECK
 from resources.database.clock import aware
 from resources.store.ledger import GateResult
 from services.gate import propose
@@ -53,9 +53,6 @@ DEFAULT_TARGETS = {
     "ads_change": "ads account",
 }
 ALIASES = {"marketing": "newsletter", "notes": "summary", "report": "analysis"}
-# How soon to look again at an action someone else is deciding right now, or one the gate
-# deferred without a time (a kill switch: it holds until a person turns it off).
-RECHECK = timedelta(minutes=15)
 
 
 def _canonical(kind: str) -> str:

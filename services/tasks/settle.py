@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.tasks.approach import ApproachDecision
-from agent.tasks.outcomes import after_failure
+from agent.tasks.outcomes import ESCALATION_PRIORITY, after_failure
 from resources.alerts import Alerts
 from resources.database import TenantScope
 from resources.database.clock import aware
@@ -22,9 +22,6 @@ from resources.store.schema import tasks
 from services.tasks.handlers import HandlerError, Outcome
 
 ACTOR = "executor"
-ESCALATION_PRIORITY = 100
-
-
 def settle_all(
     scope: TenantScope,
     attempts: list[tuple[dict[str, Any], Outcome | BaseException, float]],

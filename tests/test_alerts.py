@@ -29,6 +29,8 @@ from services.alerts import (
     kill_switch_alert,
     record_provider_failure,
 )
+from services.delivery import dispatch_pass
+from tests.helpers import clients
 from tests.webhook_sink import WebhookSink
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -388,6 +390,20 @@ def test_policy_block_spike_alerts_at_ten_blocks_in_an_hour(db: Database) -> Non
         assert check_policy_block_spike(scope, Alerts(mailer=Mailer()), NOW) == 10
     assert rules_raised(db) == [("policy_block_spike", "warning", "open")]
 
+
+
+def test_every_dispatch_pass_notices_a_block_spike_from_any_source(
+    db: Database, mailer: Mailer
+) -> None:
+    """Blocks come from the cycle, the CLI, approvals and task handlers alike: the pass that runs
+    every minute looks at the window whoever proposed them, and resolves it once it clears."""
+    tenant(db)
+    with db.for_tenant(SLUG) as scope:
+        scope.insert(schema.policy_violations, violations(10, NOW - timedelta(minutes=5)))
+    dispatch_pass(db, clients(mailer), SLUG, now=NOW)
+    assert rules_raised(db) == [("policy_block_spike", "warning", "open")]
+    dispatch_pass(db, clients(mailer), SLUG, now=NOW + timedelta(hours=2))
+    assert rules_raised(db) == [("policy_block_spike", "warning", "resolved")]
 
 def test_kill_switch_alert_is_critical_and_never_throttled(
     db: Database, mailer: Mailer, hook: WebhookSink

@@ -203,10 +203,12 @@ def move_many(
     now: datetime,
     data: dict[str, Any] | None = None,
     dry_run: bool = False,
+    rows: bool = True,
     **shared: Any,
 ) -> list[dict[str, Any]]:
     """Move a batch of tasks to `new_status` and log `event` for each; returns the rows moved,
-    in the order given. Every move must be legal from the status its mover saw, or nothing is
+    in the order given (only their ids with `rows=False`, which spares a large batch reading
+    every column back). Every move must be legal from the status its mover saw, or nothing is
     written (IllegalTransition); a task someone else moved meanwhile loses the compare-and-set
     and is left as it is, unlogged. `shared` columns (values or SQL expressions) are set on
     every task. Set-based whatever the batch's size: one UPDATE per status seen, one more per
@@ -216,13 +218,13 @@ def move_many(
     won: dict[int, dict[str, Any]] = {}
     for current in dict.fromkeys(each.current for each in moves):
         ids = [each.task_id for each in moves if each.current == current]
-        rows = scope.execute(
+        found = scope.execute(
             sa.update(tasks)
             .where(tasks.c.id.in_(ids), tasks.c.status == current)
             .values(status=new_status, updated_at=now, **shared)
-            .returning(*tasks.c)
+            .returning(*(tasks.c if rows else [tasks.c.id]))
         ).mappings()
-        won.update((row["id"], dict(row)) for row in rows)
+        won.update((row["id"], dict(row)) for row in found)
     moved = [each for each in moves if each.task_id in won]
     shapes: dict[tuple[str, ...], list[Move]] = {}
     for each in moved:

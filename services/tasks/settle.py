@@ -67,6 +67,7 @@ def settle_all(
         ACTOR,
         now,
         dry_run=dry_run,
+        rows=False,
         last_error=None,
         next_attempt_at=None,
         finished_at=now,
@@ -79,6 +80,7 @@ def settle_all(
         ACTOR,
         now,
         dry_run=dry_run,
+        rows=False,
         deliverable=None,
         finished_at=now,
     )

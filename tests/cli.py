@@ -17,11 +17,18 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from tests.helpers import CLOCK_OFFSET
 
 # The console script pip installed next to this interpreter (`steward = pipelines.cli:main`).
 CONSOLE_SCRIPT = Path(sys.executable).with_name("steward")
 # What rich sees without a terminal, so tables wrap the same on every machine.
 WIDTH = {"COLUMNS": "80"}
+
+
+def _with_test_clock(env: dict[str, str]) -> dict[str, str]:
+    """`env`, and the test's moved clock (`clock_at`) for the processes the command starts."""
+    offset = os.environ.get(CLOCK_OFFSET)
+    return {**env, CLOCK_OFFSET: offset} if offset else env
 
 
 class Ran:
@@ -45,7 +52,7 @@ def steward(env: dict[str, str], *args: str, ok: bool = True) -> Ran:
     """Run the CLI in process with exactly `env` as its environment; `ok=False` expects one
     `error: ...` line on stderr and a non-zero exit code."""
     overrides: dict[str, str | None] = dict.fromkeys(os.environ)
-    overrides.update(env)
+    overrides.update(_with_test_clock(env))
     overrides.update(WIDTH)
     result = CliRunner().invoke(app, list(args), env=overrides, catch_exceptions=False)
     return _checked(Ran(result.stdout, result.stderr, result.exit_code), ok)
@@ -54,6 +61,10 @@ def steward(env: dict[str, str], *args: str, ok: bool = True) -> Ran:
 def steward_process(env: dict[str, str], *args: str, ok: bool = True) -> Ran:
     """Run the installed `steward` console script as a user would, in a subprocess."""
     done = subprocess.run(
-        [str(CONSOLE_SCRIPT), *args], env=env, capture_output=True, text=True, timeout=300
+        [str(CONSOLE_SCRIPT), *args],
+        env=_with_test_clock(env),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return _checked(Ran(done.stdout, done.stderr, done.returncode), ok)

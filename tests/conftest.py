@@ -6,14 +6,13 @@ STEWARD_TEST_PG_URL names an admin connection (default: postgres on 127.0.0.1:54
 reachable server the PostgreSQL half is skipped locally and fails under CI=true.
 
 STEWARD_TEST_CLOCK_SHIFT_DAYS=N runs the whole session N days away from the real date (the clock
-keeps ticking), to prove that no test depends on the day it runs: see `pytest_configure`.
+keeps ticking), child processes included, to prove that no test depends on the day it runs: see
+`pytest_configure`.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,41 +25,33 @@ from sqlalchemy.engine import make_url
 
 from resources.database import Database, normalize_url
 from resources.database.roles import ensure_app_role
+from tests.helpers import CLOCK_OFFSET
+from tests.moved_clock.sitecustomize import real_time_for_grpc
 
 APP_ROLE = "steward_test_app"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLOCK_SHIFT = "STEWARD_TEST_CLOCK_SHIFT_DAYS"
-# Imported by every Python process the tests start (Dagster's code server and run workers, the
-# `steward` smoke tests), so a child sees the same moved clock as the test that launched it.
-CHILD_CLOCK = f"""\
-import os
-if int(os.environ.get("{CLOCK_SHIFT}") or 0):
-    from datetime import UTC, datetime, timedelta
-    import time_machine
-    days = int(os.environ["{CLOCK_SHIFT}"])
-    time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True).start()
-"""
+CHILD_CLOCK = Path(__file__).with_name("moved_clock")  # its sitecustomize.py
 _clock: time_machine.travel | None = None
-_child_site: Path | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Move the clock by STEWARD_TEST_CLOCK_SHIFT_DAYS (say 365) for the whole session, before
-    collection, in this process (time-machine) and in the Python processes it starts (a
-    sitecustomize on PYTHONPATH). The database servers keep the real clock: a test must not
-    compare their `now()` (column defaults) with the one it passes."""
-    global _clock, _child_site
+    """Make the Python processes the tests start follow a moved clock (tests/moved_clock), for
+    `clock_at` (tests/helpers.py) and for STEWARD_TEST_CLOCK_SHIFT_DAYS (say 365), which moves
+    the clock for the whole session from before collection. The database servers keep the real
+    clock: a test must not compare their `now()` (column defaults) with the one it passes."""
+    global _clock
     # The CLI's rich consoles decide on colour when imported: never, as without a terminal in
     # CI, so `pytest -s` in a terminal compares the same plain text.
     os.environ.setdefault("TTY_COMPATIBLE", "0")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(CHILD_CLOCK), os.environ.get("PYTHONPATH")) if p
+    )
+    real_time_for_grpc()
     days = int(os.environ.get(CLOCK_SHIFT) or 0)
     if not days:
         return
-    _child_site = Path(tempfile.mkdtemp(prefix="steward-clock-"))
-    (_child_site / "sitecustomize.py").write_text(CHILD_CLOCK)
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(_child_site), os.environ.get("PYTHONPATH")) if p
-    )
+    os.environ[CLOCK_OFFSET] = str(timedelta(days=days).total_seconds())
     _clock = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
     _clock.start()
 
@@ -68,8 +59,6 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _clock is not None:
         _clock.stop()
-    if _child_site is not None:
-        shutil.rmtree(_child_site, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

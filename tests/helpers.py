@@ -1,15 +1,20 @@
 """Builders shared by tests: the fixed clock, tenants with a few rows, actions, tasks, and rows.
 
 Everything here takes its time from an explicit `now` (default `NOW`), never from the real
-clock, so a test built from these passes on any date.
+clock, so a test built from these passes on any date. Where product code reads the clock
+itself, a test moves it with `clock_at`.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+import time_machine
 
 from agent.actions import Action, action_key
 from resources.alerts import Alerts
@@ -20,8 +25,32 @@ from resources.providers import Providers
 from resources.store import schema
 from resources.store.tenants import add_tenant
 from services.clients import Clients
+from tests.moved_clock.sitecustomize import OFFSET as CLOCK_OFFSET
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon: the send window is open
+
+
+def real_now() -> datetime:
+    """The machine's clock, whatever time-machine shows this process."""
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.datetime.datetime.now(UTC)
+    return datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(at: datetime) -> Iterator[None]:
+    """Move the clock to `at` (it keeps ticking) for product code that reads it, in this
+    process and in the Python processes started meanwhile (Dagster run workers, `steward`)."""
+    before = os.environ.get(CLOCK_OFFSET)
+    os.environ[CLOCK_OFFSET] = str((at - real_now()).total_seconds())
+    try:
+        with time_machine.travel(at, tick=True):
+            yield
+    finally:
+        if before is None:
+            os.environ.pop(CLOCK_OFFSET, None)
+        else:
+            os.environ[CLOCK_OFFSET] = before
 
 
 def seed_tenant(

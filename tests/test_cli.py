@@ -12,8 +12,10 @@ from pathlib import Path
 import dagster as dg
 
 from tests.cli import steward, steward_process
+from tests.helpers import NOW, clock_at
 
 
+@clock_at(NOW)  # the kill switch is announced with the time
 def test_tenant_commands_and_kill_switch(cli_env: dict[str, str]) -> None:
     steward(cli_env, "db", "upgrade")
     steward(cli_env, "tenant", "add", "acme", "--name", "Acme Appraisals", "--timezone",

@@ -2,14 +2,13 @@
 to a real SMTP server, resolve; the approval and dispatch jobs; the dispatch schedule.
 
 The gate decides by the clock (send window, approval expiry), and all of this runs in this
-process, so every test runs with the clock moved to NOW (time-machine, ticking): on any day.
+process, so every test runs with the clock moved to NOW (`clock_at`, ticking): on any day.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 import pytest
-import time_machine
 
 from pipelines.definitions import defs
 from pipelines.outbox import dispatch_schedule
@@ -20,13 +19,13 @@ from resources.store.system_config import set_database_flag
 from resources.store.tenants import add_tenant, update_tenant
 from services.gate import propose
 from tests.cli import steward
-from tests.helpers import NOW, customer_email, resources, rows
+from tests.helpers import NOW, clock_at, customer_email, resources, rows
 from tests.smtp_sink import SmtpSink
 
 
 @pytest.fixture(autouse=True)
 def clock():
-    with time_machine.travel(NOW, tick=True):
+    with clock_at(NOW):
         yield
 
 

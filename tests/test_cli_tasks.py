@@ -3,7 +3,17 @@ through Dagster, show the log; refusals exit non-zero with the reason; the globa
 
 from __future__ import annotations
 
+import pytest
+
 from tests.cli import steward
+from tests.helpers import NOW, clock_at
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """Tasks are dated and decided by the clock, here and in the executor's Dagster runs."""
+    with clock_at(NOW):
+        yield
 
 
 def test_add_approve_execute_and_show_from_the_cli(cli_env):

@@ -2,7 +2,7 @@
 reflections, reruns that send nothing twice, replays, switches, one tenant's failure, locks.
 
 The cycle reads the clock for its hour, so every test runs with the clock moved to NOW (a Tuesday
-afternoon; time-machine, ticking): the same hour, data and decisions on any day.
+afternoon; `clock_at`, ticking): the same hour, data and decisions on any day.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-import time_machine
 
 from agent.alerts import CYCLE_LOCK_TTL
 from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
@@ -27,7 +26,7 @@ from resources.store import schema
 from resources.store.system_config import set_database_flag
 from resources.store.tenants import set_enabled, update_tenant
 from services.cycle.phases import Cycle, plan_phase
-from tests.helpers import resources, rows
+from tests.helpers import clock_at, resources, rows
 from tests.smtp_sink import SmtpSink
 
 CYCLE = [cycle_plan, cycle_act, cycle_react, cycle_reflect]
@@ -40,7 +39,7 @@ HOUR = NOW.replace(minute=0)
 
 @pytest.fixture(autouse=True)
 def clock():
-    with time_machine.travel(NOW, tick=True):
+    with clock_at(NOW):
         yield
 
 

@@ -1,6 +1,6 @@
 """What starts the cycle and order validation: the hourly schedule and the new-order sensor,
 evaluated as the daemon would, and the order validation asset they launch. The clock is moved to
-just after AT (time-machine), where the demo data is dated, so no test depends on the day."""
+just after AT (`clock_at`), where the demo data is dated, so no test depends on the day."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pytest
-import time_machine
 
 from assets.hour import HOUR_TAG
 from assets.orders import order_validation
@@ -21,7 +20,7 @@ from resources.mailer import Mailer
 from resources.store import schema
 from resources.store.system_config import set_database_flag
 from sensors.orders import new_orders_sensor
-from tests.helpers import resources, rows
+from tests.helpers import clock_at, resources, rows
 
 SIZE = DemoSize(tenants=2, accounts=5, contacts=10, orders=12, deals=2, quotes=1, messages=0,
                 documents=0)
@@ -30,7 +29,7 @@ AT = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def clock():
-    with time_machine.travel(AT + timedelta(minutes=5), tick=True):
+    with clock_at(AT + timedelta(minutes=5)):
         yield
 
 

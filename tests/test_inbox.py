@@ -20,7 +20,7 @@ from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.store import schema
 from resources.store.tenants import update_tenant
-from tests.helpers import resources
+from tests.helpers import clock_at, resources
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 ACME = "acme-appraisals"
@@ -33,7 +33,8 @@ def demo(db: Database, tmp_path: Path, steward_env: Path) -> Path:
 
 
 def ingest(db: Database, slugs: list[str]) -> dg.MaterializeResult:
-    with dg.DagsterInstance.ephemeral() as instance:
+    """One ingest run at NOW, where the demo mail is dated."""
+    with clock_at(NOW), dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(TENANTS, slugs)
         result = dg.materialize(
             [inbox], instance=instance, tags=partition_tags(slugs),

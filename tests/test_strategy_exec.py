@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pytest
-import time_machine
 
 from agent.strategy import CycleError, L4Item, MissingDependency
 from pipelines.strategy import strategy_job
@@ -20,7 +19,7 @@ from resources.store.tenants import add_tenant
 from services import strategy
 from services.strategy import StrategyError
 from tests.cli import steward
-from tests.helpers import rows
+from tests.helpers import clock_at, rows
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ITEMS = [
@@ -272,7 +271,7 @@ def test_snapshots_are_written_at_most_once_per_interval(acme: Database):
     ] * 2
 
 
-@time_machine.travel(NOW, tick=True)  # the job and the CLI read the clock
+@clock_at(NOW)  # the job and the CLI read the clock
 def test_the_strategy_job_pauses_from_launchpad_config_and_refuses_with_the_reason(
     acme: Database,
 ):
@@ -298,7 +297,7 @@ def test_the_strategy_job_pauses_from_launchpad_config_and_refuses_with_the_reas
     assert f"cannot pause execution {execution_id} of 'launch'" in failure.message
 
 
-@time_machine.travel(NOW, tick=True)
+@clock_at(NOW)
 def test_the_cli_creates_starts_shows_and_refuses_resume_after_cancel(cli_env, tmp_path):
     steward(cli_env, "db", "upgrade")
     steward(cli_env, "tenant", "add", "acme")

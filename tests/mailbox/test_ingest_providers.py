@@ -14,14 +14,14 @@ from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.store import schema
 from resources.store.tenants import add_tenant, update_tenant
-from tests.helpers import resources
+from tests.helpers import NOW, clock_at, resources
 from tests.mailbox.dovecot import ImapAccount
 from tests.mailbox.fake_gmail import FakeGmailServer
 from tests.mailbox.mail import message
 
 
 def ingest(db: Database, slug: str) -> dict:
-    with dg.DagsterInstance.ephemeral() as instance:
+    with clock_at(NOW), dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(TENANTS, [slug])
         result = dg.materialize([inbox], instance=instance, partition_key=slug,
                                 resources={**resources(db), "mailboxes": Mailboxes(timeout_s=5)})

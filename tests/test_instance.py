@@ -14,7 +14,7 @@ from assets.partitions import TENANTS
 from pipelines.instance import prepare_dagster_home
 from resources.database import Database
 from tests.conftest import create_pg_database, drop_pg_database
-from tests.helpers import seed_tenant
+from tests.helpers import NOW, clock_at, seed_tenant
 
 
 def test_embedded_default_is_sqlite_under_steward_home(steward_env: Path) -> None:
@@ -45,8 +45,9 @@ def test_postgres_instance_runs_the_overview(
                       .tag_concurrency_limits}
             assert limits["steward/tenant"] == 1
             instance.add_dynamic_partitions(TENANTS, ["alpha"])
-            result = dg.materialize([tenant_overview], instance=instance, partition_key="alpha",
-                                    resources={"database": db})
+            with clock_at(NOW):  # the overview's hour is the current one
+                result = dg.materialize([tenant_overview], instance=instance,
+                                        partition_key="alpha", resources={"database": db})
             assert result.success
             assert instance.get_runs_count() == 1
             assert instance.get_materialized_partitions(tenant_overview.key) == {"alpha"}

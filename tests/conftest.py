@@ -13,6 +13,7 @@ keeps ticking), child processes included, to prove that no test depends on the d
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 import time_machine
 from sqlalchemy.engine import make_url
 
-from resources.database import Database, normalize_url
+from resources.database import Database, engine_for, normalize_url
 from resources.database.roles import ensure_app_role
 from tests.helpers import CLOCK_OFFSET
 from tests.moved_clock.sitecustomize import real_time_for_grpc
@@ -121,18 +122,57 @@ def pg_database() -> Iterator[tuple[str, str]]:
 
 
 def truncate_all(admin_url: str) -> None:
+    """Empty every table and restart the ids, as TRUNCATE ... RESTART IDENTITY would: by
+    deleting from the tables that have rows (a test leaves a few), which takes milliseconds
+    where truncating all 35 tables took 0.2-0.4 s a test. Foreign keys are not checked while
+    they go (session_replication_role, which needs the superuser; else TRUNCATE it is)."""
     engine = Database(url=admin_url).engine
     with engine.begin() as conn:
-        conn.execute(sa.text("TRUNCATE tenants, system_config RESTART IDENTITY CASCADE"))
+        tables = conn.execute(
+            sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        probes = " UNION ALL ".join(
+            f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables
+        )
+        filled = conn.execute(sa.text(probes)).scalars().all()
+        superuser = sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if filled and not conn.execute(superuser).scalar():
+            conn.execute(sa.text("TRUNCATE tenants, system_config RESTART IDENTITY CASCADE"))
+            return
+        if filled:
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for table in filled:
+            conn.execute(sa.text(f'DELETE FROM "{table}"'))
+        conn.execute(
+            sa.text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                "FROM pg_sequences WHERE schemaname = 'public'"
+            )
+        )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One upgraded SQLite file for the session, copied for each test (running the migrations
+    took some 0.15 s a test)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "app.db"
+    url = f"sqlite:///{path}"
+    Database(url=url).upgrade()
+    with engine_for(url).connect() as conn:  # everything in the file itself, nothing in -wal
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine_for(url).dispose()
+    return path
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
     """An upgraded, empty application database on each backend."""
     if request.param == "sqlite":
-        database = Database(url=f"sqlite:///{tmp_path / 'app.db'}")
-        database.upgrade()
-        return database
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "app.db")
+        return Database(url=f"sqlite:///{tmp_path / 'app.db'}")
     admin_url, app_url = request.getfixturevalue("pg_database")
     truncate_all(admin_url)
     return Database(url=app_url)

@@ -11,6 +11,7 @@ cares about.
 
 import time
 from datetime import UTC, datetime
+from functools import partial
 
 import dagster as dg
 import pydantic
@@ -22,14 +23,11 @@ from agent.validation import problems
 from assets.hour import run_hour
 from assets.partitions import tenant_partitions
 from resources.alerts import Alerts
+from resources.clients import Clients
 from resources.database import Database
 from resources.database.clock import aware
-from resources.mailbox.resource import Mailboxes
-from resources.mailer import Mailer
-from resources.providers import Providers
 from resources.store.orders import exception_rate
 from services.alerts import recent_blocks
-from services.clients import Clients
 from services.cycle.checks import failure_rate, outbox_duplicates
 from services.cycle.phases import Cycle, Step, act_phase, fail, plan_phase, react_phase
 from services.cycle.reflect import reflect_phase
@@ -162,14 +160,11 @@ def cycle_plan(
 def cycle_act(
     context: dg.AssetExecutionContext,
     database: Database,
-    mailer: Mailer,
-    alerts: Alerts,
-    mailboxes: Mailboxes,
-    providers: Providers,
+    clients: Clients,
 ) -> dg.MaterializeResult:
     """Every proposal through the gate; queued mail dispatched per the tenant's send mode."""
-    clients = Clients(mailer, alerts, mailboxes, providers)
-    steps = run_phase(context, database, alerts, "act", lambda c: act_phase(c, clients))
+    act = partial(act_phase, clients=clients)
+    steps = run_phase(context, database, clients.alerts, "act", act)
     acted = [slug for slug, st in steps.items() if st.status == "done"]
     duplicates = {slug: n for slug in acted if (n := outbox_duplicates(database, slug))}
     check = dg.AssetCheckResult(

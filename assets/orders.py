@@ -10,12 +10,8 @@ import dagster as dg
 
 from agent.overview import as_markdown
 from assets.partitions import tenant_partitions
-from resources.alerts import Alerts
+from resources.clients import Clients
 from resources.database import Database
-from resources.mailbox.resource import Mailboxes
-from resources.mailer import Mailer
-from resources.providers import Providers
-from services.clients import Clients
 from services.order_intake import validate_and_fix
 
 
@@ -28,14 +24,10 @@ from services.order_intake import validate_and_fix
 def order_validation(
     context: dg.AssetExecutionContext,
     database: Database,
-    mailer: Mailer,
-    alerts: Alerts,
-    mailboxes: Mailboxes,
-    providers: Providers,
+    clients: Clients,
 ) -> dg.MaterializeResult:
     """New orders checked; exceptions with severity and reason; safe fixes applied."""
     now = datetime.now(UTC)
-    clients = Clients(mailer, alerts, mailboxes, providers)
     rows = []
     for slug in context.partition_keys:
         try:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from bench.datagen import APP_ROLE, drop_database, scratch_database
 from resources.alerts import Alerts
+from resources.clients import Clients
 from resources.database import Database, normalize_url
 from resources.database.roles import ensure_app_role
 from resources.mailbox.resource import Mailboxes
@@ -33,7 +34,6 @@ from resources.mailer import Mailer
 from resources.providers import Providers
 from resources.store.schema import task_events, tasks
 from resources.store.tenants import add_tenant
-from services.clients import Clients
 from services.tasks.executor import run_pass
 from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle
 
@@ -182,7 +182,9 @@ def _executor(
 ) -> tuple[float, int, float]:
     spent = waited = 0.0
     passes = 0
-    clients = Clients(mailer, Alerts(mailer=mailer), Mailboxes(), Providers())
+    clients = Clients(
+        mailer=mailer, alerts=Alerts(mailer=mailer), mailboxes=Mailboxes(), providers=Providers()
+    )
     while True:
         started = time.perf_counter()
         report = run_pass(app, clients, tenants=slugs, limit=batch, handler=handler)

@@ -9,12 +9,8 @@ naming the tenants that failed, when one tenant's pass raised; the others still 
 import dagster as dg
 
 from agent.tasks.outcomes import BATCH_LIMIT, TIMEOUT_S
-from resources.alerts import Alerts
+from resources.clients import Clients
 from resources.database import Database
-from resources.mailbox.resource import Mailboxes
-from resources.mailer import Mailer
-from resources.providers import Providers
-from services.clients import Clients
 from services.tasks.executor import held_reason, run_pass
 
 
@@ -30,14 +26,11 @@ def execute_tasks(
     context: dg.OpExecutionContext,
     config: ExecutorConfig,
     database: Database,
-    mailer: Mailer,
-    alerts: Alerts,
-    mailboxes: Mailboxes,
-    providers: Providers,
+    clients: Clients,
 ) -> dg.Output[int]:
     report = run_pass(
         database,
-        Clients(mailer, alerts, mailboxes, providers),
+        clients,
         tenants=config.tenants or None,
         limit=config.limit,
         dry_run=config.dry_run,

@@ -13,13 +13,9 @@ from typing import Literal
 
 import dagster as dg
 
-from resources.alerts import Alerts
+from resources.clients import Clients
 from resources.database import Database
-from resources.mailbox.resource import Mailboxes
-from resources.mailer import Mailer
-from resources.providers import Providers
 from services import approvals
-from services.clients import Clients
 from services.delivery import dispatch_pass
 from services.killswitch import kill_state
 
@@ -42,13 +38,9 @@ def dispatch_outbox(
     context: dg.OpExecutionContext,
     config: DispatchConfig,
     database: Database,
-    mailer: Mailer,
-    alerts: Alerts,
-    mailboxes: Mailboxes,
-    providers: Providers,
+    clients: Clients,
 ) -> dg.Output[int]:
     slugs = config.tenants or [t.slug for t in database.tenants() if t.agent_enabled]
-    clients = Clients(mailer, alerts, mailboxes, providers)
     lines, failed = [], []
     for slug in slugs:
         try:

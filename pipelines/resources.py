@@ -6,17 +6,18 @@ sensor and command alike. Each reads its secrets from the environment when it is
 """
 
 from resources.alerts import Alerts
+from resources.clients import Clients
 from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
 from resources.providers import Providers
-from services.clients import Clients
 
 database = Database()
 mailer = Mailer()
 mailboxes = Mailboxes()
 alerts = Alerts(mailer=mailer)
 providers = Providers()
+clients = Clients(mailer=mailer, alerts=alerts, mailboxes=mailboxes, providers=providers)
 
 RESOURCES = {
     "database": database,
@@ -24,8 +25,6 @@ RESOURCES = {
     "mailboxes": mailboxes,
     "alerts": alerts,
     "providers": providers,
+    "clients": clients,
 }
 
-
-def clients() -> Clients:
-    return Clients(mailer, alerts, mailboxes, providers)

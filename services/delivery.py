@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from resources.clients import Clients
 from resources.database import Database
 from services import approvals
 from services.alerts import check_policy_block_spike, check_send_volume
-from services.clients import Clients
 from services.dispatch import DEFAULT_LEASE, dispatch_tenant
 from services.gate import propose
 

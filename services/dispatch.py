@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.actions import EMAIL_KINDS, KINDS
+from resources.clients import Clients
 from resources.database import Database, Tenant
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
@@ -27,7 +28,6 @@ from resources.store import outbox as box
 from resources.store.contacts import record_outbound_touch
 from resources.store.tenants import get_tenant
 from services.alerts import record_provider_failure
-from services.clients import Clients
 from services.deliverables import blocked, deliver_local, recipient_refusals, record
 from services.killswitch import kill_state
 from services.reconcile import reconcile

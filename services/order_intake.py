@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from resources.clients import Clients
 from resources.database import Database
-from services.clients import Clients
 from services.dispatch import dispatch_tenant
 from services.gate import propose
 from services.orders import validate_new_orders

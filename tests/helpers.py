@@ -18,13 +18,13 @@ import time_machine
 
 from agent.actions import Action, action_key
 from resources.alerts import Alerts
+from resources.clients import Clients
 from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.mailer import Mailer
 from resources.providers import Providers
 from resources.store import schema
 from resources.store.tenants import add_tenant
-from services.clients import Clients
 from tests.moved_clock.sitecustomize import OFFSET as CLOCK_OFFSET
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday afternoon: the send window is open
@@ -132,7 +132,12 @@ def approved(**columns) -> dict:
 def clients(mailer: Mailer, webhook_url: str = "") -> Clients:
     """The clients a delivering workflow gets in production, around a test's mailer."""
     alerts = Alerts(mailer=mailer, webhook_url=webhook_url)
-    return Clients(mailer, alerts, Mailboxes(timeout_s=5), Providers(webhook_timeout_s=5))
+    return Clients(
+        mailer=mailer,
+        alerts=alerts,
+        mailboxes=Mailboxes(timeout_s=5),
+        providers=Providers(webhook_timeout_s=5),
+    )
 
 
 def resources(db: Database, mailer: Mailer | None = None) -> dict[str, object]:
@@ -145,4 +150,5 @@ def resources(db: Database, mailer: Mailer | None = None) -> dict[str, object]:
         "alerts": c.alerts,
         "mailboxes": c.mailboxes,
         "providers": c.providers,
+        "clients": c,
     }

@@ -135,7 +135,7 @@ def _time_parts(seconds: Counter) -> dict:
 
 def _one_tenant(app: Database, slug: str, hour: datetime, costs: PhaseCosts, counter) -> None:
     now = datetime.now(UTC)
-    clients = pipeline_resources.clients()
+    clients = pipeline_resources.clients
     cycle = assets.Cycle(app, slug, hour, f"bench-profile-{slug}", now, False, clients.alerts)
     steps = {
         "plan": lambda: assets.plan_phase(cycle),

@@ -123,7 +123,7 @@ def dispatch_cmd(
     db = ready_database()
     slugs = tenant or [t.slug for t in db.tenants() if t.agent_enabled]
     for slug in slugs:
-        print(dispatch_pass(db, resources.clients(), slug, lease=timedelta(seconds=lease_seconds)))
+        print(dispatch_pass(db, resources.clients, slug, lease=timedelta(seconds=lease_seconds)))
 
 
 @outbox_app.command("list")

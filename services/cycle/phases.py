@@ -27,6 +27,7 @@ from agent.actions import Action
 from agent.planner import plan
 from agent.policy import evaluate
 from resources.alerts import Alerts
+from resources.clients import Clients
 from resources.database import Database
 from resources.database.clock import aware
 from resources.store import cycle_lock as lock
@@ -36,7 +37,6 @@ from resources.store.policy_state import load_state
 from resources.store.schema import cadence_pauses, messages, outbox, suppressions
 from services import approvals
 from services.alerts import check_policy_block_spike
-from services.clients import Clients
 from services.cycle.gather import gather
 from services.dispatch import dispatch_tenant
 from services.gate import propose

@@ -33,12 +33,12 @@ import sqlalchemy as sa
 from agent.tasks import outcomes
 from agent.tasks.machine import AUTOMATED_TYPES
 from agent.tasks.outcomes import BATCH_LIMIT, TIMEOUT_S
+from resources.clients import Clients
 from resources.database import Database, TenantScope
 from resources.mailer import Mailer
 from resources.store import tasks as store
 from resources.store.schema import strategy_executions, task_dependencies, tasks
 from resources.store.system_config import executor_pause
-from services.clients import Clients
 from services.killswitch import kill_state
 from services.strategy import refresh, snapshot_due
 from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle, handler_name

@@ -101,6 +101,47 @@ def test_0006_renames_the_task_approach_and_keeps_every_row(backend: str, tmp_pa
             drop_pg_database(admin_url)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_0007_adds_the_alert_acknowledgement_and_keeps_every_alert(
+    backend: str, tmp_path: Path
+) -> None:
+    """Alerts from before 0007 stay, with nobody named; the downgrade drops only the new columns
+    and, on PostgreSQL, the row-level security of `alerts` survives both ways."""
+    if backend == "sqlite":
+        db, admin_url = Database(url=f"sqlite:///{tmp_path / 'm.db'}"), None
+    else:
+        admin_url, _ = create_pg_database("steward_mig")
+        db = Database(url=admin_url)
+    added = {"acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by"}
+    try:
+        migrations.upgrade(db.engine, "0006")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO alerts (rule, dedupe_key, title, first_seen_at, last_seen_at) "
+                    "VALUES ('r', 'k', 'Disk full', '2026-11-20 14:00:00', '2026-11-20 14:00:00')"
+                )
+            )
+        migrations.upgrade(db.engine, "0007")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("alerts")}
+        assert added <= columns
+        with db.engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT title, acknowledged_by FROM alerts")).one()
+            assert tuple(row) == ("Disk full", None)
+            if backend == "postgres":
+                policies = "SELECT count(*) FROM pg_policies WHERE tablename = 'alerts'"
+                assert conn.execute(sa.text(policies)).scalar() == 1
+        migrations.downgrade(db.engine, "0006")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("alerts")}
+        assert not added & columns
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT title FROM alerts")).scalar() == "Disk full"
+    finally:
+        db.engine.dispose()
+        if admin_url:
+            drop_pg_database(admin_url)
+
+
 def test_out_of_date_database_is_refused_with_the_fix(tmp_path: Path) -> None:
     db = Database(url=f"sqlite:///{tmp_path / 'old.db'}")
     with pytest.raises(DatabaseError, match="run `steward db upgrade`"):

@@ -632,6 +632,12 @@ alerts = sa.Table(
     sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_notified_at", sa.DateTime(timezone=True)),
     sa.Column("notifications", sa.Integer, nullable=False, server_default="0"),
+    # who stopped the repeat notifications and who closed it (NULL: nobody; a rule resolves
+    # an alert without a name)
+    sa.Column("acknowledged_at", sa.DateTime(timezone=True)),
+    sa.Column("acknowledged_by", sa.String(200)),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Column("resolved_by", sa.String(200)),
     sa.Index("ix_alerts_dedupe", "tenant_id", "dedupe_key"),
 )
 

@@ -21,8 +21,9 @@ def test_tenant_commands_and_kill_switch(cli_env: dict[str, str]) -> None:
     steward(cli_env, "tenant", "add", "acme", "--name", "Acme Appraisals", "--timezone",
             "America/Chicago", "--mailbox", "maildir:///tmp/acme", "--cap", "emails_per_day=20")
     steward(cli_env, "tenant", "add", "beta", "--send-mode", "internal_only",
-            "--allowlist", "beta.example")
-    steward(cli_env, "tenant", "update", "acme", "--send-mode", "limited_live")
+            "--allowlist", "beta.example", "--from-address", "office@beta.example")
+    steward(cli_env, "tenant", "update", "acme", "--send-mode", "limited_live",
+            "--from-address", "office@acme.example")
     steward(cli_env, "tenant", "disable", "beta")
     listed = steward(cli_env, "tenant", "list").stdout.splitlines()
     assert [line.split("\t")[:3] for line in listed] == [

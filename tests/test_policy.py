@@ -144,7 +144,9 @@ class TestRule3NoSpam:
 
     def test_internal_only_blocks_addresses_off_the_allowlist(self):
         settings = TenantSettings(
-            send_mode="internal_only", allowlist=["client.example", "bo@x.example"]
+            send_mode="internal_only",
+            allowlist=["client.example", "bo@x.example"],
+            from_address="office@x.example",
         )
         assert decide(act("follow_up"), settings=settings).outcome == "allow"
         assert decide(act("follow_up", "bo@x.example"), settings=settings).outcome == "allow"

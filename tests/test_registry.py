@@ -23,7 +23,8 @@ from tests.helpers import seed_tenant
 
 def test_add_update_enable_disable(db: Database) -> None:
     add_tenant(db, "acme", name="Acme", timezone="America/Chicago",
-               settings=TenantSettings(send_mode="internal_only", allowlist=["acme.example"]))
+               settings=TenantSettings(send_mode="internal_only", allowlist=["acme.example"],
+                                       from_address="office@acme.example"))
     updated = update_tenant(db, "acme", settings_patch={"caps": {"emails_per_day": 7}})
     assert updated.settings.caps.emails_per_day == 7
     assert updated.settings.caps.emails_per_hour == 10

@@ -40,7 +40,11 @@ PROFILES = [
     Profile("Asia/Tokyo", {"approvals": {"follow_up": "approval"}}, open_deals=6),
     Profile(
         "Europe/Berlin",
-        {"send_mode": "internal_only", "approvals": {"send_email": "auto"}},
+        {
+            "send_mode": "internal_only",
+            "from_address": "office@berlin.example",
+            "approvals": {"send_email": "auto"},
+        },
         open_deals=3,
     ),
     Profile("America/Los_Angeles", {"send_window": {"weekends": True}}, open_deals=5),

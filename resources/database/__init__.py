@@ -107,7 +107,7 @@ class Tenant:
             name=row["name"],
             timezone=row["timezone"],
             agent_enabled=bool(row["agent_enabled"]),
-            settings=TenantSettings.model_validate(row["settings"] or {}),
+            settings=TenantSettings.stored(row["settings"] or {}),
         )
 
 

@@ -19,6 +19,8 @@ from resources.database import Tenant
 
 TEMPLATES = Path(__file__).parent / "templates"
 UNSUBSCRIBE_KINDS = {"follow_up"}
+# Reserved (RFC 2606): an address under it can never be delivered to or from.
+PLACEHOLDER_DOMAIN = "steward.invalid"
 UNSUBSCRIBE_LINE = 'Rather not hear from us? Reply with "unsubscribe" and we will stop.'
 
 _env = jinja2.Environment(
@@ -34,12 +36,10 @@ class RenderError(ValueError):
 
 
 def sender(tenant: Tenant) -> str:
-    """The tenant's From address; a placeholder under .invalid that live modes refuse to use."""
-    settings = tenant.settings
-    if settings.from_address:
-        return settings.from_address
-    own = [a for a in settings.own_addresses if "@" in a]
-    return own[0] if own else f"{tenant.slug}@steward.invalid"
+    """The tenant's From address (agent.settings: from_address, else an own address); without
+    one a placeholder under .invalid, which only dry-run mail may carry: the dispatcher puts the
+    tenant's sender in its place before live mail goes, or makes the mail wait for one."""
+    return tenant.settings.sender_address or f"{tenant.slug}@{PLACEHOLDER_DOMAIN}"
 
 
 def render(name: str, variables: dict[str, Any], unsubscribe: bool, signature: str | None):

@@ -23,7 +23,7 @@ from agent.alerts import (
     send_volume,
 )
 from resources.alerts import Alerts
-from resources.database import TenantScope
+from resources.database import Database, TenantScope
 from resources.store import alerts as store
 from resources.store.schema import outbox, policy_violations
 
@@ -88,7 +88,7 @@ def check_send_volume(scope: TenantScope, alerts: Alerts, now: datetime) -> Send
             "warning",
         )
     else:
-        store.resolve_alert(scope, "send_volume")
+        store.resolve_alert(scope, "send_volume", now)
     return volume
 
 
@@ -123,7 +123,7 @@ def check_policy_block_spike(scope: TenantScope, alerts: Alerts, now: datetime) 
             "warning",
         )
     else:
-        store.resolve_alert(scope, "policy_block_spike")
+        store.resolve_alert(scope, "policy_block_spike", now)
     return blocked
 
 
@@ -141,6 +141,16 @@ def kill_switch_alert(scope: TenantScope, alerts: Alerts, now: datetime, describ
         "critical",
         throttle=False,
     )
+
+
+def tenant_of_alert(db: Database, alert_id: int) -> str:
+    """Alert ids are unique across tenants: find whose it is, one tenant scope at a time (row-level
+    security shows each scope only its own), so `steward alert ack ID` needs no --tenant."""
+    for tenant in db.tenants():
+        with db.for_tenant(tenant.slug) as scope:
+            if store.get(scope, alert_id) is not None:
+                return tenant.slug
+    raise store.AlertError(f"no alert {alert_id}")
 
 
 def _sent_between(scope: TenantScope, start: datetime, end: datetime) -> int:

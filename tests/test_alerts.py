@@ -123,7 +123,7 @@ def test_one_open_alert_per_key_counts_occurrences(db: Database, mailer: Mailer)
     assert other["occurrences"] == 1
 
     with db.for_tenant(SLUG) as scope:
-        resolve_alert(scope, "disk:full")
+        resolve_alert(scope, "disk:full", NOW)
     assert raise_one(db, NOW + timedelta(minutes=10), mailer=mailer) is True
     assert [(r["dedupe_key"], r["status"]) for r in alert_rows(db)] == [
         ("disk:full", "resolved"),

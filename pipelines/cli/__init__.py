@@ -16,10 +16,22 @@ from alembic.util.exc import CommandError
 from typer.core import TyperGroup
 
 from agent.validation import problems
-from pipelines.cli import actions, db, demo, inbox, killswitch, run, strategy, tasks, tenant
+from pipelines.cli import (
+    actions,
+    alert,
+    db,
+    demo,
+    inbox,
+    killswitch,
+    run,
+    strategy,
+    tasks,
+    tenant,
+)
 from pipelines.cli.common import CliError, err
 from resources.database import DatabaseError, UnknownTenantError
 from resources.database.scoping import UnscopedQueryError
+from resources.store.alerts import AlertError
 from resources.store.tasks import TaskError
 from services.approvals import ApprovalError
 
@@ -27,6 +39,7 @@ KNOWN_ERRORS = (
     CliError,
     ApprovalError,
     TaskError,
+    AlertError,
     DatabaseError,
     UnknownTenantError,
     UnscopedQueryError,
@@ -77,6 +90,7 @@ app.add_typer(actions.outbox_app, name="outbox")
 app.add_typer(tasks.task_app, name="task")
 app.add_typer(tasks.executor_app, name="executor")
 app.add_typer(strategy.app, name="strategy")
+app.add_typer(alert.app, name="alert")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

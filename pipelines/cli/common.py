@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import getpass
 import os
+from datetime import UTC, datetime
 
 from rich.console import Console
 
 from pipelines import resources
 from resources.database import Database
+from resources.database.clock import aware
 
 out = Console(soft_wrap=True)
 stderr = Console(stderr=True)
@@ -35,6 +37,12 @@ def ready_database() -> Database:
 
 def actor() -> str:
     return os.environ.get("STEWARD_ACTOR") or f"cli:{getpass.getuser()}"
+
+
+def utc_minute(value: datetime | None) -> str:
+    """A stored time to the minute in UTC (`-` when unset): the server's time zone and SQLite's
+    naive values would otherwise show the same instant differently."""
+    return f"{aware(value).astimezone(UTC):%Y-%m-%dT%H:%MZ}" if value else "-"
 
 
 def pairs(items: list[str], option: str) -> dict[str, str]:

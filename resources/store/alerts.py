@@ -5,6 +5,11 @@ An alert that keeps happening must not page someone every time it recurs: a noti
 when the alert is new, and after that at most once per the tenant's throttle window
 (`thresholds.alert_throttle_minutes`). The decision to notify is claimed with a conditional update
 on the notification counter, so two runs raising the same alert at once notify only once.
+
+A person who has seen an alert acknowledges it (`steward alert ack`): it stays the one alert of
+its key and keeps counting, but is never notified again, since the claim only takes an alert still
+`open`. Resolving it (by a person, or by the rule once its condition clears) closes it, and the
+next occurrence opens a new alert, which notifies. Who did either, and when, is kept on the row.
 """
 
 from __future__ import annotations
@@ -18,6 +23,14 @@ import sqlalchemy as sa
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store.schema import alerts, provider_failures
+
+# the statuses of the one alert a key has until it is resolved
+ACTIVE = ("open", "acknowledged")
+STATUSES = (*ACTIVE, "resolved")
+
+
+class AlertError(ValueError):
+    """A person's request about an alert that cannot be done, with the reason."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +60,9 @@ def record_alert(
     severity: str = "warning",
     throttle: bool = True,
 ) -> StoredAlert:
-    """Open an alert or count another occurrence of the open one, and claim a notification when
-    it is new or its last one is older than the throttle window (`throttle=False`: always)."""
+    """Open an alert or count another occurrence of the active one, and claim a notification
+    when it is new or its last one is older than the throttle window (`throttle=False`: always);
+    an acknowledged alert counts the occurrence and is never notified."""
     existing = _open_row(scope, dedupe_key)
     if existing is not None:
         scope.execute(
@@ -73,7 +87,9 @@ def record_alert(
     assert row is not None  # written just above, in this transaction
     window = timedelta(minutes=scope.tenant.settings.thresholds.alert_throttle_minutes)
     last = row["last_notified_at"]
-    due = not throttle or last is None or aware(now) - aware(last) >= window
+    due = row["status"] == "open" and (
+        not throttle or last is None or aware(now) - aware(last) >= window
+    )
     notification = row["notifications"]
     if due and _claim(scope, row["id"], row["notifications"], now):
         notification += 1
@@ -100,20 +116,78 @@ def record_channels(scope: TenantScope, alert_id: int, channels: dict[str, str])
     scope.execute(sa.update(alerts).where(alerts.c.id == alert_id).values(channels=channels))
 
 
-def resolve_alert(scope: TenantScope, dedupe_key: str) -> None:
-    """Close the open alert under this key; the next occurrence opens (and notifies) a new one."""
+def resolve_alert(scope: TenantScope, dedupe_key: str, now: datetime) -> None:
+    """The rule's condition cleared: close the active alert under this key (naming nobody), so
+    the next occurrence opens (and notifies) a new one."""
     scope.execute(
         sa.update(alerts)
-        .where(alerts.c.dedupe_key == dedupe_key, alerts.c.status == "open")
-        .values(status="resolved")
+        .where(alerts.c.dedupe_key == dedupe_key, alerts.c.status.in_(ACTIVE))
+        .values(status="resolved", resolved_at=now)
     )
+
+
+def get(scope: TenantScope, alert_id: int) -> dict[str, Any] | None:
+    row = scope.execute(scope.select(alerts).where(alerts.c.id == alert_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def listing(scope: TenantScope, statuses: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    """The tenant's alerts in these statuses, the most recently seen first."""
+    query = (
+        scope.select(alerts)
+        .where(alerts.c.status.in_(statuses))
+        .order_by(alerts.c.last_seen_at.desc(), alerts.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(r) for r in scope.execute(query).mappings()]
+
+
+def acknowledge(
+    scope: TenantScope, alert_id: int, by: str, now: datetime
+) -> tuple[dict[str, Any], bool]:
+    """Stop an open alert's notifications, naming who; (the row, False) when it was already
+    acknowledged, which keeps the first acknowledgement."""
+    done = scope.execute(
+        sa.update(alerts)
+        .where(alerts.c.id == alert_id, alerts.c.status == "open")
+        .values(status="acknowledged", acknowledged_at=now, acknowledged_by=by)
+    )
+    row = _existing(scope, alert_id)
+    if row["status"] == "resolved":
+        raise AlertError(f"alert {alert_id} is already resolved{_when_by(row)}")
+    return row, done.rowcount == 1
+
+
+def close(scope: TenantScope, alert_id: int, by: str, now: datetime) -> dict[str, Any]:
+    """A person closes an open or acknowledged alert; its next occurrence is a new alert."""
+    done = scope.execute(
+        sa.update(alerts)
+        .where(alerts.c.id == alert_id, alerts.c.status.in_(ACTIVE))
+        .values(status="resolved", resolved_at=now, resolved_by=by)
+    )
+    row = _existing(scope, alert_id)
+    if done.rowcount != 1:
+        raise AlertError(f"alert {alert_id} is already resolved{_when_by(row)}")
+    return row
+
+
+def _existing(scope: TenantScope, alert_id: int) -> dict[str, Any]:
+    row = get(scope, alert_id)
+    if row is None:
+        raise AlertError(f"no alert {alert_id} for tenant {scope.tenant.slug}")
+    return row
+
+
+def _when_by(row: dict[str, Any]) -> str:
+    when = f" at {aware(row['resolved_at']):%Y-%m-%d %H:%M} UTC" if row["resolved_at"] else ""
+    return f"{when} by {row['resolved_by'] or 'its rule, once the condition cleared'}"
 
 
 def _open_row(scope: TenantScope, dedupe_key: str) -> dict[str, Any] | None:
     row = (
         scope.execute(
             scope.select(alerts)
-            .where(alerts.c.dedupe_key == dedupe_key, alerts.c.status == "open")
+            .where(alerts.c.dedupe_key == dedupe_key, alerts.c.status.in_(ACTIVE))
             .order_by(alerts.c.id)
         )
         .mappings()
@@ -123,10 +197,15 @@ def _open_row(scope: TenantScope, dedupe_key: str) -> dict[str, Any] | None:
 
 
 def _claim(scope: TenantScope, alert_id: int, seen_notifications: int, now: datetime) -> bool:
-    """Count the notification only if nobody else did since we read the row."""
+    """Count the notification only if nobody else did since we read the row and nobody
+    acknowledged (or resolved) it meanwhile."""
     result = scope.execute(
         sa.update(alerts)
-        .where(alerts.c.id == alert_id, alerts.c.notifications == seen_notifications)
+        .where(
+            alerts.c.id == alert_id,
+            alerts.c.status == "open",
+            alerts.c.notifications == seen_notifications,
+        )
         .values(last_notified_at=now, notifications=alerts.c.notifications + 1)
     )
     return result.rowcount == 1

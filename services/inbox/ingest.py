@@ -47,7 +47,7 @@ def ingest_tenant(
                 with database.for_tenant(tenant.slug) as scope:
                     batch = store_batch(scope, items, own, now)
                     save_success(scope, url, result.checkpoint, now, batch.new)
-                    resolve_alert(scope, f"mailbox_errors:{url}")
+                    resolve_alert(scope, f"mailbox_errors:{url}", now)
                 counts.add(batch)
                 notes += [f"unreadable this time: {e}" for e in result.errors]
                 notes += [f"folder {f} re-read: UIDVALIDITY changed" for f in result.resynced]
@@ -90,7 +90,7 @@ def check_stalled(
             now,
         )
         return True
-    resolve_alert(scope, key)
+    resolve_alert(scope, key, now)
     return False
 
 

@@ -23,6 +23,7 @@ from pipelines.cli import (
     demo,
     inbox,
     killswitch,
+    order,
     run,
     strategy,
     tasks,
@@ -90,6 +91,7 @@ app.add_typer(actions.outbox_app, name="outbox")
 app.add_typer(tasks.task_app, name="task")
 app.add_typer(tasks.executor_app, name="executor")
 app.add_typer(strategy.app, name="strategy")
+app.add_typer(order.app, name="order")
 app.add_typer(alert.app, name="alert")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)

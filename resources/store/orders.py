@@ -1,6 +1,7 @@
 """The `orders` and `order_exceptions` tables: orders waiting for validation, what a check found
 (one exception per order and rule; one that no longer fires is resolved), the order's status
-after validation, and a safe fix applied with a compare-and-set on the value the check saw."""
+after validation, and a safe fix applied with a compare-and-set on the value the check saw; and
+what a person reads of them (`steward order list|show|exceptions`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,18 @@ import sqlalchemy as sa
 
 from agent.orders import Account, Problem, Product
 from resources.database import Database, TenantScope
-from resources.store.schema import accounts, order_exceptions, orders, products
+from resources.store.schema import (
+    accounts,
+    actions,
+    contacts,
+    order_exceptions,
+    orders,
+    outbox,
+    products,
+)
 
 PENDING = sa.and_(orders.c.status == "new", orders.c.validated_at.is_(None))
+SEVERITY_ORDER = sa.case((order_exceptions.c.severity == "error", 0), else_=1)
 
 
 def pending(scope: TenantScope, order_ids: list[int] | None = None) -> list[dict[str, Any]]:
@@ -116,3 +126,109 @@ def exception_rate(scope: TenantScope) -> tuple[int, int]:
         )
     )
     return int(flagged or 0), int(total or 0)
+
+
+def listing(scope: TenantScope, status: str | None, limit: int) -> list[dict[str, Any]]:
+    """The newest orders (of one status), each with its customer and open exceptions."""
+    query = _with_customer(scope).order_by(orders.c.id.desc()).limit(limit)
+    if status:
+        query = query.where(orders.c.status == status)
+    found = [dict(r) for r in scope.execute(query).mappings()]
+    counts = dict(
+        scope.execute(
+            scope.select(order_exceptions.c.order_id, sa.func.count())
+            .where(
+                order_exceptions.c.status == "open",
+                order_exceptions.c.order_id.in_([r["id"] for r in found]),
+            )
+            .group_by(order_exceptions.c.order_id)
+        ).all()
+    )
+    return [{**r, "open_exceptions": counts.get(r["id"], 0)} for r in found]
+
+
+def detail(scope: TenantScope, order_id: int) -> dict[str, Any] | None:
+    """One order with its customer and the catalog name of its product; None when the tenant
+    has no such order."""
+    query = _with_customer(scope, product=True).where(orders.c.id == order_id)
+    row = scope.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def exceptions_of(scope: TenantScope, order_id: int) -> list[dict[str, Any]]:
+    query = (
+        scope.select(order_exceptions)
+        .where(order_exceptions.c.order_id == order_id)
+        .order_by(SEVERITY_ORDER, order_exceptions.c.id)
+    )
+    return [dict(r) for r in scope.execute(query).mappings()]
+
+
+def fixes_of(scope: TenantScope, order_number: str) -> list[dict[str, Any]]:
+    """The order's safe fixes as the gate decided them, with their delivery (the dispatcher
+    applies a fix when it delivers the outbox row)."""
+    query = (
+        scope.select(
+            actions.c.payload,
+            actions.c.reason,
+            actions.c.status,
+            actions.c.decision_reason,
+            outbox.c.status.label("delivery"),
+            outbox.c.last_error,
+        )
+        .select_from(
+            actions.outerjoin(
+                outbox,
+                sa.and_(
+                    outbox.c.idempotency_key == actions.c.idempotency_key,
+                    outbox.c.tenant_id == actions.c.tenant_id,
+                ),
+            )
+        )
+        .where(actions.c.kind == "order_fix", actions.c.target == order_number)
+        .order_by(actions.c.id)
+    )
+    return [dict(r) for r in scope.execute(query).mappings()]
+
+
+def exceptions(
+    scope: TenantScope, open_only: bool, severity: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Exceptions across the tenant's orders, errors first, then the newest."""
+    query = (
+        scope.select(order_exceptions, orders.c.order_number)
+        .select_from(order_exceptions.join(orders, orders.c.id == order_exceptions.c.order_id))
+        .order_by(SEVERITY_ORDER, order_exceptions.c.detected_at.desc(), order_exceptions.c.id)
+        .limit(limit)
+    )
+    if open_only:
+        query = query.where(order_exceptions.c.status == "open")
+    if severity:
+        query = query.where(order_exceptions.c.severity == severity)
+    return [dict(r) for r in scope.execute(query).mappings()]
+
+
+def _with_customer(scope: TenantScope, product: bool = False) -> sa.Select:
+    """Orders with the account and contact they name (either may be missing) and, with
+    `product`, the catalog name of their product. A join on a natural key (sku, idempotency key)
+    names the tenant too: the scope's filter would drop the whole row when another tenant's row
+    matched the outer join."""
+    joined = orders.outerjoin(accounts, accounts.c.id == orders.c.account_id).outerjoin(
+        contacts, contacts.c.id == orders.c.contact_id
+    )
+    columns = [
+        orders,
+        accounts.c.name.label("account_name"),
+        contacts.c.email.label("contact_email"),
+        contacts.c.full_name.label("contact_name"),
+    ]
+    if product:
+        joined = joined.outerjoin(
+            products,
+            sa.and_(
+                products.c.sku == orders.c.product_sku,
+                products.c.tenant_id == orders.c.tenant_id,
+            ),
+        )
+        columns.append(products.c.name.label("product_name"))
+    return scope.select(*columns).select_from(joined)

@@ -38,26 +38,38 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, l
     }
 
 
-def hints(m: dict[str, Any], send_mode: str, compliance_target: float) -> list[str]:
+def hints(m: dict[str, Any], send_mode: str, compliance_target: float, tenant: str) -> list[str]:
+    """What a person could do about this hour, each naming the full command for `tenant`, so a
+    hint copied to a shell runs as it is."""
     out = []
     if m.get("overdue", 0) > m.get("email_budget", 0) and m.get("overdue"):
         out.append(
             f"{m['overdue']} contacts are past their touch but only {m.get('email_budget', 0)} "
-            "follow-up(s) fit this hour: raise --cap emails_per_hour, or accept a slower catch-up"
+            f"follow-up(s) fit this hour: raise the cap (`steward tenant update {tenant} --cap "
+            "emails_per_hour=N`), or accept a slower catch-up"
         )
     if m.get("awaiting_approval"):
         out.append(
             f"{m['awaiting_approval']} action(s) wait for a person: `steward action list "
-            "--status awaiting_approval`, then `steward approve ID` or `steward reject ID`"
+            f"--tenant {tenant} --status awaiting_approval`, then `steward approve ID` or "
+            "`steward reject ID --reason ...`"
         )
     if m.get("orders_on_hold"):
-        out.append(f"{m['orders_on_hold']} new order(s) on hold: see their order exceptions")
+        out.append(
+            f"{m['orders_on_hold']} new order(s) on hold: see their exceptions with `steward "
+            f"order exceptions --tenant {tenant}`"
+        )
     if m.get("delivery_unknown"):
-        out.append("a message's delivery is unknown: check it, then `steward outbox resolve`")
+        out.append(
+            f"a message's delivery is unknown: `steward outbox list --tenant {tenant} --status "
+            "delivery_unknown`, check with the recipient, then `steward outbox resolve KEY "
+            f"--tenant {tenant} --sent` (or `--resend`)"
+        )
     if send_mode == "dry_run" and m.get("queued"):
         out.append(
             f"dry_run: {m['queued']} action(s) queued, mail rendered to .eml files and none "
-            "sent; switch to internal_only to test real delivery"
+            f"sent; `steward tenant update {tenant} --send-mode internal_only` tests real "
+            "delivery to the allowlist"
         )
     if m.get("compliance_rate") is not None and m["compliance_rate"] < compliance_target:
         out.append(

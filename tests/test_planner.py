@@ -72,9 +72,12 @@ def test_reflection_compares_hints_and_summarises():
     assert changes(before, after) == {"compliance_rate": [0.7, 0.75], "overdue": [30, 20],
                                       "awaiting_approval": [None, 2], "deferred": [None, 0],
                                       "blocked": [None, 0]}
-    text = hints(after, "dry_run", 0.8)
-    assert any("raise --cap emails_per_hour" in h for h in text)
+    text = hints({**after, "orders_on_hold": 3}, "dry_run", 0.8, "acme")
+    assert any("steward tenant update acme --cap emails_per_hour=N" in h for h in text)
+    assert any("steward action list --tenant acme --status awaiting_approval" in h for h in text)
     assert any("steward approve" in h for h in text)
+    assert any("3 new order(s) on hold" in h and "`steward order exceptions --tenant acme`" in h
+               for h in text)
     assert any("engagement compliance is 75%" in h for h in text)
     blocked = {"suppressed": {"count": 2, "example": "x is suppressed"}}
     assert summary(after, blocked).endswith("blocks: suppressed 2")

@@ -36,7 +36,7 @@ def reflect_phase(c: Cycle) -> Step:
             metrics=m,
             blocked=blocked,
             hints=reflection.hints(
-                m, settings.send_mode, settings.thresholds.engagement_compliance_target
+                m, settings.send_mode, settings.thresholds.engagement_compliance_target, c.slug
             ),
         )
         record_event(scope, f"cycle:{c.hour:%Y-%m-%dT%H}", "cycle", c.hour, m, c.run_id)

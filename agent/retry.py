@@ -23,6 +23,12 @@ DELIVERY_FIRST_WAIT = timedelta(minutes=1)
 DELIVERY_LAST_WAIT = timedelta(hours=1)
 
 
+# Mail waiting for its configuration (a sender address, an SMTP server) is looked at again this
+# often, its attempts uncounted: it goes within minutes of the owner's fix, and a tenant left
+# misconfigured for days costs one look every few minutes instead of one every dispatch pass.
+CONFIG_RECHECK = timedelta(minutes=5)
+
+
 def next_delivery(attempts: int, now: datetime) -> datetime | None:
     """When a delivery that failed `attempts` times (this one included) is due again; None when
     the attempts are used up and the row fails."""

@@ -6,6 +6,8 @@ stays inside the system (dry-run mail, deliverable files, order fixes) are handl
 (services/deliverables.py). Mail that leaves (internal_only, limited_live) is claimed one row at
 a time and, right before it goes, checked again for what may have changed since the gate queued
 it: the switches, the tenant's send mode and allowlist, a suppression that arrived meanwhile.
+Live mail that its configuration keeps from going (no sender address, no SMTP server) waits for
+the fix with an alert instead of failing (services/config_problems.py).
 """
 
 from __future__ import annotations
@@ -23,11 +25,16 @@ from resources.clients import Clients
 from resources.database import Database, Tenant
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
-from resources.mailer.smtp import SmtpConfigError
+from resources.mailer.render import is_placeholder
 from resources.store import outbox as box
 from resources.store.contacts import record_outbound_touch
 from resources.store.tenants import get_tenant
 from services.alerts import record_provider_failure
+from services.config_problems import (
+    configuration_complete,
+    live_mail_problem,
+    wait_for_configuration,
+)
 from services.deliverables import blocked, deliver_local, recipient_refusals, record
 from services.killswitch import kill_state
 from services.reconcile import reconcile
@@ -91,6 +98,13 @@ def dispatch_tenant(
     live = [r for r in due if r["kind"] in EMAIL_KINDS and tenant.settings.send_mode != "dry_run"]
     local = [r for r in due if r not in live]
     report.counts.update(deliver_local(db, mailer, clients.providers, tenant, local, worker, now))
+    problem = live_mail_problem(tenant, mailer) if live else None
+    if problem:
+        report.counts["deferred"] += wait_for_configuration(db, alerts, tenant, live, problem, now)
+        report.held = problem.reason
+        return report
+    if live:
+        configuration_complete(db, tenant, now)
     for row in live:
         if not box.claim(db, slug, row["id"], worker, now):
             continue
@@ -118,11 +132,11 @@ def _deliver(
             record(scope, [(row, blocked(row, refusal))], now)
         return "blocked"
     payload = row["payload"] or {}
+    if is_placeholder(payload["from"]):  # rendered while the tenant had no sender; it has one now
+        payload = {**payload, "from": tenant.settings.sender_address}
+        box.readdress(db, slug, row["id"], payload, now)
+        row = {**row, "payload": payload}
     msg = build_message(slug, row["idempotency_key"], payload, now)
-    if payload["from"].endswith(".invalid"):
-        reason = "no sender address: set the tenant's from_address before sending live"
-        box.settle(db, slug, row["id"], now, status="failed", last_error=reason, claimed_by=None)
-        return "failed"
     return _smtp(db, clients, tenant, row, msg, worker, now)
 
 
@@ -135,9 +149,6 @@ def _smtp(db, clients: Clients, tenant, row, msg, worker, now) -> str:
             row["target"],
             before_data=lambda: box.mark_sending(db, slug, row["id"], worker, now),
         )
-    except SmtpConfigError as exc:
-        box.release(db, slug, row["id"], now, str(exc))
-        return "held"
     except box.LeaseLost:
         return "lease_lost"
     mode = tenant.settings.send_mode

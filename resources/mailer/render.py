@@ -42,6 +42,10 @@ def sender(tenant: Tenant) -> str:
     return tenant.settings.sender_address or f"{tenant.slug}@{PLACEHOLDER_DOMAIN}"
 
 
+def is_placeholder(address: str) -> bool:
+    return address.endswith(f"@{PLACEHOLDER_DOMAIN}")
+
+
 def render(name: str, variables: dict[str, Any], unsubscribe: bool, signature: str | None):
     context = {
         **variables,

@@ -119,6 +119,25 @@ def release(db: Database, slug: str, row_id: int, now: datetime, reason: str) ->
     )
 
 
+def defer(
+    scope: TenantScope, row_ids: list[int], until: datetime, reason: str, now: datetime
+) -> int:
+    """Put due rows off until `until` without claiming them or counting an attempt (their
+    delivery waits for a fix, it did not fail); returns the rows deferred."""
+    return scope.execute(
+        sa.update(outbox)
+        .where(outbox.c.id.in_(row_ids), outbox.c.status == "pending")
+        .values(not_before=until, last_error=reason, updated_at=now)
+    ).rowcount
+
+
+def readdress(db: Database, slug: str, row_id: int, payload: dict[str, Any], now: datetime) -> None:
+    """A claimed row's payload with the sender it goes out from, stored before the message is
+    built so that the Message-ID reconciliation looks for (derived from the sender) is the one
+    sent."""
+    settle(db, slug, row_id, now, payload=payload)
+
+
 def retry_or_fail(db: Database, slug: str, row: dict[str, Any], now: datetime, reason: str) -> str:
     values = retry_values(row, now, reason)
     settle(db, slug, row["id"], now, claimed_by=None, **values)

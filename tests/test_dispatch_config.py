@@ -1,5 +1,6 @@
 """Live mail that its configuration keeps from going waits for the fix, with one alert that names
-it, instead of failing: against a real SMTP server on loopback (tests/smtp_sink.py)."""
+it, instead of failing: against a real SMTP server on loopback (tests/smtp_sink.py). Migration
+0008 gives the mail that failed that way before back to the outbox."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import migrations
 from agent.retry import CONFIG_RECHECK
 from resources.database import Database
 from resources.mailer import Mailer
@@ -17,6 +19,7 @@ from resources.store import schema
 from resources.store.tenants import update_tenant
 from services.delivery import dispatch_pass
 from services.gate import propose
+from tests.conftest import create_pg_database, drop_pg_database
 from tests.helpers import NOW, clients, follow_up, rows, seed_tenant
 from tests.smtp_sink import SmtpSink
 
@@ -107,3 +110,90 @@ def test_no_smtp_server_makes_live_mail_wait_with_an_alert(acme, tmp_path, monke
     assert (row["status"], row["attempts"]) == ("pending", 0)
     (alert,) = config_alerts(acme)
     assert alert["dedupe_key"] == "config_problem:smtp" and "STEWARD_SMTP_URL" in alert["detail"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_0008_requeues_mail_failed_for_want_of_a_sender(backend, tmp_path, mailer, sink):
+    """A database at 0007 holding mail the old dispatcher failed "no sender address": after the
+    upgrade it is due again, with its attempts back; other failures and outcomes stay."""
+    if backend == "sqlite":
+        url, admin_url = f"sqlite:///{tmp_path / 'm.db'}", None
+    else:
+        admin_url, _ = create_pg_database("steward_mig")
+        url = admin_url
+    db = Database(url=url)
+    try:
+        migrations.upgrade(db.engine, "0007")
+        with db.engine.begin() as conn:
+            for slug in ("acme", "beta"):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO tenants (slug, name, settings) "
+                        "VALUES (:slug, :slug, '{\"send_mode\": \"limited_live\"}')"
+                    ),
+                    {"slug": slug},
+                )
+            ids = dict(conn.execute(sa.text("SELECT slug, id FROM tenants")).all())
+            old = "no sender address: set the tenant's from_address before sending live"
+            conn.execute(
+                sa.insert(schema.outbox),
+                [
+                    old_row(ids["acme"], "acme", 1, "failed", old),
+                    old_row(ids["acme"], "acme", 2, "failed", "550 5.1.1 mailbox unknown"),
+                    old_row(ids["acme"], "acme", 3, "sent", None),
+                    old_row(ids["beta"], "beta", 1, "failed", old),
+                ],
+            )
+        migrations.upgrade(db.engine, "head")
+        assert db.schema_revision() == "0008"
+        outcome = {
+            (r["target"], r["status"], r["attempts"], r["not_before"])
+            for slug in ("acme", "beta")
+            for r in rows(db, schema.outbox, slug)
+        }
+        assert outcome == {
+            ("c1@acme.example", "pending", 0, None),
+            ("c2@acme.example", "failed", 1, None),
+            ("c3@acme.example", "sent", 1, None),
+            ("c1@beta.example", "pending", 0, None),
+        }
+
+        # Dispatch sends what now has a sender and makes the rest wait, with the alert.
+        update_tenant(db, "acme", settings_patch={"from_address": SENDER})
+        assert dispatch_pass(db, clients(mailer), "acme", now=NOW).startswith("acme: sent 1")
+        assert [(r.sender, r.recipients) for r in sink.received] == [
+            (SENDER, ["c1@acme.example"])
+        ]
+        assert "deferred 1" in dispatch_pass(db, clients(mailer), "beta", now=NOW)
+        (alert,) = config_alerts(db, "beta")
+        assert "steward tenant update beta --from-address" in alert["detail"]
+    finally:
+        db.engine.dispose()
+        if admin_url:
+            drop_pg_database(admin_url)
+
+
+def old_row(tenant_id: int, slug: str, n: int, status: str, error: str | None) -> dict:
+    """An outbox row as 0007's dispatcher left it: rendered while the tenant had no sender."""
+    key = f"follow_up:c{n}@{slug}.example:h15"
+    return {
+        "tenant_id": tenant_id,
+        "idempotency_key": key,
+        "kind": "follow_up",
+        "target": f"c{n}@{slug}.example",
+        "payload": {
+            "template": "follow_up",
+            "from": f"{slug}@steward.invalid",
+            "to": f"c{n}@{slug}.example",
+            "subject": "Checking in",
+            "text": "Hello.\n",
+            "html": "<p>Hello.</p>",
+            "unsubscribe": True,
+            "in_reply_to": None,
+        },
+        "reason": "21-day engagement",
+        "status": status,
+        "attempts": 1,
+        "last_error": error,
+        "sent_at": NOW if status == "sent" else None,
+    }

@@ -1,15 +1,20 @@
-"""The hourly cycle as four assets partitioned by tenant: plan → act → react → reflect.
+"""The hourly cycle: four assets partitioned by tenant, plan → act → react → reflect, made by one
+step.
 
-One run covers a range of tenant partitions (BackfillPolicy.single_run): each asset runs its
-phase for every tenant of the range (services/cycle/phases.py), so 1,000 tenants cost four
-steps, not 4,000. A tenant's failure is recorded on its cycle and the others go on; its later
-phases skip it. The hour is the `steward/hour` run tag, or the current hour; an hour already past
-is a replay that decides but neither records nor sends. Per-tenant outcomes are in `agent_runs`
-and `reflections` (and the metadata table below); the checks put numbers on the rules the owner
-cares about.
+One run covers a range of tenant partitions (BackfillPolicy.single_run) and each phase runs for
+every tenant of the range before the next begins (services/cycle/phases.py), so 1,000 tenants cost
+one step, not 4,000. The four are one multi-asset so that a phase with nothing to do for the whole
+range (e.g. `cycle_act` materialized on its own, with no plan of this run to act on) records no
+materialization without making Dagster skip the phases after it, as a missing upstream output
+would. A tenant's failure is recorded on its cycle and the others go on; its later phases skip it,
+and the phase's `tenants_failed` check turns red naming it. The hour is the `steward/hour` run tag
+(every run Steward launches carries it, so a re-execution reproduces its hour), or the current
+hour; an hour already past is a replay that decides but neither records nor sends. Per-tenant
+outcomes are in `agent_runs` and `reflections` and on each partition's materialization.
 """
 
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 
@@ -18,11 +23,17 @@ import pydantic
 
 from agent.alerts import POLICY_BLOCK_THRESHOLD, policy_block_spike
 from agent.checks import CYCLE_FAILURE_LIMIT, ORDER_EXCEPTION_LIMIT
-from agent.overview import as_markdown
 from agent.validation import problems
+from assets.batch import (
+    Outcome,
+    add_partition_metadata,
+    failed_check,
+    failed_spec,
+    require_schema,
+    worth_recording,
+)
 from assets.hour import run_hour
 from assets.partitions import tenant_partitions
-from resources.alerts import Alerts
 from resources.clients import Clients
 from resources.database import Database
 from resources.database.clock import aware
@@ -34,26 +45,31 @@ from services.cycle.reflect import reflect_phase
 
 SHOWN = 50
 WARN = dg.AssetCheckSeverity.WARN
+PHASES = ("plan", "act", "react", "reflect")
 
 
 def launched_hour(context: dg.AssetExecutionContext) -> datetime:
     """The hour the run was created in: whether it replays a past hour is decided once, so a
-    run that crosses the hour between its steps does not turn into a replay halfway."""
+    run that crosses the hour between its phases does not turn into a replay halfway."""
     record = context.instance.get_run_record_by_id(context.run_id)
     created = record.create_timestamp if record is not None else datetime.now(UTC)
     return aware(created).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def run_phase(
-    context: dg.AssetExecutionContext, database: Database, alerts: Alerts, name: str, phase
-) -> dict:
+    context: dg.AssetExecutionContext,
+    database: Database,
+    clients: Clients,
+    name: str,
+    phase: Callable[[Cycle], Step],
+) -> dict[str, Step]:
     """Run `phase` for every tenant of the partition range; failures are the tenant's alone."""
     hour = run_hour(context)
     now = datetime.now(UTC)
     replay = hour < launched_hour(context)
     steps: dict[str, Step] = {}
     for slug in context.partition_keys:
-        cycle = Cycle(database, slug, hour, context.run_id, now, replay, alerts)
+        cycle = Cycle(database, slug, hour, context.run_id, now, replay, clients.alerts)
         started = time.perf_counter()
         try:
             steps[slug] = phase(cycle)
@@ -76,41 +92,7 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first[0] if first else ''}"
 
 
-def result(steps: dict[str, Step], checks: list[dg.AssetCheckResult] | None = None):
-    counts = {
-        s: sum(1 for st in steps.values() if st.status == s) for s in ("done", "skipped", "failed")
-    }
-    rows = [{"tenant": slug, "status": st.status, "detail": st.line} for slug, st in steps.items()]
-    shown = as_markdown(rows[:SHOWN]) + (
-        f"\n\n… and {len(rows) - SHOWN} more" if len(rows) > SHOWN else ""
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "tenants": len(steps),
-            **counts,
-            "steward_seconds": round(sum(st.seconds for st in steps.values()), 3),
-            "per_tenant": dg.MetadataValue.md(shown),
-        },
-        check_results=checks or [],
-    )
-
-
-@dg.asset(
-    partitions_def=tenant_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="cycle",
-    kinds={"python"},
-    check_specs=[
-        dg.AssetCheckSpec("engagement_compliance", asset="cycle_plan"),
-        dg.AssetCheckSpec("order_exception_rate", asset="cycle_plan"),
-    ],
-)
-def cycle_plan(
-    context: dg.AssetExecutionContext, database: Database, alerts: Alerts
-) -> dg.MaterializeResult:
-    """Gather goals, orders, engagement, requests and cadences; propose the hour's actions."""
-    database.require_current_schema()
-    steps = run_phase(context, database, alerts, "plan", plan_phase)
+def plan_checks(database: Database, steps: dict[str, Step]) -> list[dg.AssetCheckResult]:
     planned = {slug: st.figures for slug, st in steps.items() if st.status == "done"}
     low: dict[str, float] = {}
     flagged = total = 0
@@ -122,9 +104,10 @@ def cycle_plan(
             low[slug] = figures["compliance_rate"]
         flagged, total = flagged + exceptions, total + validated
     rate = flagged / total if total else 0.0
-    checks = [
+    return [
         dg.AssetCheckResult(
             check_name="engagement_compliance",
+            asset_key="cycle_plan",
             passed=not low,
             severity=WARN,
             description="Every tenant keeps its target share of reachable contacts within their "
@@ -139,6 +122,7 @@ def cycle_plan(
         ),
         dg.AssetCheckResult(
             check_name="order_exception_rate",
+            asset_key="cycle_plan",
             passed=rate <= ORDER_EXCEPTION_LIMIT,
             severity=WARN,
             description=f"At most {ORDER_EXCEPTION_LIMIT:.0%} of validated orders have an open "
@@ -146,69 +130,26 @@ def cycle_plan(
             metadata={"rate": round(rate, 4), "orders_flagged": flagged, "orders_validated": total},
         ),
     ]
-    return result(steps, checks)
 
 
-@dg.asset(
-    partitions_def=tenant_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="cycle",
-    kinds={"python", "email"},
-    deps=[cycle_plan],
-    check_specs=[dg.AssetCheckSpec("no_duplicate_outbox_keys", asset="cycle_act")],
-)
-def cycle_act(
-    context: dg.AssetExecutionContext,
-    database: Database,
-    clients: Clients,
-) -> dg.MaterializeResult:
-    """Every proposal through the gate; queued mail dispatched per the tenant's send mode."""
-    act = partial(act_phase, clients=clients)
-    steps = run_phase(context, database, clients.alerts, "act", act)
+def act_checks(database: Database, steps: dict[str, Step]) -> list[dg.AssetCheckResult]:
     acted = [slug for slug, st in steps.items() if st.status == "done"]
     duplicates = {slug: n for slug in acted if (n := outbox_duplicates(database, slug))}
-    check = dg.AssetCheckResult(
-        check_name="no_duplicate_outbox_keys",
-        passed=not duplicates,
-        description="No idempotency key appears twice in any tenant's outbox.",
-        metadata={
-            "tenants_with_duplicates": len(duplicates),
-            "duplicates": sum(duplicates.values()),
-        },
-    )
-    return result(steps, [check])
+    return [
+        dg.AssetCheckResult(
+            check_name="no_duplicate_outbox_keys",
+            asset_key="cycle_act",
+            passed=not duplicates,
+            description="No idempotency key appears twice in any tenant's outbox.",
+            metadata={
+                "tenants_with_duplicates": len(duplicates),
+                "duplicates": sum(duplicates.values()),
+            },
+        )
+    ]
 
 
-@dg.asset(
-    partitions_def=tenant_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="cycle",
-    kinds={"python"},
-    deps=[cycle_act],
-)
-def cycle_react(
-    context: dg.AssetExecutionContext, database: Database, alerts: Alerts
-) -> dg.MaterializeResult:
-    """Outcomes since the last cycle: deliveries, failures, replies, suppressions, expiries."""
-    return result(run_phase(context, database, alerts, "react", react_phase))
-
-
-@dg.asset(
-    partitions_def=tenant_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="cycle",
-    kinds={"python"},
-    deps=[cycle_react],
-    check_specs=[
-        dg.AssetCheckSpec("cycle_failure_rate", asset="cycle_reflect"),
-        dg.AssetCheckSpec("policy_block_spike", asset="cycle_reflect"),
-    ],
-)
-def cycle_reflect(
-    context: dg.AssetExecutionContext, database: Database, alerts: Alerts
-) -> dg.MaterializeResult:
-    """What changed, what was blocked and why, hints for the next hour; the cycle closes."""
-    steps = run_phase(context, database, alerts, "reflect", reflect_phase)
+def reflect_checks(database: Database, steps: dict[str, Step]) -> list[dg.AssetCheckResult]:
     now = datetime.now(UTC)
     readable = [slug for slug, st in steps.items() if st.status != "failed"]
     unreadable = len(steps) - len(readable)  # failed this run, before a record could be kept
@@ -221,9 +162,10 @@ def cycle_reflect(
         if policy_block_spike(blocked):
             spikes[slug] = blocked
     rate = failed / total if total else 0.0
-    checks = [
+    return [
         dg.AssetCheckResult(
             check_name="cycle_failure_rate",
+            asset_key="cycle_reflect",
             passed=rate <= CYCLE_FAILURE_LIMIT,
             severity=WARN,
             description=f"At most {CYCLE_FAILURE_LIMIT:.0%} of cycles failed in the last 24 hours.",
@@ -231,6 +173,7 @@ def cycle_reflect(
         ),
         dg.AssetCheckResult(
             check_name="policy_block_spike",
+            asset_key="cycle_reflect",
             passed=not spikes,
             severity=WARN,
             description=f"No tenant had {POLICY_BLOCK_THRESHOLD} or more policy blocks in the "
@@ -243,4 +186,77 @@ def cycle_reflect(
             },
         ),
     ]
-    return result(steps, checks)
+
+
+CHECKS = {
+    "plan": (plan_checks, ("engagement_compliance", "order_exception_rate")),
+    "act": (act_checks, ("no_duplicate_outbox_keys",)),
+    "react": (None, ()),
+    "reflect": (reflect_checks, ("cycle_failure_rate", "policy_block_spike")),
+}
+KINDS = {"act": {"python", "email"}}
+DESCRIPTIONS = {
+    "plan": "Gather goals, orders, engagement, requests and cadences; propose the hour's actions.",
+    "act": "Every proposal through the gate; queued mail dispatched per the tenant's send mode.",
+    "react": "Outcomes since the last cycle: deliveries, failures, replies, suppressions, "
+    "expiries.",
+    "reflect": "What changed, what was blocked and why, hints for the next hour; the cycle "
+    "closes.",
+}
+
+
+def _spec(index: int, name: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        f"cycle_{name}",
+        deps=[f"cycle_{PHASES[index - 1]}"] if index else [],
+        group_name="cycle",
+        kinds=KINDS.get(name, {"python"}),
+        description=DESCRIPTIONS[name],
+        skippable=True,
+    )
+
+
+@dg.multi_asset(
+    name="cycle_phases",
+    specs=[_spec(i, name) for i, name in enumerate(PHASES)],
+    check_specs=[
+        dg.AssetCheckSpec(check, asset=f"cycle_{name}")
+        for name in PHASES
+        for check in CHECKS[name][1]
+    ]
+    + [failed_spec(f"cycle_{name}") for name in PHASES],
+    partitions_def=tenant_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    can_subset=True,
+)
+def cycle_phases(
+    context: dg.AssetExecutionContext, database: Database, clients: Clients
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """The selected phases in order, each for the whole range; a phase whose every tenant was
+    skipped yields its checks but no materialization."""
+    require_schema(database)
+    phases = {
+        "plan": plan_phase,
+        "act": partial(act_phase, clients=clients),
+        "react": react_phase,
+        "reflect": reflect_phase,
+    }
+    selected_checks = context.selected_asset_check_keys
+    for name in PHASES:
+        key = dg.AssetKey(f"cycle_{name}")
+        if key not in context.selected_asset_keys:
+            continue
+        steps = run_phase(context, database, clients, name, phases[name])
+        outcomes = {
+            slug: Outcome(st.status, st.line, st.figures, st.seconds)
+            for slug, st in steps.items()
+        }
+        compute, _ = CHECKS[name]
+        checks = [failed_check(outcomes, key), *(compute(database, steps) if compute else [])]
+        checks = [c for c in checks if dg.AssetCheckKey(key, c.check_name) in selected_checks]
+        if worth_recording(outcomes):
+            add_partition_metadata(context, outcomes, key)
+            yield dg.MaterializeResult(asset_key=key, check_results=checks)
+        else:
+            context.log.info(f"{key.to_user_string()}: nothing to do for this range, not recorded")
+            yield from checks

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from agent.overview import as_markdown
+from assets.batch import (
+    Outcome,
+    add_partition_metadata,
+    failed_check,
+    failed_spec,
+    require_schema,
+)
 from assets.hour import run_hour
 from assets.partitions import tenant_partitions
 from resources.database import Database
@@ -20,28 +26,21 @@ from services.overview import overview
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="overview",
     kinds={"python", "sql"},
+    check_specs=[failed_spec("tenant_overview")],
 )
 def tenant_overview(context: dg.AssetExecutionContext, database: Database) -> dg.MaterializeResult:
     """Counts and engagement figures per tenant, one warehouse event per tenant and hour."""
-    database.require_current_schema()
+    require_schema(database)
     hour = run_hour(context)
     as_of = min(hour + timedelta(hours=1), datetime.now(UTC))
-    rows = []
+    outcomes: dict[str, Outcome] = {}
     for slug in context.partition_keys:
-        figures = overview(database, slug, hour, as_of, context.run_id)
-        context.log_event(
-            dg.AssetObservation(
-                asset_key=context.asset_key,
-                partition=slug,
-                metadata={k: v if isinstance(v, int) else str(v) for k, v in figures.items()},
-            )
-        )
-        rows.append({"tenant": slug, **figures})
-    return dg.MaterializeResult(
-        metadata={
-            "tenants": len(rows),
-            "contacts": sum(int(r["contacts"]) for r in rows),
-            "orders": sum(int(r["orders"]) for r in rows),
-            "overview": dg.MetadataValue.md(as_markdown(rows)),
-        }
-    )
+        try:
+            figures = overview(database, slug, hour, as_of, context.run_id)
+        except Exception as exc:  # shown on the check; the other tenants' figures still count
+            context.log.exception(f"overview failed for {slug}")
+            outcomes[slug] = Outcome("failed", f"{type(exc).__name__}: {exc}")
+            continue
+        outcomes[slug] = Outcome("done", f"{figures['contacts']} contacts", figures)
+    add_partition_metadata(context, outcomes, context.asset_key)
+    return dg.MaterializeResult(check_results=[failed_check(outcomes, context.asset_key)])

@@ -1,8 +1,9 @@
-"""The Steward code location: every area's assets, jobs and sensors, merged into one Definitions."""
+"""The Steward code location: every area's assets, jobs and sensors, merged into one Definitions
+with the resources they are given and the executor runs use."""
 
 import dagster as dg
 
-from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
+from assets.cycle import cycle_phases
 from assets.inbox import inbox
 from assets.orders import order_validation
 from assets.overview import tenant_overview
@@ -23,7 +24,7 @@ orders_defs = dg.Definitions(
     assets=[order_validation], jobs=[orders_job], sensors=[new_orders_sensor]
 )
 cycle_defs = dg.Definitions(
-    assets=[cycle_plan, cycle_act, cycle_react, cycle_reflect],
+    assets=[cycle_phases],
     jobs=[cycle_job],
     schedules=[cycle_schedule],
 )
@@ -32,7 +33,9 @@ strategy_defs = dg.Definitions(jobs=[strategy_job])
 executor_defs = dg.Definitions(
     jobs=[executor], schedules=[executor_schedule], sensors=[task_approvals_sensor]
 )
-shared_resources = dg.Definitions(resources=RESOURCES)
+# In process by default: the UI's asset graph launches runs with the code location's executor,
+# and a subprocess per step costs more than the steps themselves (each loops over its tenants).
+shared = dg.Definitions(resources=RESOURCES, executor=dg.in_process_executor)
 
 defs = dg.Definitions.merge(
     overview_defs,
@@ -43,5 +46,5 @@ defs = dg.Definitions.merge(
     outbox_defs,
     executor_defs,
     strategy_defs,
-    shared_resources,
+    shared,
 )

@@ -2,7 +2,9 @@
 
 The run is created from the workspace (workspace.yaml) so it carries its code origin: it shows in
 the UI's run history and can be re-executed from there. Tenants are passed as a partition range;
-one run covers all of them, the assets iterate `context.partition_keys`.
+one run covers all of them, the assets iterate `context.partition_keys`. `_create_run` is private
+Dagster (what `dagster job launch` calls); tests/test_dagster.py pins it to the version it was
+checked against.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import dagster as dg
 import pytest
 
 from agent.alerts import CYCLE_LOCK_TTL
-from assets.cycle import cycle_act, cycle_plan, cycle_react, cycle_reflect
+from assets.cycle import cycle_phases
 from assets.hour import HOUR_TAG
 from assets.partitions import TENANTS, partition_tags
 from pipelines.demo import DemoSize, generate_demo
@@ -29,7 +29,7 @@ from services.cycle.phases import Cycle, plan_phase
 from tests.helpers import clock_at, resources, rows
 from tests.smtp_sink import SmtpSink
 
-CYCLE = [cycle_plan, cycle_act, cycle_react, cycle_reflect]
+CYCLE = [cycle_phases]
 SIZE = DemoSize(
     tenants=2, accounts=6, contacts=30, orders=16, deals=6, quotes=3, messages=0, documents=0
 )
@@ -117,14 +117,21 @@ def test_four_phases_plan_act_react_reflect_for_every_tenant(demo, mailer):
         )
         events = [e for e in rows(db, schema.warehouse_events, slug) if e["event_type"] == "cycle"]
         assert len(events) == 1
-    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    evaluations = result.get_asset_check_evaluations()
+    checks = {c.check_name: c for c in evaluations}
     assert set(checks) == {
         "engagement_compliance",
         "order_exception_rate",
         "no_duplicate_outbox_keys",
         "cycle_failure_rate",
         "policy_block_spike",
+        "tenants_failed",
     }
+    failed_checks = [c for c in evaluations if c.check_name == "tenants_failed"]
+    assert len(failed_checks) == 4 and all(c.passed for c in failed_checks)
+    for mat in result.asset_materializations_for_node("cycle_phases"):
+        # each partition's event carries its own tenant's figures, not the range's
+        assert mat.partition in slugs and mat.metadata["status"].value == "done"
     assert checks["no_duplicate_outbox_keys"].passed
     assert not checks["order_exception_rate"].passed  # the demo plants a quarter of bad orders
 
@@ -233,8 +240,21 @@ def test_one_tenants_broken_settings_do_not_stop_the_others(demo, mailer):
     result = cycle(db, slugs, mailer)
     assert result.success
     assert rows(db, schema.agent_runs, slugs[1])[0]["status"] == "completed"
-    plan = result.asset_materializations_for_node("cycle_plan")[0].metadata
-    assert plan["failed"].value == 1 and "send_mode" in plan["per_tenant"].value
+    (failed,) = [
+        c
+        for c in result.get_asset_check_evaluations()
+        if c.check_name == "tenants_failed" and c.asset_key.path == ["cycle_plan"]
+    ]
+    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR
+    assert failed.metadata["failed"].value == 1
+    assert f"{slugs[0]}: invalid settings" in failed.metadata["failures"].value
+    assert "send_mode" in failed.metadata["failures"].value
+    plans = {
+        m.partition: m.metadata["status"].value
+        for m in result.asset_materializations_for_node("cycle_phases")
+        if m.asset_key.path == ["cycle_plan"]
+    }
+    assert plans == {slugs[0]: "failed", slugs[1]: "done"}
 
 
 def test_a_held_lock_skips_the_tenant_and_a_stuck_one_expires_with_an_alert(demo, mailer):
@@ -295,3 +315,25 @@ def test_a_client_asking_for_a_person_gets_one_task(demo, mailer):
     assert signal["actioned_at"] is not None
     later = rows(db, schema.agent_runs, slugs[0])[-1]["metrics"]["decisions"]
     assert not [d for d in later if d["kind"] == "create_task"]
+
+
+def test_act_alone_with_nothing_planned_records_no_materialization(demo, mailer):
+    db, slugs = demo
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(TENANTS, slugs)
+        result = dg.materialize(
+            [cycle_phases],
+            selection=["cycle_act"],
+            instance=instance,
+            tags=partition_tags(slugs),
+            resources=resources(db, mailer),
+        )
+    assert result.success
+    assert result.asset_materializations_for_node("cycle_phases") == []
+    checks = {(c.asset_key.path[0], c.check_name): c for c in result.get_asset_check_evaluations()}
+    assert set(checks) == {
+        ("cycle_act", "tenants_failed"),
+        ("cycle_act", "no_duplicate_outbox_keys"),
+    }
+    assert checks["cycle_act", "tenants_failed"].metadata["skipped"].value == len(slugs)
+    assert rows(db, schema.outbox, slugs[0]) == []

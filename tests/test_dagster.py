@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from assets.overview import tenant_overview
 from assets.partitions import TENANTS, partition_tags
 from pipelines.definitions import defs
 from pipelines.instance import PROJECT, prepare_dagster_home
+from pipelines.resources import RESOURCES
 from resources.database import Database
 from resources.store import schema
 from resources.store.tenants import add_tenant, remove_tenant
@@ -27,6 +29,28 @@ def test_definitions_load_with_jobs_and_sensors() -> None:
     dg.Definitions.validate_loadable(defs)
     assert defs.resolve_job_def("overview").partitions_def.name == TENANTS
     assert defs.resolve_sensor_def("tenant_registry_sensor") is not None
+
+
+def test_runs_default_to_one_process_and_every_resource_is_registered() -> None:
+    """The UI's asset graph launches with the code location's executor: a subprocess per step
+    made a one-tenant cycle take 80 s from there. Every resource the code uses is registered."""
+    implicit = defs.resolve_implicit_global_asset_job_def()
+    assert implicit.executor_def is dg.in_process_executor
+    assert defs.resolve_job_def("dispatch").executor_def is dg.in_process_executor
+    assert set(defs.resources) == set(RESOURCES)
+
+
+def test_the_private_run_creation_steward_uses_is_pinned() -> None:
+    """pipelines/launch.py creates runs with dagster._cli.job._create_run, as `dagster job
+    launch` does (Dagster has no public call that creates a run with its code origin outside the
+    webserver). A Dagster upgrade must fail here until someone checks that call by hand."""
+    from dagster._cli.job import _create_run
+
+    assert dg.__version__ == "1.13.27"
+    assert list(inspect.signature(_create_run).parameters) == [
+        "instance", "code_location", "remote_repo", "remote_job", "run_config", "tags",
+        "op_selection", "run_id",
+    ]
 
 
 def test_dagster_validates_the_workspace(steward_env: Path) -> None:
@@ -102,8 +126,9 @@ def test_overview_materializes_per_tenant_and_a_rerun_replaces(db: Database) -> 
     assert alpha[0].payload["contacts_past_window"] == 3
     beta = _overview_events(db, "beta")
     assert beta[0].payload["contacts_within_window"] == 2
-    observations = instance.fetch_observations(tenant_overview.key, limit=10).records
-    assert {o.partition_key for o in observations} == {"alpha", "beta"}
+    events = instance.fetch_materializations(tenant_overview.key, limit=10).records
+    contacts = {e.partition_key: e.asset_materialization.metadata["contacts"].value for e in events}
+    assert contacts == {"alpha": 3, "beta": 2}  # each partition carries its own tenant's figures
     materialized = instance.get_materialized_partitions(tenant_overview.key)
     assert materialized == {"alpha", "beta"}
 

@@ -7,8 +7,8 @@ the default one: it hands each run straight to the DefaultRunLauncher (a run-wor
 per run), where the production QueuedRunCoordinator would wait for the daemon to dequeue it.
 
 Per run the event log says where the time went: Steward's own seconds are the `steward_seconds`
-metadata of the four assets (one value per step; Dagster repeats the step's metadata on the
-materialization of every partition of the range, so it is read once per step).
+of each asset's `tenants_failed` check (the range's figures; each partition's materialization
+carries only its own tenant's), summed over the four phases of the one cycle step.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.batch import FAILED_CHECK
 from pipelines.launch import DONE, launch_job
 from pipelines.schedules import cycle_schedule
 from resources.database import Database
@@ -131,7 +132,13 @@ def run_figures(instance: dg.DagsterInstance, run_id: str, launch_call: float) -
             started[key] = entry.timestamp
         elif event.event_type == EV.ASSET_MATERIALIZATION and key not in first_result:
             first_result[key] = entry.timestamp
-            metadata[key] = {k: v.value for k, v in event.materialization.metadata.items()}
+        elif event.event_type == EV.ASSET_CHECK_EVALUATION:
+            check = event.asset_check_evaluation_data
+            if check.check_name == FAILED_CHECK:  # the range's figures, one per asset (phase)
+                figures = {k: v.value for k, v in check.metadata.items()}
+                meta = metadata.setdefault(key, {"steward_seconds": 0.0})
+                meta.update({k: figures[k] for k in ("tenants", "done", "skipped", "failed")})
+                meta["steward_seconds"] += figures["steward_seconds"]
         elif event.event_type == EV.STEP_SUCCESS:
             succeeded[key] = entry.timestamp
     steps = []

@@ -1,4 +1,8 @@
-"""The hour a run works for: the `steward/hour` run tag (replay, backfill) or the current hour."""
+"""The hour a run works for: the `steward/hour` run tag (replay, backfill) or the current hour.
+
+Every run Steward launches (CLI, schedules, sensors) carries the tag, so re-executing a run from
+the UI reproduces the hour it was made for instead of working for the hour of the re-execution.
+"""
 
 from datetime import UTC, datetime
 
@@ -22,3 +26,8 @@ def run_hour(context: dg.AssetExecutionContext) -> datetime:
     if tagged:
         return parse_hour(tagged)
     return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def launch_tags(area: str, now: datetime | None = None) -> dict[str, str]:
+    """The tags of every run Steward launches: its area and the hour it is for."""
+    return {"steward/area": area, HOUR_TAG: (now or datetime.now(UTC)).strftime(HOUR_FORMAT)}

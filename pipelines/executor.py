@@ -9,8 +9,10 @@ naming the tenants that failed, when one tenant's pass raised; the others still 
 import dagster as dg
 
 from agent.tasks.outcomes import BATCH_LIMIT, TIMEOUT_S
+from assets.hour import launch_tags
 from resources.clients import Clients
 from resources.database import Database
+from services.due import executor_due
 from services.tasks.executor import held_reason, run_pass
 
 
@@ -40,7 +42,8 @@ def execute_tasks(
         context.log.info(line)
     if report.failures:
         raise dg.Failure(
-            f"the executor failed for {len(report.failures)} tenant(s)",
+            f"the executor failed for {len(report.failures)} tenant(s): "
+            + next(f"{slug}: {why}" for slug, why in report.failures.items()),
             metadata={"failures": dg.MetadataValue.md("\n".join(report.lines()))},
         )
     ran = sum(sum(c.values()) for c in report.counts.values())
@@ -57,8 +60,8 @@ def executor():
     job=executor,
     cron_schedule="*/2 * * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every two minutes; skipped (with the reason) under a kill switch, the global "
-    "pause or ENABLE_AUTO_EXECUTION=false.",
+    description="Every two minutes, for the tenants with work due; skipped (with the reason) "
+    "when none is, or under a kill switch, the global pause or ENABLE_AUTO_EXECUTION=false.",
 )
 def executor_schedule(
     context: dg.ScheduleEvaluationContext, database: Database
@@ -66,4 +69,12 @@ def executor_schedule(
     held = held_reason(database)
     if held:
         return dg.SkipReason(held)
-    return dg.RunRequest(run_key=f"executor:{context.scheduled_execution_time:%Y-%m-%dT%H:%M}")
+    when = context.scheduled_execution_time
+    due = executor_due(database, when)
+    if not due:
+        return dg.SkipReason("nothing due: no runnable, stuck or finished-subtask work")
+    return dg.RunRequest(
+        run_key=f"executor:{when:%Y-%m-%dT%H:%M}",
+        run_config={"ops": {"execute_tasks": {"config": {"tenants": due}}}},
+        tags=launch_tags("executor", when),
+    )

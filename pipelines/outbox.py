@@ -13,10 +13,13 @@ from typing import Literal
 
 import dagster as dg
 
+from assets.batch import TRANSIENT, TRANSIENT_RETRY
+from assets.hour import launch_tags
 from resources.clients import Clients
 from resources.database import Database
 from services import approvals
 from services.delivery import dispatch_pass
+from services.due import dispatch_due
 from services.killswitch import kill_state
 
 
@@ -33,7 +36,10 @@ class ApprovalConfig(dg.Config):
     tenant: str = ""
 
 
-@dg.op(description="Deliver due outbox rows for the chosen tenants (default: all enabled).")
+@dg.op(
+    description="Deliver due outbox rows for the chosen tenants (default: all enabled).",
+    retry_policy=TRANSIENT_RETRY,  # retried only when a tenant failed for a transient reason
+)
 def dispatch_outbox(
     context: dg.OpExecutionContext,
     config: DispatchConfig,
@@ -41,7 +47,7 @@ def dispatch_outbox(
     clients: Clients,
 ) -> dg.Output[int]:
     slugs = config.tenants or [t.slug for t in database.tenants() if t.agent_enabled]
-    lines, failed = [], []
+    lines, failed, transient = [], [], False
     for slug in slugs:
         try:
             lines.append(dispatch_pass(database, clients, slug, config.limit))
@@ -49,10 +55,12 @@ def dispatch_outbox(
         except Exception as exc:  # one tenant's failure must not stop the others
             context.log.exception(f"dispatch failed for {slug}")
             failed.append(f"{slug}: {type(exc).__name__}: {exc}")
+            transient = transient or isinstance(exc, TRANSIENT)
     if failed:
         raise dg.Failure(
-            f"dispatch failed for {len(failed)} of {len(slugs)} tenant(s)",
+            f"dispatch failed for {len(failed)} of {len(slugs)} tenant(s): {failed[0]}",
             metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failed))},
+            allow_retries=transient,
         )
     summary = "\n".join(f"- {line}" for line in lines) or "no tenants"
     return dg.Output(len(slugs), metadata={"summary": dg.MetadataValue.md(summary)})
@@ -62,10 +70,13 @@ def dispatch_outbox(
 def decide_approval(
     context: dg.OpExecutionContext, config: ApprovalConfig, database: Database
 ) -> None:
-    slug = config.tenant or approvals.tenant_of_task(database, config.task_id)
-    line, result = approvals.decide(
-        database, slug, config.task_id, config.decision, config.actor, config.reason
-    )
+    try:
+        slug = config.tenant or approvals.tenant_of_task(database, config.task_id)
+        line, result = approvals.decide(
+            database, slug, config.task_id, config.decision, config.actor, config.reason
+        )
+    except (ValueError, LookupError) as exc:  # unknown, decided or expired: the person's answer
+        raise dg.Failure(str(exc).strip().splitlines()[0], allow_retries=False) from None
     context.log.info(line + (f": action {result.status} ({result.reason})" if result else ""))
 
 
@@ -83,8 +94,9 @@ def approval():
     job=dispatch,
     cron_schedule="* * * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every minute. Skipped while a global kill switch is on; tenants with their "
-    "own switch on are held inside the run.",
+    description="Every minute, for the tenants with something due; skipped (with the reason) "
+    "when nothing is due or a global kill switch is on. Tenants with their own switch on are "
+    "held inside the run.",
 )
 def dispatch_schedule(
     context: dg.ScheduleEvaluationContext, database: Database
@@ -92,4 +104,12 @@ def dispatch_schedule(
     state = kill_state(database)
     if state.active:
         return dg.SkipReason(state.describe())
-    return dg.RunRequest(run_key=f"dispatch:{context.scheduled_execution_time:%Y-%m-%dT%H:%M}")
+    when = context.scheduled_execution_time
+    due = dispatch_due(database, when)
+    if not due:
+        return dg.SkipReason("nothing due: no outbox row, deferred action or expiring approval")
+    return dg.RunRequest(
+        run_key=f"dispatch:{when:%Y-%m-%dT%H:%M}",
+        run_config={"ops": {"dispatch_outbox": {"config": {"tenants": due}}}},
+        tags=launch_tags("dispatch", when),
+    )

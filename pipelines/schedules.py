@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from assets.hour import HOUR_FORMAT, HOUR_TAG
+from assets.hour import launch_tags
 from assets.partitions import TENANTS, partition_tags
 from pipelines.jobs import cycle_job, ingest_job
 from resources.database import Database
@@ -19,9 +19,10 @@ def all_tenants_request(
     slugs = context.instance.get_dynamic_partitions(TENANTS)
     if not slugs:
         return dg.SkipReason("no tenants yet (the tenant registry sensor adds them)")
+    when = context.scheduled_execution_time
     return dg.RunRequest(
-        run_key=f"{area}:{context.scheduled_execution_time:%Y-%m-%dT%H:%M}",
-        tags={**partition_tags(slugs), "steward/area": area},
+        run_key=f"{area}:{when:%Y-%m-%dT%H:%M}",
+        tags={**partition_tags(slugs), **launch_tags(area, when)},
     )
 
 
@@ -55,11 +56,11 @@ def cycle_schedule(context: dg.ScheduleEvaluationContext, database: Database):
     slugs = context.instance.get_dynamic_partitions(TENANTS)
     if not slugs:
         return dg.SkipReason("no tenants yet (the tenant registry sensor adds them)")
-    hour = context.scheduled_execution_time.strftime(HOUR_FORMAT)
+    tags = launch_tags("cycle", context.scheduled_execution_time)
     return [
         dg.RunRequest(
-            run_key=f"cycle:{hour}:{n}",
-            tags={**partition_tags(keys), HOUR_TAG: hour, "steward/area": "cycle"},
+            run_key=f"cycle:{context.scheduled_execution_time:%Y-%m-%dT%H}:{n}",
+            tags={**partition_tags(keys), **tags},
         )
         for n, keys in enumerate(batches(slugs))
     ]

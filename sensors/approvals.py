@@ -1,13 +1,15 @@
-"""`task_approvals_sensor`: runs the executor for a tenant soon after a person approves one of
-its tasks, so approved work does not wait for the executor schedule's next tick. The cursor is
-the newest "approved" event id seen per tenant."""
+"""`task_approvals_sensor`: runs the executor soon after a person approves a task, so approved
+work does not wait for the executor schedule's next tick. One run covers every tenant with a new
+approval; the cursor is the newest "approved" event id seen per tenant."""
 
 import json
 
 import dagster as dg
 
+from assets.hour import launch_tags
 from resources.database import Database
 from resources.store.tasks import newest_approval
+from sensors.watermark import moved_tenants, run_key
 from services.tasks.executor import held_reason
 
 
@@ -15,7 +17,8 @@ from services.tasks.executor import held_reason
     job_name="executor",
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Runs the executor for a tenant soon after a person approves one of its tasks.",
+    description="Runs the executor soon after a person approves a task: one run for every "
+    "tenant with a new approval.",
 )
 def task_approvals_sensor(
     context: dg.SensorEvaluationContext, database: Database
@@ -23,23 +26,13 @@ def task_approvals_sensor(
     held = held_reason(database)
     if held:
         return dg.SkipReason(held)
-    seen: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
-    requests = []
-    for tenant in database.tenants():
-        if not tenant.agent_enabled:
-            continue
-        with database.for_tenant(tenant.slug) as scope:
-            newest = newest_approval(scope)
-        if newest is None or newest <= seen.get(tenant.slug, 0):
-            continue
-        seen[tenant.slug] = newest
-        requests.append(
-            dg.RunRequest(
-                run_key=f"approved:{tenant.slug}:{newest}",
-                run_config={"ops": {"execute_tasks": {"config": {"tenants": [tenant.slug]}}}},
-                tags={"steward/tenant": tenant.slug, "steward/area": "executor"},
-            )
-        )
-    if not requests:
+    moved, seen = moved_tenants(database, newest_approval, context.cursor)
+    if not moved:
         return dg.SensorResult(skip_reason="no new approvals", cursor=json.dumps(seen))
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen))
+    seen.update(moved)
+    request = dg.RunRequest(
+        run_key=run_key("approved", moved),
+        run_config={"ops": {"execute_tasks": {"config": {"tenants": list(moved)}}}},
+        tags=launch_tags("executor"),
+    )
+    return dg.SensorResult(run_requests=[request], cursor=json.dumps(seen))

@@ -1,17 +1,21 @@
-"""New-order sensor: a tenant with orders nobody has validated gets an `orders` run in minutes.
+"""New-order sensor: tenants with orders nobody has validated get an `orders` run in minutes.
 
-The cursor keeps, per tenant, the highest order id already handed to a run, so an order is
-requested once however often the sensor ticks; the run key (tenant and that id) makes a
-duplicate request harmless too. Orders committed late with a lower id are still validated by
-the next request or by the hourly cycle.
+One run covers every tenant that has new orders, as a partition range in partition order
+(tenants inside the range without new orders are checked too, and cost a query). A tenant whose
+partition the registry sensor has not added yet keeps its place in the cursor and is picked up by
+a later tick. Orders committed late with a lower id are still validated by the next request or by
+the hourly cycle.
 """
 
 import json
 
 import dagster as dg
 
+from assets.hour import launch_tags
+from assets.partitions import TENANTS, partition_tags
 from resources.database import Database
 from resources.store.orders import newest_pending
+from sensors.watermark import moved_tenants, run_key
 from services.killswitch import kill_state
 
 
@@ -19,7 +23,8 @@ from services.killswitch import kill_state
     job_name="orders",
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Validates new orders per tenant within minutes of their arrival.",
+    description="Validates new orders within minutes of their arrival: one run for every "
+    "tenant that has some.",
 )
 def new_orders_sensor(
     context: dg.SensorEvaluationContext, database: Database
@@ -27,23 +32,15 @@ def new_orders_sensor(
     state = kill_state(database)
     if state.active:
         return dg.SkipReason(state.describe())
-    seen: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
-    requests = []
-    for tenant in database.tenants():
-        if not tenant.agent_enabled:
-            continue
-        with database.for_tenant(tenant.slug) as scope:
-            newest = newest_pending(scope)
-        if newest is None or newest <= seen.get(tenant.slug, 0):
-            continue
-        seen[tenant.slug] = newest
-        requests.append(
-            dg.RunRequest(
-                run_key=f"orders:{tenant.slug}:{newest}",
-                partition_key=tenant.slug,
-                tags={"steward/tenant": tenant.slug, "steward/area": "orders"},
-            )
-        )
-    if not requests:
-        return dg.SensorResult(skip_reason="no new orders", cursor=json.dumps(seen))
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen))
+    moved, seen = moved_tenants(database, newest_pending, context.cursor)
+    partitions = context.instance.get_dynamic_partitions(TENANTS)
+    ready = {slug: moved[slug] for slug in partitions if slug in moved}
+    if not ready:
+        waiting = f" ({len(moved)} tenant(s) wait for their partition)" if moved else ""
+        return dg.SensorResult(skip_reason="no new orders" + waiting, cursor=json.dumps(seen))
+    seen.update(ready)
+    request = dg.RunRequest(
+        run_key=run_key("orders", ready),
+        tags={**partition_tags(list(ready)), **launch_tags("orders")},
+    )
+    return dg.SensorResult(run_requests=[request], cursor=json.dumps(seen))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from assets.hour import HOUR_TAG
 from pipelines.definitions import defs
 from pipelines.outbox import dispatch_schedule
 from resources.database import Database
@@ -179,15 +180,27 @@ def test_the_dispatch_job_sends_and_reports_per_tenant(acme: Database, tmp_path,
     assert summary == 1
 
 
-def test_the_dispatch_schedule_skips_while_the_global_switch_is_on(acme, monkeypatch, tmp_path):
+def test_the_dispatch_schedule_runs_only_when_something_is_due(acme, monkeypatch, tmp_path):
     monkeypatch.setenv("STEWARD_DATABASE_URL", acme.resolved_url())
+    monkeypatch.delenv("STEWARD_KILL_SWITCH", raising=False)
+    add_tenant(acme, "quiet")
+    always = {"start_hour": 0, "end_hour": 24, "weekends": True}
+    update_tenant(
+        acme, "acme", settings_patch={"approvals": {"send_email": "auto"}, "send_window": always}
+    )
     with (
         dg.DagsterInstance.local_temp(str(tmp_path)) as instance,
         dg.build_schedule_context(
             instance=instance, scheduled_execution_time=NOW, resources={"database": acme}
         ) as context,
     ):
-        assert isinstance(dispatch_schedule(context), dg.RunRequest)
+        idle = dispatch_schedule(context)
+        assert isinstance(idle, dg.SkipReason) and "nothing due" in idle.skip_message
+        propose(acme, "acme", [customer_email(1)], NOW)
+        request = dispatch_schedule(context)
+        assert isinstance(request, dg.RunRequest)
+        assert request.run_config["ops"]["dispatch_outbox"]["config"]["tenants"] == ["acme"]
+        assert request.tags["steward/area"] == "dispatch" and HOUR_TAG in request.tags
         set_database_flag(acme, True, "storm", "test")
         skipped = dispatch_schedule(context)
     assert isinstance(skipped, dg.SkipReason) and "storm" in skipped.skip_message

@@ -20,7 +20,7 @@ from resources.mailer import Mailer
 from resources.store import schema
 from resources.store.system_config import set_database_flag
 from sensors.orders import new_orders_sensor
-from tests.helpers import clock_at, resources, rows
+from tests.helpers import clock_at, resources, rows, seed_tenant
 
 SIZE = DemoSize(tenants=2, accounts=5, contacts=10, orders=12, deals=2, quotes=1, messages=0,
                 documents=0)
@@ -66,13 +66,20 @@ def test_many_tenants_are_split_into_few_runs():
     assert len(runs) == 2 and sum(len(b) for b in runs) == 1000 and runs[1][0] == "t0500"
 
 
-def test_the_new_order_sensor_requests_each_tenant_once_per_new_order(db, tmp_path, monkeypatch):
+def test_the_new_order_sensor_requests_each_new_order_once_in_one_run(db, tmp_path, monkeypatch):
     monkeypatch.delenv("STEWARD_KILL_SWITCH", raising=False)
     slugs = demo(db, tmp_path)
     with dg.DagsterInstance.ephemeral() as instance:
-        first = new_orders_sensor(dg.build_sensor_context(instance=instance,
+        early = new_orders_sensor(dg.build_sensor_context(instance=instance,
                                                           resources={"database": db}))
-        assert sorted(r.partition_key for r in first.run_requests) == sorted(slugs)
+        assert not early.run_requests  # the registry sensor has not added the partitions yet
+        assert "2 tenant(s) wait for their partition" in early.skip_reason.skip_message
+        instance.add_dynamic_partitions(TENANTS, slugs)
+        first = new_orders_sensor(dg.build_sensor_context(
+            instance=instance, cursor=early.cursor, resources={"database": db}))
+        (request,) = first.run_requests  # one run for every tenant with new orders
+        assert request.tags.items() >= partition_tags(slugs).items()
+        assert request.tags["steward/area"] == "orders" and HOUR_TAG in request.tags
         again = new_orders_sensor(dg.build_sensor_context(
             instance=instance, cursor=first.cursor, resources={"database": db}))
         assert not again.run_requests and "no new orders" in again.skip_reason.skip_message
@@ -82,12 +89,30 @@ def test_the_new_order_sensor_requests_each_tenant_once_per_new_order(db, tmp_pa
         third = new_orders_sensor(dg.build_sensor_context(
             instance=instance, cursor=again.cursor, resources={"database": db}))
         (request,) = third.run_requests
-        assert request.partition_key == slugs[0]
+        assert request.tags.items() >= partition_tags([slugs[0]]).items()
+        assert request.run_key != first.run_requests[0].run_key
         assert json.loads(third.cursor)[slugs[0]] > json.loads(again.cursor)[slugs[0]]
         set_database_flag(db, True, "storm", "test")
         stopped = new_orders_sensor(dg.build_sensor_context(
             instance=instance, cursor=third.cursor, resources={"database": db}))
     assert isinstance(stopped, dg.SkipReason)
+
+
+def test_a_burst_of_orders_across_many_tenants_is_one_run(db, monkeypatch):
+    monkeypatch.delenv("STEWARD_KILL_SWITCH", raising=False)
+    slugs = [f"t{n:03d}" for n in range(40)]
+    for slug in slugs:
+        seed_tenant(db, slug, contacts=1)
+        with db.for_tenant(slug) as scope:
+            scope.insert(schema.orders, {"order_number": f"ORD-{slug}", "ordered_at": AT,
+                                         "fee_amount": 100, "total_amount": 100})
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(TENANTS, slugs)
+        tick = new_orders_sensor(dg.build_sensor_context(instance=instance,
+                                                         resources={"database": db}))
+    (request,) = tick.run_requests
+    assert request.tags.items() >= partition_tags(slugs).items()
+    assert set(json.loads(tick.cursor)) == set(slugs)
 
 
 def test_order_validation_records_exceptions_and_applies_fixes(db, tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from agent.tasks.outcomes import BATCH_LIMIT
-from assets.hour import HOUR_TAG, parse_hour
+from assets.hour import HOUR_TAG, launch_tags, parse_hour
 from assets.partitions import partition_tags
 from pipelines.cli.common import CliError, out, ready_database
 from pipelines.cli.cycle_report import print_cycle
@@ -49,7 +49,7 @@ def run(
         raise CliError(f"unknown area {area!r}: choose one of {areas}")
     if bool(tenant) == all_tenants:
         raise CliError("give --tenant SLUG (one or more) or --all")
-    tags = {"steward/area": area}
+    tags = launch_tags(area)  # the hour too, so a re-execution from the UI replays it
     if hour:
         parse_hour(hour)
         tags[HOUR_TAG] = hour
@@ -101,7 +101,7 @@ def run_executor(tenants: list[str], limit: int, dry_run: bool) -> None:
     instance = get_instance()
     config = {"tenants": tenants, "limit": limit, "dry_run": dry_run}
     run_config = {**QUIET_LOGS, "ops": {"execute_tasks": {"config": config}}}
-    run_id = launch_job(instance, "executor", {"steward/area": "executor"}, run_config)
+    run_id = launch_job(instance, "executor", launch_tags("executor"), run_config)
     result = wait_for_run(instance, run_id)
     if result.status.value != "SUCCESS":
         raise CliError(

@@ -151,11 +151,10 @@ def run_tenant(
     return +counts
 
 
-def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[dict[str, Any]]:
-    """Take up to `limit` runnable tasks, highest priority then oldest first; a task another
-    executor took first is skipped. The batch's results are recorded together after it ran: a
-    crash in between leaves its tasks in_progress, and `reclaim_stuck` counts those attempts as
-    failed (handlers are idempotent: gate keys per task, files named by task)."""
+def runnable(now: datetime) -> sa.Select:
+    """Tasks the executor may start now, highest priority then oldest first (scope it with a
+    tenant scope's `execute`): automated, approved or needing no approval, attempts left, due,
+    not waiting for a subtask or a dependency, and not in a paused strategy execution."""
     dep = tasks.alias("dep")
     unfinished_dependency = (
         sa.select(task_dependencies.c.id)
@@ -171,8 +170,8 @@ def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[
         )
         .exists()
     )
-    runnable = (
-        scope.select(tasks.c.id, tasks.c.status, tasks.c.attempts, tasks.c.max_attempts)
+    return (
+        sa.select(tasks.c.id, tasks.c.status, tasks.c.attempts, tasks.c.max_attempts)
         .where(
             tasks.c.status.in_(("pending", "queued")),
             tasks.c.execution_type.in_(AUTOMATED_TYPES),
@@ -184,9 +183,16 @@ def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[
             sa.or_(tasks.c.strategy_execution_id.is_(None), execution_running),
         )
         .order_by(tasks.c.priority.desc(), tasks.c.created_at, tasks.c.id)
-        .limit(limit)
     )
-    ready = scope.execute(runnable).all()
+
+
+def claim(scope: TenantScope, now: datetime, limit: int, dry_run: bool) -> list[dict[str, Any]]:
+    """Take up to `limit` runnable tasks, highest priority then oldest first; a task another
+    executor took first is skipped. The batch's results are recorded together after it ran: a
+    crash in between leaves its tasks in_progress, and `reclaim_stuck` counts those attempts as
+    failed (handlers are idempotent: gate keys per task, files named by task)."""
+    runnable_now = runnable(now).limit(limit)
+    ready = scope.execute(runnable_now).all()
     return store.move_many(
         scope,
         [

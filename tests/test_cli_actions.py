@@ -133,29 +133,34 @@ def acme(db: Database) -> Database:
     return db
 
 
+def decide_in_dagster(db: Database, task_id: int, decision: str) -> dg.ExecuteInProcessResult:
+    config = {"task_id": task_id, "decision": decision, "actor": "ui:kenny"}
+    with dg.DagsterInstance.ephemeral() as instance:
+        return defs.resolve_job_def("approval").execute_in_process(
+            run_config={"ops": {"decide_approval": {"config": config}}},
+            resources=resources(db),
+            instance=instance,
+            raise_on_error=False,
+        )
+
+
 def test_the_approval_job_approves_from_launchpad_config(acme: Database, tmp_path):
     (waiting,) = propose(acme, "acme", [customer_email(1)], NOW)
-    job = defs.resolve_job_def("approval")
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(
-            run_config={
-                "ops": {
-                    "decide_approval": {
-                        "config": {
-                            "task_id": waiting.task_id,
-                            "decision": "approve",
-                            "actor": "ui:kenny",
-                        }
-                    }
-                }
-            },
-            resources=resources(acme),
-            instance=instance,
-        )
+    result = decide_in_dagster(acme, waiting.task_id, "approve")
     assert result.success
     (task,) = rows(acme, schema.tasks)
     assert (task["approval_status"], task["decided_by"]) == ("approved", "ui:kenny")
     assert [r["idempotency_key"] for r in rows(acme, schema.outbox)] == [waiting.key]
+
+    for task_id, decision, expected in (
+        (waiting.task_id, "approve", "already approved"),
+        (99999, "approve", "no task 99999"),
+    ):
+        failed = decide_in_dagster(acme, task_id, decision)
+        (failure,) = [e for e in failed.all_events if e.is_step_failure]
+        error = failure.step_failure_data.error
+        assert error.cls_name == "Failure" and expected in error.message
+        assert "\n" not in error.message.strip()  # one line, no stack trace in the message
 
 
 def test_the_dispatch_job_sends_and_reports_per_tenant(acme: Database, tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 import migrations
 from agent.retry import CONFIG_RECHECK
@@ -24,6 +25,7 @@ from tests.helpers import NOW, clients, follow_up, rows, seed_tenant
 from tests.smtp_sink import SmtpSink
 
 SENDER = "office@acme.example"
+OWNER = "steward_test_owner"  # owns the migration test's PostgreSQL database
 
 
 @pytest.fixture
@@ -115,12 +117,13 @@ def test_no_smtp_server_makes_live_mail_wait_with_an_alert(acme, tmp_path, monke
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_0008_requeues_mail_failed_for_want_of_a_sender(backend, tmp_path, mailer, sink):
     """A database at 0007 holding mail the old dispatcher failed "no sender address": after the
-    upgrade it is due again, with its attempts back; other failures and outcomes stay."""
+    upgrade it is due again, with its attempts back; other failures and outcomes stay. On
+    PostgreSQL the database belongs to a plain role, as in production, so row-level security
+    binds the migration too."""
     if backend == "sqlite":
         url, admin_url = f"sqlite:///{tmp_path / 'm.db'}", None
     else:
-        admin_url, _ = create_pg_database("steward_mig")
-        url = admin_url
+        admin_url, url = owned_pg_database()
     db = Database(url=url)
     try:
         migrations.upgrade(db.engine, "0007")
@@ -135,15 +138,16 @@ def test_0008_requeues_mail_failed_for_want_of_a_sender(backend, tmp_path, maile
                 )
             ids = dict(conn.execute(sa.text("SELECT slug, id FROM tenants")).all())
             old = "no sender address: set the tenant's from_address before sending live"
-            conn.execute(
-                sa.insert(schema.outbox),
-                [
-                    old_row(ids["acme"], "acme", 1, "failed", old),
-                    old_row(ids["acme"], "acme", 2, "failed", "550 5.1.1 mailbox unknown"),
-                    old_row(ids["acme"], "acme", 3, "sent", None),
-                    old_row(ids["beta"], "beta", 1, "failed", old),
-                ],
-            )
+            for slug, outbox in (
+                ("acme", [(1, "failed", old), (2, "failed", "550 5.1.1 mailbox unknown"),
+                          (3, "sent", None)]),
+                ("beta", [(1, "failed", old)]),
+            ):
+                if backend == "postgres":  # as Database.for_tenant does
+                    conn.execute(sa.text("SELECT set_config('steward.tenant_id', :t, true)"),
+                                 {"t": str(ids[slug])})
+                conn.execute(sa.insert(schema.outbox),
+                             [old_row(ids[slug], slug, *row) for row in outbox])
         migrations.upgrade(db.engine, "head")
         assert db.schema_revision() == "0008"
         outcome = {
@@ -171,6 +175,21 @@ def test_0008_requeues_mail_failed_for_want_of_a_sender(backend, tmp_path, maile
         db.engine.dispose()
         if admin_url:
             drop_pg_database(admin_url)
+
+
+def owned_pg_database() -> tuple[str, str]:
+    """A new PostgreSQL database owned by a plain role (no superuser, no BYPASSRLS): (admin
+    URL, owner URL)."""
+    admin_url, _ = create_pg_database("steward_mig")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        known = sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r")
+        if conn.execute(known, {"r": OWNER}).first() is None:
+            conn.execute(sa.text(f'CREATE ROLE "{OWNER}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        conn.execute(sa.text(f'ALTER DATABASE "{make_url(admin_url).database}" OWNER TO "{OWNER}"'))
+        conn.execute(sa.text(f'ALTER SCHEMA public OWNER TO "{OWNER}"'))
+    admin.dispose()
+    return admin_url, make_url(admin_url).set(username=OWNER).render_as_string(hide_password=False)
 
 
 def old_row(tenant_id: int, slug: str, n: int, status: str, error: str | None) -> dict:

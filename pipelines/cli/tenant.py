@@ -9,7 +9,8 @@ import typer
 
 from agent.settings import TenantSettings
 from pipelines import resources
-from pipelines.cli.common import CliError, actor, out, pairs, ready_database
+from pipelines.cli.common import CliError, actor, out, ready_database
+from pipelines.cli.tenant_options import with_setting_options
 from pipelines.instance import get_instance
 from resources.database import Tenant
 from resources.store import tenants as registry
@@ -17,73 +18,6 @@ from sensors.tenants import sync_partitions
 from services.killswitch import announce
 
 app = typer.Typer(no_args_is_help=True, help="Tenants (one Dagster partition each).")
-
-MAILBOX = typer.Option(
-    None, "--mailbox", help="maildir:///path, imaps://user@host/INBOX, gmail://..."
-)
-SEND_MODE = typer.Option(None, "--send-mode", help="dry_run | internal_only | limited_live")
-ALLOWLIST = typer.Option(None, "--allowlist", help="Comma-separated addresses or domains.")
-OWN = typer.Option(None, "--own-addresses", help="Comma-separated addresses/domains that are us.")
-CAP = typer.Option(None, "--cap", help="NAME=N, e.g. emails_per_day=50 (repeatable).")
-THRESHOLD = typer.Option(None, "--threshold", help="NAME=VALUE, e.g. engagement_days=21.")
-ALERT = typer.Option(None, "--alert-email", help="Where this tenant's alerts are mailed.")
-DOCS = typer.Option(None, "--documents-dir", help="Folder of this tenant's uploaded documents.")
-FROM = typer.Option(None, "--from-address", help="Sender address of this tenant's mail.")
-WEBHOOK = typer.Option(None, "--alert-webhook", help="Slack-compatible URL for alerts.")
-GOAL = typer.Option(None, "--goal", help="NAME=VALUE, e.g. orders_per_month=60 (repeatable).")
-PROVIDER = typer.Option(
-    None, "--provider", help="KIND=file|URL, e.g. social_post=https://hooks.example/x (repeatable)."
-)
-APPROVAL = typer.Option(
-    None, "--approval", help="KIND=auto|approval, e.g. send_email=auto (repeatable)."
-)
-
-
-def settings_patch(
-    mailbox: str | None,
-    send_mode: str | None,
-    allowlist: str | None,
-    own: str | None,
-    caps: list[str] | None,
-    thresholds: list[str] | None,
-    alert_email: str | None,
-    documents_dir: str | None,
-    from_address: str | None = None,
-    alert_webhook: str | None = None,
-    approvals: list[str] | None = None,
-    goals: list[str] | None = None,
-    providers: list[str] | None = None,
-) -> dict[str, Any]:
-    patch: dict[str, Any] = {}
-    for key, value in (
-        ("mailbox", mailbox),
-        ("send_mode", send_mode),
-        ("alert_email", alert_email),
-        ("documents_dir", documents_dir),
-        ("from_address", from_address),
-        ("alert_webhook", alert_webhook),
-    ):
-        if value is not None:
-            patch[key] = value
-    if allowlist is not None:
-        patch["allowlist"] = [a for a in allowlist.split(",") if a.strip()]
-    if own is not None:
-        patch["own_addresses"] = [a for a in own.split(",") if a.strip()]
-    if caps:
-        patch["caps"] = _stripped(pairs(caps, "--cap"))
-    if thresholds:
-        patch["thresholds"] = _stripped(pairs(thresholds, "--threshold"))
-    if approvals:
-        patch["approvals"] = _stripped(pairs(approvals, "--approval"))
-    if goals:
-        patch["goals"] = _stripped(pairs(goals, "--goal"))
-    if providers:
-        patch["providers"] = _stripped(pairs(providers, "--provider"))
-    return patch
-
-
-def _stripped(values: dict[str, str]) -> dict[str, str]:
-    return {name: value.strip() for name, value in values.items()}
 
 
 def _sync_partitions() -> None:
@@ -104,41 +38,16 @@ def _line(t: Tenant) -> str:
 
 
 @app.command()
+@with_setting_options
 def add(
     slug: str,
     name: str = typer.Option(None, help="Display name (default: the slug)."),
     timezone: str = typer.Option("UTC", help="IANA timezone, e.g. America/Chicago."),
     disabled: bool = typer.Option(False, "--disabled", help="Create with the agent switched off."),
-    mailbox: str = MAILBOX,
-    send_mode: str = SEND_MODE,
-    allowlist: str = ALLOWLIST,
-    own_addresses: str = OWN,
-    cap: list[str] = CAP,
-    threshold: list[str] = THRESHOLD,
-    alert_email: str = ALERT,
-    documents_dir: str = DOCS,
-    from_address: str = FROM,
-    alert_webhook: str = WEBHOOK,
-    approval: list[str] = APPROVAL,
-    goal: list[str] = GOAL,
-    provider: list[str] = PROVIDER,
+    *,
+    patch: dict[str, Any],
 ) -> None:
     """Add a tenant; settings are validated before anything is saved."""
-    patch = settings_patch(
-        mailbox,
-        send_mode,
-        allowlist,
-        own_addresses,
-        cap,
-        threshold,
-        alert_email,
-        documents_dir,
-        from_address,
-        alert_webhook,
-        approval,
-        goal,
-        provider,
-    )
     tenant = registry.add_tenant(
         ready_database(),
         slug,
@@ -152,40 +61,15 @@ def add(
 
 
 @app.command()
+@with_setting_options
 def update(
     slug: str,
     name: str = typer.Option(None),
     timezone: str = typer.Option(None),
-    mailbox: str = MAILBOX,
-    send_mode: str = SEND_MODE,
-    allowlist: str = ALLOWLIST,
-    own_addresses: str = OWN,
-    cap: list[str] = CAP,
-    threshold: list[str] = THRESHOLD,
-    alert_email: str = ALERT,
-    documents_dir: str = DOCS,
-    from_address: str = FROM,
-    alert_webhook: str = WEBHOOK,
-    approval: list[str] = APPROVAL,
-    goal: list[str] = GOAL,
-    provider: list[str] = PROVIDER,
+    *,
+    patch: dict[str, Any],
 ) -> None:
     """Change a tenant's name, timezone or settings; unnamed settings keep their values."""
-    patch = settings_patch(
-        mailbox,
-        send_mode,
-        allowlist,
-        own_addresses,
-        cap,
-        threshold,
-        alert_email,
-        documents_dir,
-        from_address,
-        alert_webhook,
-        approval,
-        goal,
-        provider,
-    )
     tenant = registry.update_tenant(
         ready_database(), slug, name=name, timezone=timezone, settings_patch=patch
     )

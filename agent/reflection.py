@@ -7,6 +7,8 @@ setting or a command when the fix is a person's call.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 TRACKED = (
@@ -21,6 +23,7 @@ TRACKED = (
     "blocked",
     "awaiting_approval",
     "sent",
+    "filed",
     "failed",
     "delivery_unknown",
     "new_suppressions",
@@ -91,3 +94,28 @@ def summary(m: dict[str, Any], blocked: dict[str, dict]) -> str:
     if blocked:
         text += "; blocks: " + ", ".join(f"{rule} {b['count']}" for rule, b in blocked.items())
     return text
+
+
+# Where a delivered row went: these providers keep it inside Steward (a file in the tenant's
+# folder, an order fix applied, a task opened); any other provider (SMTP, a webhook) let it leave.
+FILED_PROVIDERS = ("dry_run", "file")
+APPLIED_PROVIDERS = ("orders", "tasks")
+
+
+def delivery_outcomes(rows: Iterable[tuple[str, str | None, int]]) -> dict[str, int]:
+    """Outbox (status, provider, count) rows as what left the system (`sent`), what was only
+    filed (a dry-run .eml, a file deliverable), what was applied inside Steward, and what did
+    not get through; a dry run or a file must not read as mail that went out."""
+    counts: Counter[str] = Counter()
+    for status, provider, n in rows:
+        if status in ("sent", "dry_run", "delivered"):
+            if provider in FILED_PROVIDERS or status == "dry_run":
+                counts["filed"] += n
+            elif provider in APPLIED_PROVIDERS:
+                counts["applied"] += n
+            else:
+                counts["sent"] += n
+        elif status in ("failed", "delivery_unknown"):
+            counts[status] += n
+    keys = ("sent", "filed", "applied", "failed", "delivery_unknown")
+    return {k: counts[k] for k in keys}

@@ -7,12 +7,19 @@ for help, a failure's one line and exit code, and a real `steward run` through D
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
+from assets.hour import HOUR_TAG, parse_hour
+from pipelines.instance import PROJECT
+from pipelines.launch import wait_for_run
+from resources.database import Database
+from resources.store import schema
+from resources.store.tenants import update_tenant
 from tests.cli import steward, steward_process
-from tests.helpers import NOW, clock_at
+from tests.helpers import NOW, clock_at, rows, seed_tenant
 
 
 @clock_at(NOW)  # the kill switch is announced with the time
@@ -77,6 +84,7 @@ def test_run_launches_through_the_instance_and_shows_in_run_history(
         assert all(r.remote_job_origin is not None for r in runs)
         assert runs[1].tags["steward/hour"] == "2026-11-20T14"
         assert runs[0].tags["dagster/partition"] == "beta"
+        parse_hour(runs[0].tags["steward/hour"])  # the hour it ran for, even when not asked
         assert instance.get_dynamic_partitions("tenants") == ["acme", "beta"]
 
 
@@ -103,3 +111,63 @@ def test_the_console_script_fails_with_one_error_line_and_exit_code_1(steward_en
     refused = steward_process(dict(os.environ), "tenant", "list", ok=False)
     assert refused.returncode == 1
     assert "run `steward db upgrade`" in refused.stderr and refused.stdout == ""
+
+
+def reexecute(instance: dg.DagsterInstance, parent_id: str) -> str:
+    """Re-execute a run as the UI's Re-execute button does (the webserver's
+    launch_reexecution_from_parent_run: every step, the parent's tags inherited)."""
+    from dagster._cli.workspace.cli_target import (
+        get_code_location_from_workspace,
+        get_remote_job_from_remote_repo,
+        get_remote_repository_from_code_location,
+        get_workspace_from_cli_opts,
+    )
+    from dagster._core.execution.plan.resume_retry import ReexecutionStrategy
+    from dagster_shared.cli import WorkspaceOpts
+
+    parent = instance.get_run_by_id(parent_id)
+    opts = WorkspaceOpts(workspace=[str(PROJECT / "workspace.yaml")])
+    with get_workspace_from_cli_opts(instance, dg.__version__, opts, log_level="WARNING") as ws:
+        location = get_code_location_from_workspace(ws, None)
+        repo = get_remote_repository_from_code_location(location, None)
+        run = instance.create_reexecuted_run(
+            request_context=ws,
+            parent_run=parent,
+            code_location=location,
+            remote_job=get_remote_job_from_remote_repo(repo, parent.job_name),
+            strategy=ReexecutionStrategy.ALL_STEPS,
+            use_parent_run_tags=True,
+        )
+        instance.submit_run(run.run_id, ws)
+    return wait_for_run(instance, run.run_id).run_id
+
+
+def test_a_cli_cycle_reports_filed_apart_from_sent_and_its_re_execution_keeps_its_hour(
+    steward_env: Path,
+) -> None:
+    env = dict(os.environ)
+    steward(env, "db", "upgrade")
+    db = Database()
+    # relative to the real clock on purpose: run records are stamped by the run storage's own
+    # clock, which a moved test clock does not reach; nothing below depends on the hour itself
+    now = datetime.now(UTC)
+    seed_tenant(db, "acme", contacts=3, touched_days_ago=60, now=now)
+    always = {"start_hour": 0, "end_hour": 24, "weekends": True}
+    update_tenant(db, "acme", settings_patch={"send_window": always})
+    ran = steward(env, "run", "cycle", "--tenant", "acme").stdout
+    assert "acme: cycle 1 for" in ran and "completed" in ran
+    assert "sent 0 (left Steward), filed 3 (.eml or file, not sent)" in ran
+    filed = rows(db, schema.outbox, "acme")
+    assert [r["status"] for r in filed] == ["dry_run"] * 3
+
+    os.environ["DAGSTER_HOME"] = str(steward_env / "dagster")
+    with dg.DagsterInstance.get() as instance:
+        (parent,) = instance.get_runs()
+        hour = parent.tags[HOUR_TAG]
+        assert parse_hour(hour) == now.replace(minute=0, second=0, microsecond=0)
+        child = instance.get_run_by_id(reexecute(instance, parent.run_id))
+    assert child.status == dg.DagsterRunStatus.SUCCESS
+    assert child.tags[HOUR_TAG] == hour and child.parent_run_id == parent.run_id
+    assert rows(db, schema.outbox, "acme") == filed  # the same hour again sends nothing twice
+    (cycle,) = rows(db, schema.agent_runs, "acme")
+    assert cycle["dagster_run_id"] == child.run_id and f"{cycle['cycle_hour']:%Y-%m-%dT%H}" == hour

@@ -110,6 +110,9 @@ def test_four_phases_plan_act_react_reflect_for_every_tenant(demo, mailer):
         )
         kinds = {r["kind"] for r in rows(db, schema.outbox, slug)}
         assert kinds <= {"follow_up", "order_fix", "create_task"}
+        # a dry run files .eml files: nothing left the system, so nothing reads as sent
+        assert (run["metrics"]["sent"], run["metrics"]["filed"]) == (0, len(sent))
+        assert run["metrics"]["applied"] == len(rows(db, schema.outbox, slug)) - len(sent)
         asked = [r for r in rows(db, schema.outbox, slug) if r["kind"] == "create_task"]
         human = [t for t in rows(db, schema.tasks, slug) if t["kind"] == "human"]
         assert len(human) == len(asked) and all(

@@ -38,8 +38,19 @@ def print_cycle(db: Database, slugs: list[str], run_id: str) -> None:
         out.print(f"{head}, {len(decisions)} action(s){replay}", highlight=False)
         for line in outcome_lines(decisions):
             out.print(f"  {line}", highlight=False)
+        out.print(f"  {delivery_line(run['metrics'])}", highlight=False)
         for hint in hints or []:
             out.print(f"  hint: {hint}", highlight=False)
+
+
+def delivery_line(metrics: dict) -> str:
+    """Sent (it left: SMTP, a webhook) apart from filed (a dry-run .eml, a file deliverable)."""
+    m = {k: metrics.get(k, 0) for k in ("sent", "filed", "applied", "failed")}
+    return (
+        f"delivered since the last cycle: sent {m['sent']} (left Steward), filed {m['filed']} "
+        f"(.eml or file, not sent), applied {m['applied']} (order fixes, tasks), "
+        f"failed {m['failed']}"
+    )
 
 
 def outcome_lines(decisions: list[dict]) -> list[str]:

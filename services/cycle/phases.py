@@ -26,6 +26,7 @@ from agent import reflection
 from agent.actions import Action
 from agent.planner import plan
 from agent.policy import evaluate
+from agent.reflection import delivery_outcomes
 from resources.alerts import Alerts
 from resources.clients import Clients
 from resources.database import Database
@@ -186,26 +187,23 @@ def react_phase(c: Cycle) -> Step:
     with c.db.for_tenant(c.slug) as scope:
         before = runs.previous(scope, c.hour)
         since = before["started_at"] if before else record["started_at"]
-        sent = Counter(
-            dict(
-                scope.execute(
-                    scope.select(outbox.c.status, sa.func.count())
-                    .where(outbox.c.updated_at >= since)
-                    .group_by(outbox.c.status)
-                ).all()
-            )
+        outcomes = delivery_outcomes(
+            scope.execute(
+                scope.select(outbox.c.status, outbox.c.provider, sa.func.count())
+                .where(outbox.c.updated_at >= since)
+                .group_by(outbox.c.status, outbox.c.provider)
+            ).all()
         )
         figures = {
-            "sent": sent.get("sent", 0) + sent.get("dry_run", 0) + sent.get("delivered", 0),
-            "failed": sent.get("failed", 0),
-            "delivery_unknown": sent.get("delivery_unknown", 0),
+            **outcomes,
             "new_suppressions": _count_since(scope, suppressions, suppressions.c.created_at, since),
             "replies": _count_since(scope, cadence_pauses, cadence_pauses.c.paused_at, since),
             "inbound": _count_since(scope, messages, messages.c.created_at, since),
             "approvals_expired": expired,
         }
         runs.update(scope, record["id"], metrics={**record["metrics"], **figures}, phase="reflect")
-    return Step("done", f"sent {figures['sent']}, replies {figures['replies']}", figures)
+    line = f"sent {figures['sent']}, filed {figures['filed']}, replies {figures['replies']}"
+    return Step("done", line, figures)
 
 
 def fail(c: Cycle, phase: str, message: str) -> None:

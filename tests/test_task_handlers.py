@@ -103,6 +103,15 @@ def test_outside_the_send_window_the_task_waits_for_the_morning(acme, mailer):
 def test_an_email_task_without_a_recipient_is_blocked(acme, mailer):
     outcome = run(acme, mailer, add_task(acme, "email", "Write to someone", **approved()))
     assert outcome.status == "blocked" and "no recipient" in outcome.detail
+    two = add_task(acme, "email", "Write to ann@harbor.example and bo@harbor.example", **approved())
+    assert "no recipient" in run(acme, mailer, two).detail
+
+
+def test_an_email_task_goes_to_the_one_address_its_title_names(acme, mailer):
+    task = add_task(acme, "email", "Thank john@harbor.example for the meeting", **approved())
+    assert run(acme, mailer, task).status == "completed"
+    (row,) = rows(acme, schema.outbox)
+    assert row["target"] == "john@harbor.example"
 
 
 def test_an_approved_social_task_queues_a_post_for_its_provider(acme, mailer):
@@ -150,6 +159,13 @@ def test_an_email_draft_is_rendered_from_the_template_into_a_file(acme, mailer):
     assert "- Subject: Your inspection" in text and "- To: ann@harbor.example" in text
     assert "Hi Ann,\n\nIt is booked for Friday at nine." in text
     assert Path(outcome.deliverable).parent == Path(mailer.outbox_dir) / "acme" / "tasks"
+
+
+def test_an_email_draft_is_addressed_to_the_one_address_its_title_names(acme, mailer):
+    task = add_task(acme, "content", "Draft email to john@example.com thanking him")
+    text = Path(run(acme, mailer, task).deliverable).read_text()
+    assert "- To: john@example.com" in text
+    assert rows(acme, schema.actions) == [] and rows(acme, schema.outbox) == []
 
 
 def test_an_email_draft_missing_a_template_variable_is_blocked_with_its_name(acme, mailer):

@@ -9,7 +9,7 @@ from itertools import product
 import pytest
 
 from agent.retry import DELIVERY_ATTEMPTS, backoff_seconds
-from agent.tasks.approach import PLAYBOOKS, SubtaskSpec, choose_approach
+from agent.tasks.approach import PLAYBOOKS, SubtaskSpec, choose_approach, named_recipient
 from agent.tasks.approvals import approval_refusal, needs_approval
 from agent.tasks.machine import (
     EXECUTION_TYPES,
@@ -164,8 +164,11 @@ def test_choose_approach_immediate():
     draft = choose_approach("Draft email to john@example.com thanking him", None, "general")
     assert (draft.mode, draft.subtasks) == ("immediate", ())
     assert draft.reason == "Steward can draft an email from a template now ('Draft' + 'email')"
+    # filed without a kind, a draft is content work; filed as email, it is a send
+    assert draft.task_kind("general") == "content" and draft.task_kind("email") == "email"
     reply = choose_approach("Reply to Jane about the delay", "", "email")
     assert reply.reason == "Steward can draft an email from a template now ('Reply')"
+    assert reply.task_kind("email") == "email"
     by_kind = choose_approach("Draft a thank-you to Jane", None, "email")
     assert by_kind.reason == (
         "Steward can draft an email from a template now ('Draft' + kind email)"
@@ -175,8 +178,22 @@ def test_choose_approach_immediate():
         "immediate",
         "Steward can summarise notes now ('Summarise' + 'notes')",
     )
+    assert notes.task_kind("general") == "summary"
     report = choose_approach("Weekly pipeline", "generate a report from the deals", "research")
     assert report.reason == "Steward can generate a report from data now ('generate' + 'report')"
+    assert report.task_kind("general") == "analysis" and report.task_kind("research") == "research"
+
+
+def test_the_recipient_is_the_one_address_a_task_names():
+    assert named_recipient("Draft email to John@Example.com thanking him.", None) == (
+        "john@example.com"
+    )
+    assert named_recipient("Thank John", "his address: john@example.com") == "john@example.com"
+    assert named_recipient("Email john@example.com and JOHN@example.com", "") == (
+        "john@example.com"
+    )
+    assert named_recipient("Email john@example.com and ann@example.com", None) is None
+    assert named_recipient("Thank John for the meeting", None) is None
 
 
 def test_a_kind_with_a_handler_makes_a_task_immediate_unless_it_needs_a_person():

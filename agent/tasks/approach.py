@@ -1,12 +1,16 @@
 """How a new task gets done, and why: immediate (a handler can do it now), decompose (a playbook
 splits it into subtasks with their own execution types and dependencies) or blocked (it needs a
 person's hands or a system Steward cannot reach). Blockers are checked first, so a playbook
-never schedules a phone call."""
+never schedules a phone call. A task filed without a kind (`GENERAL`) that a capability matched
+becomes that capability's kind of work, so the handler that can do it runs it."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+# The kind of a task filed without one (the CLI's default): no handler does "general" work.
+GENERAL = "general"
 
 # Checked first: what needs a person's hands or a system Steward cannot reach. (pattern, why)
 BLOCKERS: tuple[tuple[str, str], ...] = (
@@ -104,11 +108,13 @@ PLAYBOOKS: tuple[Playbook, ...] = (
 @dataclass(frozen=True)
 class Capability:
     """Work Steward can do at once: a verb plus an object, where the task's kind may stand in
-    for the object ("Reply to Jane" filed as an email task is an email reply)."""
+    for the object ("Reply to Jane" filed as an email task is an email reply). `kind` is the
+    kind of work it is, for a task filed without one."""
 
     what: str
     verb: str
     obj: str
+    kind: str
     kinds: frozenset[str] = frozenset()
 
 
@@ -117,21 +123,33 @@ IMMEDIATE: tuple[Capability, ...] = (
         "draft an email from a template",
         r"\b(?:draft|write|compose|prepare|reply|respond)\b",
         r"\b(?:e-?mails?|repl(?:y|ies)|responses?|letters?|messages?)\b",
+        "content",
         frozenset({"email"}),
     ),
     Capability(
         "summarise notes",
         r"\b(?:summari[sz]e|summary|recap)\b",
         r"\b(?:notes|minutes|meetings?|threads?|conversations?|transcripts?)\b",
+        "summary",
     ),
     Capability(
         "generate a report from data",
         r"\b(?:generate|create|build|compile|prepare|produce|run)\b",
         r"\breports?\b",
+        "analysis",
     ),
 )
 
 NO_MATCH = "no playbook or capability matches; needs a person"
+
+ADDRESS = re.compile(r"[a-z0-9._%+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}", re.IGNORECASE)
+
+
+def named_recipient(title: str, description: str | None) -> str | None:
+    """The address a task's words name ("Draft email to john@example.com thanking him"), when
+    they name exactly one; with two or more, who it is for is a person's choice, never a guess."""
+    found = {a.lower() for a in ADDRESS.findall(f"{title}\n{description or ''}")}
+    return found.pop() if len(found) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -139,6 +157,13 @@ class ApproachDecision:
     mode: str  # immediate | decompose | blocked
     reason: str
     subtasks: tuple[SubtaskSpec, ...] = ()
+    kind: str | None = None  # the capability's kind of work, when a capability decided
+
+    def task_kind(self, filed_as: str) -> str:
+        """The kind the task is stored as: the kind it was filed with, unless it was filed
+        without one and a capability says what work it is ("Draft email to John" is a content
+        task: its handler writes the draft)."""
+        return self.kind if filed_as == GENERAL and self.kind else filed_as
 
 
 def choose_approach(
@@ -174,7 +199,9 @@ def choose_approach(
         elif obj.span() != verb.span():  # "Reply" is both the verb and the object
             parts.append(f"'{obj.group(0)}'")
         return ApproachDecision(
-            "immediate", f"Steward can {capability.what} now ({' + '.join(parts)})"
+            "immediate",
+            f"Steward can {capability.what} now ({' + '.join(parts)})",
+            kind=capability.kind,
         )
     if kind in handled_kinds:
         return ApproachDecision("immediate", f"the {kind} handler can do it now")

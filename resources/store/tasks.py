@@ -48,7 +48,8 @@ def create(
     **columns: Any,
 ) -> int:
     """A new task, its approach decided and explained (`decision`, or chosen here from the
-    title), its subtasks created when the approach decomposes it. Returns the task's id."""
+    title), its subtasks created when the approach decomposes it. Returns the task's id. A
+    task filed without a kind is stored as the kind of work its approach found, if any."""
     title = " ".join(title.split())
     if not title:
         raise TaskError("a task needs a title")
@@ -67,7 +68,7 @@ def create(
         .values(
             title=title[:500],
             description=description,
-            kind=kind[:40],
+            kind=decision.task_kind(kind)[:40],
             execution_type=execution_type,
             status="blocked" if blocked else "pending",
             priority=priority,

@@ -75,7 +75,7 @@ def _email_draft(run: TaskRun) -> Outcome:
     lines = [
         f"# Email draft: {subject}",
         "",
-        f"- To: {run.text('to') or '(recipient to be chosen)'}",
+        f"- To: {run.recipient() or '(recipient to be chosen)'}",
         f"- From: {sender(run.tenant)}",
         f"- Subject: {subject}",
         f"- Template: {name}",

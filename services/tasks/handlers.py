@@ -60,10 +60,12 @@ def _canonical(kind: str) -> str:
 
 
 def propose_email(run: TaskRun) -> Outcome:
-    """A one-off email to context["to"], rendered by the send_email template."""
-    to = run.text("to")
+    """A one-off email to the task's recipient, rendered by the send_email template."""
+    to = run.recipient()
     if not to:
-        return Outcome("blocked", "no recipient: the task's context has no 'to' address")
+        return Outcome(
+            "blocked", "no recipient: the task names no address and its context has no 'to'"
+        )
     return _through_gate(
         run, "send_email", to, {"vars": email_vars(run), "task_id": run.task["id"]}
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agent.tasks.approach import named_recipient
 from resources.database import Database, Tenant
 from resources.mailer import Mailer
 from resources.providers import write_atomic
@@ -40,6 +41,13 @@ class TaskRun:
             if value is not None and str(value).strip():
                 return str(value).strip()
         return ""
+
+    def recipient(self) -> str:
+        """Who the task's mail is for: the context's "to", else the one address its title or
+        description names ("" when neither says)."""
+        return (
+            self.text("to") or named_recipient(self.task["title"], self.task["description"]) or ""
+        )
 
     def write(self, suffix: str, text: str) -> Path:
         """Write the task's deliverable beside the tenant's outbox files. The name comes from

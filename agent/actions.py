@@ -50,6 +50,10 @@ EMAIL_KINDS = frozenset(k for k, spec in KINDS.items() if spec.email)
 
 # Payload flags that make any action sensitive, whatever its kind.
 SENSITIVE_FLAGS = ("bulk", "delete", "payment", "credit", "customer_facing")
+# Payload flag of an action its proposer wants a person to approve whatever the tenant's tiers
+# say (what a semi-automated task sends); its value is the reason, kept with the decision. It
+# can only ask for more approval, never skip one.
+APPROVAL_REQUESTED = "approval_requested"
 
 MAX_KEY = 300
 

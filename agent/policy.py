@@ -5,9 +5,10 @@ speaks decides): a malformed action is blocked; a kill switch defers everything;
 without a client request, a compliance deadline or a safety escalation (rule 1); no research
 while anyone is past their engagement touch or while goals are on pace with a healthy pipeline
 (rule 2); no mail to suppressed addresses, outside the allowlist in internal_only mode (rule 3);
-sensitive actions and kinds whose tier asks for it wait for a person (rule 4 and the approval
-tiers); email waits for the minimum touch gap, an out-of-office date and the send window (rule 3);
-and a full rate-limit bucket defers. Deferral keeps the action; only blocks are violations.
+sensitive actions, actions whose proposer asks for a person (a semi-automated task's send) and
+kinds whose tier asks for it wait for a person (rule 4 and the approval tiers); email waits for
+the minimum touch gap, an out-of-office date and the send window (rule 3); and a full
+rate-limit bucket defers. Deferral keeps the action; only blocks are violations.
 
 `evaluate` is pure: it reads a `PolicyState` gathered once per batch and never touches a database,
 so a cycle can decide thousands of actions per second. The gate reserves rate-limit slots
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 
-from agent.actions import EMAIL_KINDS, KINDS, Action
+from agent.actions import APPROVAL_REQUESTED, EMAIL_KINDS, KINDS, Action
 from agent.killswitch import KillState
 from agent.settings import TenantSettings
 
@@ -150,8 +151,10 @@ def _recipients(action: Action, state: PolicyState, now: datetime) -> Decision |
 
 
 def _approval(action: Action, state: PolicyState, now: datetime) -> Decision | None:
-    """Rule 4 and the tiers: sensitive actions are never automatic; others follow the tenant's
-    tier for the kind (a cadence email is routine; a one-off customer email is not)."""
+    """Rule 4 and the tiers: sensitive actions are never automatic; an action whose proposer
+    asks for a person waits for one (a semi-automated task's send: Steward drafts, a person
+    approves what leaves); others follow the tenant's tier for the kind (a cadence email is
+    routine; a one-off customer email is not)."""
     if action.approved_by:
         return None
     if action.sensitive:
@@ -161,6 +164,9 @@ def _approval(action: Action, state: PolicyState, now: datetime) -> Decision | N
             f"{action.kind} is sensitive (bulk, customer-facing, payment, credit or delete): "
             "a person approves it",
         )
+    asked = action.payload.get(APPROVAL_REQUESTED)
+    if asked:
+        return Decision("approval", "approval_requested", str(asked))
     tier = state.settings.approvals.get(action.kind) or KINDS[action.kind].tier
     if action.kind == "send_email" and action.kind not in state.settings.approvals:
         tier = "auto" if action.payload.get("cadence") or action.payload.get("faq") else tier

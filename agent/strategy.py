@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict
 
 AGENT_KINDS = ("email", "content", "research", "scheduling", "coordination", "analysis")
 
-# Email and scheduling speak for the business to people outside it, so a person approves them.
+# Email and scheduling speak for the business to people outside it, so a person approves what
+# they send (agent.tasks.approvals.needs_approval); the work itself runs at once.
 NEEDS_APPROVAL = frozenset({"email", "scheduling"})
 
 # Priority names as the seed has them, and the values the tasks table sorts by (higher first).
@@ -131,8 +132,8 @@ def propagate(items: Sequence[L4Item]) -> list[AgentTaskSpec]:
 
 
 def execution_type(kind: str) -> str:
-    """How a strategy's task of this agent kind runs: semi-automated (waiting for a person's
-    approval) when it speaks for the business outside it, else fully automated."""
+    """How a strategy's task of this agent kind runs: semi-automated (what it sends waits for
+    a person's approval) when it speaks for the business outside it, else fully automated."""
     if kind not in AGENT_KINDS:
         raise ValueError(f"unknown agent kind {kind!r}; kinds are {', '.join(AGENT_KINDS)}")
     return "semi_automated" if kind in NEEDS_APPROVAL else "fully_automated"

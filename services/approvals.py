@@ -6,6 +6,11 @@ policy (sensitive actions, approval tiers). Suppression, send mode, kill switche
 send windows and rate limits still apply, so an approved mail to an address that bounced since
 is still blocked, and an approved mail at night waits for the morning. The task's moves and
 the action's ledger row are written by their stores (resources/store/tasks.py and ledger.py).
+
+An action a task proposed (a semi-automated task's send, a one-off email the tiers hold) names
+the task in its payload; the answer, and an expiry, is carried to that task, which then
+finishes or fails (agent.tasks.approvals.after_send_decision). A person may answer such a send
+by the id of the task they asked for as well as by the approval task's id.
 """
 
 from __future__ import annotations
@@ -39,25 +44,44 @@ def decide(
     now: datetime | None = None,
 ) -> tuple[str, GateResult | None]:
     """Approve or reject any waiting task, as the CLI and the `approval` job do: an action the
-    gate holds goes through the gate again (its result is returned); other work (a semi-
-    automated task) is queued for the executor or, rejected, fails with the reason. Returns
-    one line on what became of the task, and the gate's result for an approved action."""
+    gate holds goes through the gate again (its result is returned), whether it is named by its
+    approval task or by the task whose send it is; a task waiting for a yes itself is queued
+    for the executor or, rejected, fails with the reason. Returns one line on what became of
+    the task, and the gate's result for an approved action."""
     now = now or datetime.now(UTC)
+    of = ""
     with db.for_tenant(slug) as scope:
         kind = scope.scalar(scope.select(tasks.c.kind).where(tasks.c.id == task_id))
         if kind is None:
             raise ApprovalError(f"no task {task_id} for tenant {slug}")
         if kind != "approval":
-            try:
-                task = store.decide(scope, task_id, decision, actor, reason, now)
-            except store.TaskError as exc:
-                raise ApprovalError(str(exc)) from None
-            verdict = "approved" if decision == "approve" else "rejected"
-            return f"task {task_id} {verdict}, now {task['status']}: {task['title']}", None
+            held = _held_send(scope, task_id)
+            if held is None:
+                try:
+                    task = store.decide(scope, task_id, decision, actor, reason, now)
+                except store.TaskError as exc:
+                    raise ApprovalError(str(exc)) from None
+                verdict = "approved" if decision == "approve" else "rejected"
+                return f"task {task_id} {verdict}, now {task['status']}: {task['title']}", None
+            task_id, of = held, f" (the send of task {task_id})"
     if decision == "reject":
         reject(db, slug, task_id, actor, reason, now)
-        return f"task {task_id} rejected", None
-    return f"task {task_id} approved", approve(db, slug, task_id, actor, reason, now)
+        return f"task {task_id} rejected{of}", None
+    return f"task {task_id} approved{of}", approve(db, slug, task_id, actor, reason, now)
+
+
+def _held_send(scope: TenantScope, task_id: int) -> int | None:
+    """The approval task holding the send of task `task_id`, while it waits for an answer.
+    Approvals are few (they expire), so they are read and matched here rather than by a JSON
+    query each database spells differently."""
+    waiting = scope.execute(
+        scope.select(tasks.c.id, tasks.c.context).where(
+            tasks.c.kind == "approval", tasks.c.approval_status == "pending"
+        )
+    ).all()
+    return next(
+        (r.id for r in waiting if _action(r.context).payload.get("task_id") == task_id), None
+    )
 
 
 def tenant_of_task(db: Database, task_id: int) -> str:
@@ -76,6 +100,7 @@ def approve(
     with db.for_tenant(slug) as scope:
         action = _decide(scope, task_id, "approved", actor, reason, now)
         ledger.mark_approved(scope, action.idempotency_key, actor, now)
+        _answer_proposer(scope, action, "approved", actor, reason, now)
     approved = action.model_copy(update={"approved_by": actor})
     return propose(db, slug, [approved], now)[0]
 
@@ -89,10 +114,12 @@ def reject(
     with db.for_tenant(slug) as scope:
         action = _decide(scope, task_id, "rejected", actor, reason, now)
         ledger.mark_rejected(scope, action.idempotency_key, actor, reason, now)
+        _answer_proposer(scope, action, "rejected", actor, reason, now)
 
 
 def expire(db: Database, slug: str, now: datetime | None = None) -> int:
-    """Approvals nobody answered in time: the task fails and the action is dropped, visibly."""
+    """Approvals nobody answered in time: the task fails and the action is dropped, visibly,
+    and so does the task whose send it was."""
     now = now or datetime.now(UTC)
     with db.for_tenant(slug) as scope:
         rows = scope.execute(
@@ -112,8 +139,10 @@ def expire(db: Database, slug: str, now: datetime | None = None) -> int:
             approval_status="expired",
             last_error=EXPIRED,
         )
-        keys = [_action(task["context"]).idempotency_key for task in expired]
-        ledger.mark_expired(scope, keys, now)
+        held = [_action(task["context"]) for task in expired]
+        ledger.mark_expired(scope, [action.idempotency_key for action in held], now)
+        for action in held:
+            _answer_proposer(scope, action, "expired", ACTOR, EXPIRED, now)
     return len(expired)
 
 
@@ -125,6 +154,8 @@ def _decide(
         raise ApprovalError(f"no task {task_id} for tenant {scope.tenant.slug}")
     if row["kind"] != "approval":
         raise ApprovalError(f"task {task_id} is not waiting for an approval")
+    if row["approval_status"] == "expired":
+        raise ApprovalError(f"the approval for task {task_id} expired unanswered")
     if row["approval_status"] != "pending":
         by = f" by {row['decided_by']}" if row["decided_by"] else ""
         raise ApprovalError(f"task {task_id} was already {row['approval_status']}{by}")
@@ -138,6 +169,15 @@ def _decide(
     except ValueError as exc:  # decided meanwhile, or paused by a person: the reason says which
         raise ApprovalError(str(exc)) from None
     return _action(row["context"])
+
+
+def _answer_proposer(
+    scope: TenantScope, action: Action, verdict: str, actor: str, reason: str, now: datetime
+) -> None:
+    """Carry the answer to the task that proposed the action, if a task did."""
+    proposer = action.payload.get("task_id")
+    if isinstance(proposer, int) and not isinstance(proposer, bool):
+        store.answer_send(scope, proposer, verdict, actor, reason, now)
 
 
 def _action(context: dict[str, Any] | None) -> Action:

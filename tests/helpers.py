@@ -120,7 +120,7 @@ def add_task(db: Database, kind: str, title: str = "Do it", **columns) -> dict:
 
 
 def approved(**columns) -> dict:
-    """The columns of a semi-automated task a person approved."""
+    """The columns of a semi-automated task whose send a person approved."""
     return {
         "execution_type": "semi_automated",
         "approval_status": "approved",

@@ -1,7 +1,11 @@
-"""Tasks from the command line: add (with the approach explained), approve, run the executor
-through Dagster, show the log; refusals exit non-zero with the reason; the global pause."""
+"""Tasks from the command line: add (with the approach and what will happen explained), run the
+executor through Dagster, approve what leaves, show the log; refusals exit non-zero with one
+line; the global pause."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,42 +20,87 @@ def clock():
         yield
 
 
-def test_add_approve_execute_and_show_from_the_cli(cli_env):
+def test_a_draft_runs_at_once_and_a_send_waits_for_approval_from_the_cli(cli_env, steward_env):
     env = cli_env
     steward(env, "db", "upgrade")
     steward(env, "tenant", "add", "acme")
-    added = steward(
+    draft = steward(
         env,
         "task",
         "add",
         "--tenant",
         "acme",
-        "Draft a thank-you note to Jane",
+        "Draft email to john@example.com thanking him for the meeting",
+    ).stdout.splitlines()
+    draft_id = draft[-1]
+    assert draft[:2] == [
+        "immediate: Steward can draft an email from a template now ('Draft' + 'email')",
+        "runs now (next executor pass), no approval needed: what it makes stays in Steward",
+    ]
+    send = steward(
+        env,
+        "task",
+        "add",
+        "--tenant",
+        "acme",
+        "Send the thank-you email to john@example.com",
         "--kind",
-        "content",
-        "--context",
-        "text=Thank you for the referral.",
-    ).stdout
-    lines = added.strip().splitlines()
-    task_id = lines[-1]
-    assert task_id.isdigit()
-    assert lines[0].startswith("immediate: ")
-    assert f"waits for approval: steward approve {task_id}" in added
+        "email",
+        "--description",
+        "Thank you for the meeting on Tuesday.",
+    ).stdout.splitlines()
+    send_id = send[-1]
+    assert send[1] == (
+        "drafted now (next executor pass); then the send waits for approval: "
+        f"steward approve {send_id}"
+    )
+    late = steward(
+        env, "task", "add", "--tenant", "acme", "Email ann@client.example", "--kind", "email"
+    )
+    late_id = late.stdout.splitlines()[-1]
+    early = steward(env, "approve", send_id, ok=False).stderr
+    assert "nothing of the task waits for an approval" in early
 
-    held = steward(env, "run", "executor", "--tenant", "acme").stdout
-    assert "acme: nothing to run" in held
-
-    approved = steward(env, "approve", task_id, "--reason", "fine").stdout
-    assert approved.startswith(f"task {task_id} approved, now queued")
     ran = steward(env, "run", "executor", "--tenant", "acme").stdout
-    assert "acme: completed 1" in ran
-    shown = steward(env, "task", "show", task_id).stdout
-    assert "status: completed" in shown and "deliverable: " in shown
-    for event in ("created", "approved", "started", "completed"):
-        assert event in shown
+    assert "acme: blocked 2, completed 1" in ran
+    shown = steward(env, "task", "show", draft_id).stdout
+    assert "kind: content" in shown and "status: completed" in shown
+    assert "approval_status: not_required" in shown
+    drafted = Path(shown.split("deliverable: ")[1].split()[0]).read_text()
+    assert "- To: john@example.com" in drafted
+    listed = steward(env, "task", "list", "--tenant", "acme").stdout.splitlines()
+    approvals = [row for row in (line.split("\t") for line in listed) if row[3] == "approval"]
+    assert [a[-1] for a in approvals] == [
+        "Approve send_email to john@example.com",
+        "Approve send_email to ann@client.example",
+    ]
+    mail = steward_env / "outbox" / "acme"
+    steward(env, "outbox", "dispatch", "--tenant", "acme")
+    assert steward(env, "outbox", "list", "--tenant", "acme").stdout == ""
+    assert not list(mail.glob("*.eml"))
 
-    refused = steward(env, "reject", task_id, "--reason", "late", ok=False).stderr
-    assert "already approved" in refused
+    approved = steward(env, "approve", send_id, "--reason", "fine").stdout
+    assert approved.startswith(f"task {approvals[0][0]} approved (the send of task {send_id})")
+    assert "\tqueued\tsend_email\tjohn@example.com\t" in approved
+    assert "dry_run 1" in steward(env, "outbox", "dispatch", "--tenant", "acme").stdout
+    (eml,) = mail.glob("*.eml")
+    assert "To: john@example.com" in eml.read_text()
+    assert "acme: completed 1" in steward(env, "run", "executor", "--tenant", "acme").stdout
+    assert "status: completed" in steward(env, "task", "show", send_id).stdout
+
+    for command in (["approve", send_id], ["reject", send_id, "--reason", "late"]):
+        assert "already approved" in steward(env, *command, ok=False).stderr
+    for command in (["approve", "999"], ["reject", "999", "--reason", "x"]):
+        assert steward(env, *command, ok=False).stderr.strip() == "error: no task 999"
+    with clock_at(NOW + timedelta(hours=73)):
+        expired = steward(env, "approve", late_id, ok=False).stderr
+        assert f"error: the approval for task {approvals[1][0]} expired at" in expired
+        steward(env, "outbox", "dispatch", "--tenant", "acme")
+        for command in (["approve", late_id], ["reject", approvals[1][0], "--reason", "x"]):
+            assert "expired unanswered" in steward(env, *command, ok=False).stderr
+    assert "status: failed" in steward(env, "task", "show", late_id).stdout
+    assert len(list(mail.glob("*.eml"))) == 1
+
     missing = steward(
         env, "task", "add", "--tenant", "acme", "Follow up", "--depends-on", "999", ok=False
     ).stderr

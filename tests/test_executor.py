@@ -1,5 +1,6 @@
-"""The task executor on both databases: approvals, rejection, retries with backoff and
-escalation, dependencies, pause and resume, timeouts, dry run, the switches, and the log."""
+"""The task executor on both databases: drafts that ask no one, sends held for a person and
+their approval, rejection and expiry, retries with backoff and escalation, dependencies, pause
+and resume, timeouts, dry run, the switches, and the log."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from resources.store.system_config import set_database_flag, set_executor_pause
 from sensors.approvals import task_approvals_sensor
 from services import approvals, strategy
 from services.approvals import ApprovalError
+from services.delivery import dispatch_pass
 from services.tasks.executor import AUTO_ENV, roll_up, run_pass
 from services.tasks.handlers import HandlerError, Outcome, TaskRun
-from tests.helpers import clients, seed_tenant
+from tests.helpers import clients, rows, seed_tenant
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -82,39 +84,124 @@ def log(db: Database, task_id: int) -> list[str]:
         return [e["event"] for e in store.events(scope, task_id)]
 
 
-def test_a_semi_automated_task_runs_only_after_approval(acme, mailer):
+def test_a_semi_automated_draft_runs_at_once_and_asks_no_one(acme, mailer):
     task_id = add(acme, "Draft the delay email", "semi_automated")
+    assert task(acme, task_id)["approval_status"] == "not_required"
     handler = Recorder()
-    run_pass(acme, clients(mailer), now=T0, handler=handler)
-    assert handler.ran == [] and task(acme, task_id)["approval_status"] == "pending"
-
-    line, result = approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "ok", T0)
-    assert result is None and line.startswith(f"task {task_id} approved, now queued")
     report = run_pass(acme, clients(mailer), now=T0, handler=handler)
     done = task(acme, task_id)
     assert handler.ran == [task_id] and report.counts["acme"]["completed"] == 1
-    assert (done["status"], done["deliverable"], done["attempts"]) == (
-        "completed",
-        f"memo-{task_id}.md",
-        1,
+    assert (done["status"], done["deliverable"]) == ("completed", f"memo-{task_id}.md")
+    assert log(acme, task_id) == ["created", "started", "completed"]
+    with pytest.raises(ApprovalError, match="nothing of the task waits for an approval"):
+        approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "", T0)
+
+
+def held_approval(db: Database) -> dict:
+    (approval,) = [t for t in rows(db, schema.tasks) if t["kind"] == "approval"]
+    return approval
+
+
+def test_a_semi_automated_send_waits_for_a_person_then_goes_once(acme, mailer, tmp_path):
+    task_id = add(
+        acme,
+        "Send the delay email to ann@harbor.example",
+        "semi_automated",
+        kind="email",
+        description="The inspection moves to Friday.",
     )
-    assert log(acme, task_id) == ["created", "approved", "started", "completed"]
-    with pytest.raises(ApprovalError, match="already approved"):
-        approvals.decide(acme, "acme", task_id, "reject", "cli:kenny", "too late", T0)
+    run_pass(acme, clients(mailer), now=T0)
+    waiting, approval = task(acme, task_id), held_approval(acme)
+    assert (waiting["status"], waiting["approval_status"]) == ("blocked", "pending")
+    assert f"approval task {approval['id']} (approval_requested)" in waiting["last_error"]
+    assert approval["context"]["preview"]["to"] == "ann@harbor.example"
+    assert dispatch_pass(acme, clients(mailer), "acme", now=T0).startswith("acme:")
+    assert rows(acme, schema.outbox) == [] and not list(tmp_path.glob("outbox/acme/*.eml"))
+
+    line, result = approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "ok", T0)
+    assert line == f"task {approval['id']} approved (the send of task {task_id})"
+    assert result.status == "queued"
+    queued = task(acme, task_id)
+    assert (queued["status"], queued["approval_status"], queued["last_error"]) == (
+        "queued",
+        "approved",
+        None,
+    )
+    run_pass(acme, clients(mailer), now=T0)
+    done = task(acme, task_id)
+    assert (done["status"], done["deliverable"]) == ("completed", f"outbox:task:{task_id}:email")
+    assert log(acme, task_id) == [
+        "created",
+        "started",
+        "blocked",
+        "approved",
+        "started",
+        "completed",
+    ]
+    dispatch_pass(acme, clients(mailer), "acme", now=T0)
+    (sent,) = rows(acme, schema.outbox)
+    assert sent["status"] == "dry_run" and len(list(tmp_path.glob("outbox/acme/*.eml"))) == 1
+    for answer in ("approve", "reject"):
+        with pytest.raises(ApprovalError, match="already approved"):
+            approvals.decide(acme, "acme", task_id, answer, "cli:kenny", "late", T0)
 
 
-def test_a_rejected_task_never_runs_and_cannot_be_approved_after(acme, mailer):
-    task_id = add(acme, "Draft the delay email", "semi_automated")
+def test_a_rejected_send_fails_its_task_and_nothing_leaves(acme, mailer):
+    task_id = add(acme, "Email ann@harbor.example the new date", "semi_automated", kind="email")
+    run_pass(acme, clients(mailer), now=T0)
+    approval = held_approval(acme)
     with pytest.raises(ApprovalError, match="needs a reason"):
-        approvals.decide(acme, "acme", task_id, "reject", "cli:kenny", " ", T0)
-    approvals.decide(acme, "acme", task_id, "reject", "cli:kenny", "wrong customer", T0)
-    handler = Recorder()
-    run_pass(acme, clients(mailer), now=T0, handler=handler)
+        approvals.decide(acme, "acme", approval["id"], "reject", "cli:kenny", " ", T0)
+    line, _ = approvals.decide(acme, "acme", approval["id"], "reject", "cli:kenny", "wrong", T0)
+    assert line == f"task {approval['id']} rejected"
     rejected = task(acme, task_id)
-    assert handler.ran == []
-    assert (rejected["status"], rejected["last_error"]) == ("failed", "rejected: wrong customer")
+    assert (rejected["status"], rejected["approval_status"], rejected["last_error"]) == (
+        "failed",
+        "rejected",
+        "its send was rejected: wrong",
+    )
+    assert run_pass(acme, clients(mailer), now=T0).counts["acme"] == {}
+    assert rows(acme, schema.outbox) == []
     with pytest.raises(ApprovalError, match="already rejected"):
         approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "", T0)
+
+
+def test_an_unanswered_send_expires_and_fails_its_task(acme, mailer):
+    task_id = add(acme, "Email ann@harbor.example the new date", "semi_automated", kind="email")
+    run_pass(acme, clients(mailer), now=T0)
+    approval = held_approval(acme)
+    later = T0 + timedelta(hours=73)
+    with pytest.raises(ApprovalError, match="expired at"):
+        approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "", later)
+    assert approvals.expire(acme, "acme", later) == 1
+    expired = task(acme, task_id)
+    assert (expired["status"], expired["approval_status"]) == ("failed", "expired")
+    assert expired["last_error"] == "its send's approval expired unanswered"
+    with pytest.raises(ApprovalError, match=f"the approval for task {approval['id']} expired"):
+        approvals.decide(acme, "acme", approval["id"], "approve", "cli:kenny", "", later)
+    with pytest.raises(ApprovalError, match="the approval expired unanswered"):
+        approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "", later)
+    assert rows(acme, schema.outbox) == []
+
+
+def test_a_task_waiting_for_a_yes_itself_is_queued_or_failed_by_the_answer(acme, mailer):
+    """Tasks made before sends were approved at the gate waited for approval themselves."""
+    first, second = (add(acme, f"Draft note {n}", "semi_automated") for n in (1, 2))
+    with acme.for_tenant("acme") as scope:
+        scope.execute(
+            sa.update(schema.tasks)
+            .where(schema.tasks.c.id.in_([first, second]))
+            .values(approval_status="pending")
+        )
+    handler = Recorder()
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
+    assert handler.ran == []
+    line, _ = approvals.decide(acme, "acme", first, "approve", "cli:kenny", "ok", T0)
+    assert line.startswith(f"task {first} approved, now queued")
+    approvals.decide(acme, "acme", second, "reject", "cli:kenny", "wrong customer", T0)
+    run_pass(acme, clients(mailer), now=T0, handler=handler)
+    assert handler.ran == [first]
+    assert task(acme, second)["last_error"] == "rejected: wrong customer"
 
 
 def test_failures_back_off_1_2_seconds_then_escalate_after_the_third(acme, mailer):
@@ -276,9 +363,6 @@ def test_a_playbook_task_is_decomposed_and_completes_with_its_subtasks(acme, mai
             .where(schema.tasks.c.parent_id == parent)
             .order_by(schema.tasks.c.id)
         ).all()
-        for child in children:
-            if child.execution_type == "semi_automated":
-                store.decide(scope, child.id, "approve", "cli:kenny", "", T0)
     handler = Recorder()
     for _ in range(4):
         run_pass(acme, clients(mailer), now=T0, handler=handler)
@@ -313,7 +397,8 @@ def test_schedule_and_approval_sensor(acme, mailer, monkeypatch):
     assert isinstance(skipped, dg.SkipReason) and "audit" in skipped.skip_message
     set_executor_pause(acme, False, "cli:kenny")
 
-    task_id = add(acme, "Draft the delay email", "semi_automated")
+    task_id = add(acme, "Email ann@harbor.example the new date", "semi_automated", kind="email")
+    run_pass(acme, clients(mailer), now=T0)
     first = task_approvals_sensor(dg.build_sensor_context(resources={"database": acme}))
     assert not first.run_requests
     approvals.decide(acme, "acme", task_id, "approve", "cli:kenny", "", T0)

@@ -186,6 +186,18 @@ class TestRule4AndTiers:
         assert decide(act("follow_up"), settings=settings).outcome == "approval"
         assert decide(act("send_email"), settings=settings).outcome == "allow"
 
+    def test_a_proposer_asking_for_a_person_gets_one_whatever_the_tier(self):
+        settings = TenantSettings(approvals={"send_email": "auto"})
+        asked = act("send_email", faq=True, approval_requested="task 7 is semi-automated")
+        decision = decide(asked, settings=settings)
+        assert (decision.outcome, decision.rule, decision.reason) == (
+            "approval",
+            "approval_requested",
+            "task 7 is semi-automated",
+        )
+        approved = asked.model_copy(update={"approved_by": "cli:kenny"})
+        assert decide(approved, settings=settings).outcome == "allow"
+
     def test_an_approved_action_passes_the_tier_but_not_the_other_rules(self):
         approved = act("send_email").model_copy(update={"approved_by": "cli:kenny"})
         assert decide(approved).outcome == "allow"

@@ -88,7 +88,7 @@ def test_start_creates_agent_tasks_in_topological_order(acme: Database):
         ("analysis", 80, "fully_automated", "not_required"),
         ("research", 50, "fully_automated", "not_required"),
         ("analysis", 50, "fully_automated", "not_required"),
-        ("email", 80, "semi_automated", "pending"),
+        ("email", 80, "semi_automated", "not_required"),  # its send will wait, not the task
         ("coordination", 80, "fully_automated", "not_required"),
     ]
     assert {t["status"] for t in tasks} == {"pending"}

@@ -1,5 +1,6 @@
-"""Task handlers on both databases: outside effects go through the gate once per task, and the
-work Steward does itself (drafts, summaries, reports, briefs) lands in files with real content."""
+"""Task handlers on both databases: outside effects go through the gate once per task (what a
+semi-automated task sends waits for a person there), and the work Steward does itself (drafts,
+summaries, reports, briefs) lands in files with real content."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from resources.database import Database
 from resources.mailer import Mailer
 from resources.store import schema
-from resources.store.tenants import get_tenant
+from resources.store.tenants import get_tenant, update_tenant
 from services.tasks.handlers import HandlerError, Outcome, TaskRun, handle, handler_name
 from tests.helpers import add_task, approved, rows, seed_tenant
 
@@ -80,6 +81,19 @@ def test_an_unapproved_email_task_waits_for_the_approval_the_gate_opened(acme, m
     assert f"approval task {approval['id']}" in outcome.detail
     assert approval["context"]["action"]["idempotency_key"] == f"task:{task['id']}:email"
     assert rows(acme, schema.outbox) == []
+
+
+def test_a_semi_automated_send_waits_for_a_person_even_where_the_tier_is_automatic(acme, mailer):
+    update_tenant(acme, "acme", settings_patch={"approvals": {"send_email": "auto"}})
+    task = email_task(acme, execution_type="semi_automated")
+    outcome = run(acme, mailer, task)
+    (approval,) = [t for t in rows(acme, schema.tasks) if t["kind"] == "approval"]
+    assert (outcome.status, outcome.awaits) == ("blocked", approval["id"])
+    assert "(approval_requested)" in outcome.detail and "approves what leaves" in outcome.detail
+    assert approval["context"]["preview"]["subject"] == "Your inspection"
+    assert rows(acme, schema.outbox) == []
+    fully = run(acme, mailer, email_task(acme))
+    assert fully.status == "completed" and len(rows(acme, schema.outbox)) == 1
 
 
 def test_approval_does_not_override_a_suppression(acme, mailer):

@@ -1,5 +1,5 @@
-"""Task rules without a database: every status pair, approval refusals, backoff and escalation,
-and the approach chosen for sample tasks."""
+"""Task rules without a database: every status pair, who approves what and what an answer does,
+backoff and escalation, and the approach chosen for sample tasks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from agent.retry import DELIVERY_ATTEMPTS, backoff_seconds
 from agent.tasks.approach import PLAYBOOKS, SubtaskSpec, choose_approach, named_recipient
-from agent.tasks.approvals import approval_refusal, needs_approval
+from agent.tasks.approvals import after_send_decision, approval_refusal, needs_approval
 from agent.tasks.machine import (
     EXECUTION_TYPES,
     STATUSES,
@@ -87,7 +87,8 @@ def test_unknown_statuses_are_refused(current, new):
             "pending",
             "not_required",
             "approve",
-            "cannot approve: the task does not need an approval",
+            "cannot approve: nothing of the task waits for an approval "
+            "(a send waits only once the task has run and proposed it)",
         ),
         ("completed", "pending", "approve", "cannot approve: the task is already completed"),
         ("failed", "pending", "reject", "cannot reject: the task is already failed"),
@@ -105,10 +106,39 @@ def test_approval_refusal_rejects_unknown_names():
         approval_refusal("pending", "waiting", "approve")
 
 
-def test_who_needs_approval():
-    assert [needs_approval(t) for t in EXECUTION_TYPES] == [False, True, False]
+def test_only_what_leaves_a_semi_automated_task_waits_for_a_person():
+    # a draft, summary or report stays inside: nobody's yes, whatever the execution type
+    assert [needs_approval(t, leaves=False) for t in EXECUTION_TYPES] == [False, False, False]
+    # a send: semi-automated waits for a person; fully automated goes by the gate's own rules
+    assert [needs_approval(t, leaves=True) for t in EXECUTION_TYPES] == [False, True, False]
     with pytest.raises(ValueError, match="unknown execution type 'robotic'"):
-        needs_approval("robotic")
+        needs_approval("robotic", leaves=True)
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict", "after"),
+    [
+        ("blocked", "approved", ("queued", "approved")),
+        ("paused", "approved", (None, "approved")),
+        ("completed", "approved", (None, "approved")),
+        ("blocked", "rejected", ("failed", "rejected")),
+        ("paused", "rejected", ("failed", "rejected")),
+        ("blocked", "expired", ("failed", "failed")),
+        ("failed", "rejected", (None, "rejected")),
+        ("completed", "expired", (None, "failed")),
+    ],
+)
+def test_what_a_task_does_when_its_send_is_answered(status, verdict, after):
+    assert after_send_decision(status, verdict) == after
+    if after[0] is not None:
+        check_transition(status, after[0])
+
+
+def test_after_send_decision_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown verdict 'maybe'"):
+        after_send_decision("blocked", "maybe")
+    with pytest.raises(ValueError, match="unknown task status 'waiting'"):
+        after_send_decision("waiting", "approved")
 
 
 def test_backoff_doubles_from_the_base_up_to_the_cap():

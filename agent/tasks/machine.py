@@ -1,9 +1,10 @@
 """The task status machine: the statuses, the moves between them and the events of the log.
 
 A task is work for an agent or a person. Its execution type says who may do it: `manual` tasks
-are a person's and the executor never runs them; `semi_automated` tasks wait for a person's
-approval before they run (the agent drafts, a person signs off); `fully_automated` tasks run
-straight away and are reviewed afterwards.
+are a person's and the executor never runs them; `semi_automated` tasks run straight away and
+what they send waits for a person's approval (the agent drafts, a person approves what leaves;
+agent/tasks/approvals.py); `fully_automated` tasks run straight away and are reviewed
+afterwards, their sends held only where the gate's own rules hold them.
 
 Statuses move only along `TRANSITIONS`, so a bug or a race cannot, say, complete a task that
 never started or revive a completed one:

@@ -1,8 +1,9 @@
 """`steward task ...` and `steward executor pause|resume`: delegated work by hand.
 
 `task add` decides how the task gets done (immediate, decomposed into subtasks, or blocked for
-a person) and says why; its last line is the new task's id alone, for scripts. Approvals go
-through `steward approve|reject`, which know both kinds of waiting task.
+a person), says why and what will happen (what runs at once, what waits for a person); its last
+line is the new task's id alone, for scripts. Approvals go through `steward approve|reject`,
+which know every kind of waiting task.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from datetime import UTC, datetime
 import typer
 from rich.table import Table
 
+from agent.tasks.approvals import needs_approval
 from agent.tasks.machine import EXECUTION_TYPES
 from pipelines.cli.common import actor, out, pairs, ready_database
+from resources.database import TenantScope
 from resources.store import tasks as store
 from resources.store.schema import task_dependencies, task_snapshots, tasks
 from resources.store.system_config import set_executor_pause
 from services import approvals
-from services.tasks.handlers import HANDLED_KINDS
+from services.tasks.handlers import HANDLED_KINDS, sends
 
 task_app = typer.Typer(no_args_is_help=True, help="Tasks: add, list, show, pause, resume, retry.")
 executor_app = typer.Typer(no_args_is_help=True, help="Pause or resume the task executor.")
@@ -37,7 +40,8 @@ def add(
     depends_on: list[int] = typer.Option(None, "--depends-on", help="Task id (repeatable)."),
     context: list[str] = typer.Option(None, "--context", help="NAME=VALUE (repeatable)."),
 ) -> None:
-    """Add a task; prints its approach, any subtasks, then the new id on the last line."""
+    """Add a task; prints its approach, what will happen, any subtasks, then the new id on the
+    last line."""
     db = ready_database()
     now = datetime.now(UTC)
     with db.for_tenant(tenant) as scope:
@@ -55,20 +59,63 @@ def add(
             handled_kinds=HANDLED_KINDS,
         )
         task = store.get(scope, task_id)
-        children = scope.execute(
-            scope.select(tasks.c.id, tasks.c.title, tasks.c.kind, tasks.c.execution_type)
-            .where(tasks.c.parent_id == task_id)
-            .order_by(tasks.c.id)
-        ).all()
+        children = [
+            dict(r)
+            for r in scope.execute(
+                scope.select(tasks).where(tasks.c.parent_id == task_id).order_by(tasks.c.id)
+            ).mappings()
+        ]
+        waits_on = _dependencies(scope, [task_id, *(c["id"] for c in children)])
     out.print(f"{task['approach']}: {task['approach_reason']}", highlight=False)
-    if task["approval_status"] == "pending":
-        out.print(f"waits for approval: steward approve {task_id}", highlight=False)
+    if task["approach"] != "blocked":
+        out.print(_what_happens(task, waits_on.get(task_id, [])), highlight=False)
     for child in children:
+        plan = _what_happens(child, waits_on.get(child["id"], []))
         out.print(
-            f"  subtask {child.id}: {child.title} ({child.kind}, {child.execution_type})",
+            f"  subtask {child['id']}: {child['title']} ({child['kind']}, "
+            f"{child['execution_type']}): {plan}",
             highlight=False,
         )
     print(task_id)
+
+
+def _dependencies(scope: TenantScope, ids: list[int]) -> dict[int, list[int]]:
+    rows = scope.execute(
+        scope.select(task_dependencies.c.task_id, task_dependencies.c.depends_on_id)
+        .where(task_dependencies.c.task_id.in_(ids))
+        .order_by(task_dependencies.c.depends_on_id)
+    )
+    found: dict[int, list[int]] = {}
+    for task_id, depends_on in rows:
+        found.setdefault(task_id, []).append(depends_on)
+    return found
+
+
+def _what_happens(task: dict, waits_on: list[int]) -> str:
+    """One line on what becomes of a new task: who does it, when it runs, and whether what it
+    makes stays in Steward or leaves, and then after whose yes."""
+    task_id, kind = task["id"], task["kind"]
+    if task["execution_type"] == "manual":
+        return "a person does it; the executor never runs it"
+    if task["approach"] == "decompose":
+        return "its subtasks run as they come due; it completes when they all have"
+    if kind not in HANDLED_KINDS:
+        return f"no handler does {kind} work, so the executor will block it for a person"
+    when = (
+        f"once task{'s' if len(waits_on) > 1 else ''} {', '.join(map(str, waits_on))} "
+        f"{'are' if len(waits_on) > 1 else 'is'} completed"
+        if waits_on
+        else "now (next executor pass)"
+    )
+    leaves = sends(kind)
+    if not leaves:
+        return f"runs {when}, no approval needed: what it makes stays in Steward"
+    if needs_approval(task["execution_type"], leaves):
+        return f"drafted {when}; then the send waits for approval: steward approve {task_id}"
+    return (
+        f"runs {when}; the send goes by the gate's rules, which may still hold it for "
+        f"approval (steward task show {task_id} says)"
+    )
 
 
 @task_app.command("list")

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agent.tasks.approach import ApproachDecision, choose_approach
-from agent.tasks.approvals import approval_refusal, needs_approval
+from agent.tasks.approvals import after_send_decision, approval_refusal
 from agent.tasks.machine import EXECUTION_TYPES, check_transition
 from resources.database import TenantScope
 from resources.store.schema import task_dependencies, task_events, task_snapshots, tasks
@@ -48,7 +48,10 @@ def create(
     **columns: Any,
 ) -> int:
     """A new task, its approach decided and explained (`decision`, or chosen here from the
-    title), its subtasks created when the approach decomposes it. Returns the task's id. A
+    title), its subtasks created when the approach decomposes it. Returns the task's id.
+
+    No task waits for an approval before it runs: what it sends waits at the gate
+    (agent.tasks.approvals.needs_approval), so the approval status starts as not required. A
     task filed without a kind is stored as the kind of work its approach found, if any."""
     title = " ".join(title.split())
     if not title:
@@ -72,7 +75,6 @@ def create(
             execution_type=execution_type,
             status="blocked" if blocked else "pending",
             priority=priority,
-            approval_status="pending" if needs_approval(execution_type) else "not_required",
             requested_by=requested_by[:200],
             context=context,
             parent_id=parent_id,
@@ -317,8 +319,10 @@ def events(scope: TenantScope, task_id: int) -> list[dict[str, Any]]:
 def decide(
     scope: TenantScope, task_id: int, verdict: str, actor: str, reason: str, now: datetime
 ) -> dict[str, Any]:
-    """A person's approval or rejection of a task that waits for one. Approved work is queued
-    for the executor; rejected work fails with the reason, and nothing of it runs."""
+    """A person's approval or rejection of a task that waits for one itself, with no send of
+    its own held at the gate (services/approvals.py decides those): tasks made before sends
+    were approved at the gate. Approved work is queued for the executor; rejected work fails
+    with the reason, and nothing of it runs."""
     task = get(scope, task_id)
     refusal = approval_refusal(task["status"], task["approval_status"], verdict)
     if refusal:
@@ -356,6 +360,36 @@ def close_approval(
     move(scope, task_id, "completed", "completed", actor, now, f"the action was {verdict}")
 
 
+def answer_send(
+    scope: TenantScope, task_id: int, verdict: str, actor: str, reason: str, now: datetime
+) -> None:
+    """The person's answer (approved, rejected or expired) to the send a task proposed and the
+    gate held, carried to the task: its approval status and who decided, so that its handler,
+    run again, proposes the send as approved (a deferral after the approval is not asked again),
+    and the move agent.tasks.approvals.after_send_decision says. A task removed meanwhile is
+    left alone."""
+    task = scope.execute(scope.select(tasks).where(tasks.c.id == task_id)).mappings().first()
+    if task is None:
+        return
+    scope.execute(
+        sa.update(tasks)
+        .where(tasks.c.id == task_id)
+        .values(approval_status=verdict, decided_by=actor[:200], decision_reason=reason or None)
+    )
+    status, event = after_send_decision(task["status"], verdict)
+    detail = (
+        "its send's approval expired unanswered"
+        if verdict == "expired"
+        else f"its send was {verdict}" + (f": {reason}" if reason else "")
+    )
+    if status is None:
+        log(scope, task_id, event, actor, detail, now)
+    elif status == "failed":
+        move(scope, task_id, status, event, actor, now, detail, current=task, last_error=detail)
+    else:  # queued to finish: what blocked it is answered
+        move(scope, task_id, status, event, actor, now, detail, current=task, last_error=None)
+
+
 def _claim_decision(scope: TenantScope, task_id: int, status: str, actor: str, reason: str) -> None:
     """Record the decision on the task, unless someone decided it first (compare-and-set)."""
     claimed = scope.execute(
@@ -369,8 +403,8 @@ def _claim_decision(scope: TenantScope, task_id: int, status: str, actor: str, r
 
 def newest_approval(scope: TenantScope) -> int | None:
     """The id of the tenant's latest "approved" event of work the executor runs (what the
-    approvals sensor watches); an answered approval of the gate leaves the executor nothing to
-    run, so it does not count."""
+    approvals sensor watches), a task's approved send included (the task then finishes); the
+    gate's own approval task leaves the executor nothing to run, so it does not count."""
     return scope.scalar(
         scope.select(sa.func.max(task_events.c.id))
         .select_from(task_events.join(tasks, tasks.c.id == task_events.c.task_id))

@@ -2,7 +2,7 @@
 
 Starting turns the strategy's L4 items into agent tasks (agent.strategy.propagate), created in
 topological order, so each task's dependencies exist before it and the task ids follow the
-order the plan runs in. Which of them wait for a person's approval is agent.strategy's
+order the plan runs in. Whose sends wait for a person's approval is agent.strategy's
 `execution_type` (email and scheduling, which speak for the business outside it).
 
 Pause and resume change only the execution: the executor takes a strategy's tasks only while

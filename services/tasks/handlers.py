@@ -4,9 +4,12 @@ Anything with an outside effect (an email, a social post, a newsletter, an SEO o
 is proposed to the one gate (services/gate.py) as an action keyed by the task, so a retried
 task finds its action already decided and never sends twice; the gate's answer becomes the
 task's outcome. The dispatcher then delivers what the gate queued: mail through the mailer,
-the other kinds through the tenant's provider (resources/providers.py). A task a person
-approved carries that approval to the gate, which then skips only the person's part of the
-policy; suppression, send mode, windows and caps still apply.
+the other kinds through the tenant's provider (resources/providers.py). What a semi-automated
+task sends is proposed as needing a person (agent.tasks.approvals.needs_approval): the gate
+renders it and holds it as an approval task, and the task is blocked on it until the answer
+comes (services/approvals.py carries it back). A task whose send a person approved carries
+that approval to the gate, which then skips only the person's part of the policy;
+suppression, send mode, windows and caps still apply.
 
 Work that stays inside (drafts, note summaries, reports, research and coordination briefs) is
 written as a file in the tenant's outbox folder (services/tasks/content.py, briefs.py and
@@ -19,7 +22,8 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from agent.actions import Action
+from agent.actions import APPROVAL_REQUESTED, Action
+from agent.tasks.approvals import needs_approval
 from agent.tasks.outcomes import RECHECK
 from resources.database.clock import aware
 from resources.store.ledger import GateResult
@@ -36,6 +40,7 @@ __all__ = [
     "TaskRun",
     "handle",
     "handler_name",
+    "sends",
 ]
 
 # Task kinds whose handler proposes this action kind to the gate; delivery is the dispatcher's.
@@ -87,6 +92,12 @@ def propose_platform(run: TaskRun) -> Outcome:
 def _through_gate(run: TaskRun, kind: str, target: str, payload: dict) -> Outcome:
     task = run.task
     approved = task["approval_status"] == "approved" and task["decided_by"]
+    if not approved and needs_approval(task["execution_type"], leaves=True):
+        payload = {
+            **payload,
+            APPROVAL_REQUESTED: f"task {task['id']} is semi-automated: Steward drafted it, "
+            "a person approves what leaves",
+        }
     action = Action(
         kind=kind,
         target=target,
@@ -112,7 +123,9 @@ def gate_outcome(result: GateResult, run: TaskRun) -> Outcome:
         return Outcome("waiting", f"{said} deferred {why}", not_before=when)
     if result.status == "awaiting_approval":
         return Outcome(
-            "blocked", f"{said} waits for a person: approval task {result.task_id} {why}"
+            "blocked",
+            f"{said} waits for a person: approval task {result.task_id} {why}",
+            awaits=result.task_id,
         )
     if result.status in ("evaluating", "approved"):
         return Outcome(
@@ -152,6 +165,12 @@ HANDLED_KINDS = frozenset(
 
 def _handler(kind: str) -> Callable[[TaskRun], Outcome]:
     return HANDLERS.get(_canonical(kind), no_handler)
+
+
+def sends(kind: str) -> bool:
+    """Whether a task of this kind sends what it makes out of Steward (through the gate)
+    rather than storing it."""
+    return _handler(kind) in (propose_email, propose_platform)
 
 
 def handler_name(kind: str) -> str:

@@ -62,6 +62,7 @@ class Outcome:
     detail: str  # one line saying what happened
     deliverable: str | None = None  # a path, a URL or "outbox:KEY"
     not_before: datetime | None = None  # for "waiting": when to try again
+    awaits: int | None = None  # for "blocked": the gate's approval task its send waits for
 
 
 class HandlerError(Exception):

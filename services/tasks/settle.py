@@ -12,6 +12,8 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+
 from agent.tasks.approach import ApproachDecision
 from agent.tasks.outcomes import ESCALATION_PRIORITY, after_failure
 from resources.alerts import Alerts
@@ -22,6 +24,11 @@ from resources.store.schema import tasks
 from services.tasks.handlers import HandlerError, Outcome
 
 ACTOR = "executor"
+_pending_unless_answered = sa.case(
+    (tasks.c.approval_status == "not_required", "pending"), else_=tasks.c.approval_status
+)
+
+
 def settle_all(
     scope: TenantScope,
     attempts: list[tuple[dict[str, Any], Outcome | BaseException, float]],
@@ -101,7 +108,9 @@ def _settle_one(
     now: datetime,
     dry_run: bool,
 ) -> str:
-    """A handler's answer other than done: try again later (not a failure), or blocked."""
+    """A handler's answer other than done: try again later (not a failure), or blocked. A task
+    blocked on its send's approval shows it as pending until the person answers (an answer
+    already recorded meanwhile stands)."""
     if outcome.status == "waiting":
         store.move(
             scope,
@@ -130,6 +139,7 @@ def _settle_one(
         last_error=outcome.detail,
         finished_at=now,
         duration_ms=int(seconds * 1000),
+        **({"approval_status": _pending_unless_answered} if outcome.awaits else {}),
     )
     return "blocked"
 

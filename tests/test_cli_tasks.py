@@ -74,6 +74,9 @@ def test_a_draft_runs_at_once_and_a_send_waits_for_approval_from_the_cli(cli_env
         "Approve send_email to john@example.com",
         "Approve send_email to ann@client.example",
     ]
+    held = steward(env, "task", "show", approvals[0][0]).stdout
+    assert "holds: send_email to john@example.com" in held
+    assert "Thank you for the meeting on Tuesday." in held
     mail = steward_env / "outbox" / "acme"
     steward(env, "outbox", "dispatch", "--tenant", "acme")
     assert steward(env, "outbox", "list", "--tenant", "acme").stdout == ""
@@ -88,12 +91,16 @@ def test_a_draft_runs_at_once_and_a_send_waits_for_approval_from_the_cli(cli_env
     assert "acme: completed 1" in steward(env, "run", "executor", "--tenant", "acme").stdout
     assert "status: completed" in steward(env, "task", "show", send_id).stdout
 
-    for command in (["approve", send_id], ["reject", send_id, "--reason", "late"]):
+    for command in (["approve", send_id], ["task", "reject", send_id, "--reason", "late"]):
         assert "already approved" in steward(env, *command, ok=False).stderr
-    for command in (["approve", "999"], ["reject", "999", "--reason", "x"]):
+    for command in (
+        ["approve", "999"],
+        ["task", "approve", "999"],
+        ["reject", "999", "--reason", "x"],
+    ):
         assert steward(env, *command, ok=False).stderr.strip() == "error: no task 999"
     with clock_at(NOW + timedelta(hours=73)):
-        expired = steward(env, "approve", late_id, ok=False).stderr
+        expired = steward(env, "task", "approve", late_id, ok=False).stderr
         assert f"error: the approval for task {approvals[1][0]} expired at" in expired
         steward(env, "outbox", "dispatch", "--tenant", "acme")
         for command in (["approve", late_id], ["reject", approvals[1][0], "--reason", "x"]):

@@ -2,8 +2,8 @@
 
 `task add` decides how the task gets done (immediate, decomposed into subtasks, or blocked for
 a person), says why and what will happen (what runs at once, what waits for a person); its last
-line is the new task's id alone, for scripts. Approvals go through `steward approve|reject`,
-which know every kind of waiting task.
+line is the new task's id alone, for scripts. Approvals go through `steward approve|reject`
+(also `task approve|reject`), which know every kind of waiting task.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from rich.table import Table
 
 from agent.tasks.approvals import needs_approval
 from agent.tasks.machine import EXECUTION_TYPES
+from pipelines.cli.actions import approve, reject
 from pipelines.cli.common import actor, out, pairs, ready_database
 from resources.database import TenantScope
 from resources.store import tasks as store
@@ -23,8 +24,13 @@ from resources.store.system_config import set_executor_pause
 from services import approvals
 from services.tasks.handlers import HANDLED_KINDS, sends
 
-task_app = typer.Typer(no_args_is_help=True, help="Tasks: add, list, show, pause, resume, retry.")
+task_app = typer.Typer(
+    no_args_is_help=True,
+    help="Tasks: add, list, show, approve, reject, pause, resume, retry.",
+)
 executor_app = typer.Typer(no_args_is_help=True, help="Pause or resume the task executor.")
+task_app.command("approve")(approve)
+task_app.command("reject")(reject)
 
 
 @task_app.command("add")
@@ -148,7 +154,8 @@ def list_tasks(
 
 @task_app.command("show")
 def show(task_id: int, tenant: str = typer.Option(None, "--tenant")) -> None:
-    """One task: its fields, dependencies, execution log and snapshots."""
+    """One task: its fields, what it holds for approval, dependencies, execution log and
+    snapshots."""
     db = ready_database()
     slug = tenant or approvals.tenant_of_task(db, task_id)
     with db.for_tenant(slug) as scope:
@@ -175,6 +182,7 @@ def show(task_id: int, tenant: str = typer.Option(None, "--tenant")) -> None:
         "execution_type",
         "status",
         "approval_status",
+        "approval_expires_at",
         "decided_by",
         "priority",
         "attempts",
@@ -188,6 +196,8 @@ def show(task_id: int, tenant: str = typer.Option(None, "--tenant")) -> None:
     ):
         if task[name] is not None:
             out.print(f"{name}: {task[name]}", highlight=False)
+    for line in _held(task):
+        out.print(line, highlight=False)
     if deps:
         out.print(f"depends on: {', '.join(str(d) for d in deps)}", highlight=False)
     table = Table("when", "event", "actor", "detail", title="execution log")
@@ -198,6 +208,23 @@ def show(task_id: int, tenant: str = typer.Option(None, "--tenant")) -> None:
     out.print(table)
     for s in snaps:
         out.print(f"snapshot {s['entity_type']} {s['entity_id']}: {s['data']}", highlight=False)
+
+
+def _held(task: dict) -> list[str]:
+    """What an approval task holds, as the person approving it will see it leave: the mail as
+    the gate rendered it, or the text of a post or change."""
+    context = task["context"] if task["kind"] == "approval" else None
+    action = (context or {}).get("action")
+    if not isinstance(action, dict):
+        return []
+    lines = [f"holds: {action['kind']} to {action.get('target') or '-'}"]
+    preview = context.get("preview")
+    payload = action.get("payload") or {}
+    if isinstance(preview, dict):
+        lines += [f"subject: {preview.get('subject')}", "", str(preview.get("text", "")).rstrip()]
+    elif payload.get("text"):
+        lines += ["", str(payload["text"]).rstrip()]
+    return lines
 
 
 @task_app.command("pause")

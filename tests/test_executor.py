@@ -390,7 +390,12 @@ def test_schedule_and_approval_sensor(acme, mailer, monkeypatch):
     monkeypatch.setenv("STEWARD_DATABASE_URL", acme.resolved_url())
     schedule_context = {"scheduled_execution_time": T0, "resources": {"database": acme}}
     with dg.build_schedule_context(**schedule_context) as context:
-        assert isinstance(executor_schedule(context), dg.RunRequest)
+        idle = executor_schedule(context)
+        assert isinstance(idle, dg.SkipReason) and "nothing due" in idle.skip_message
+        add(acme, "Summarise the week")
+        request = executor_schedule(context)
+        assert isinstance(request, dg.RunRequest)
+        assert request.run_config["ops"]["execute_tasks"]["config"]["tenants"] == ["acme"]
     set_executor_pause(acme, True, "cli:kenny", "audit")
     with dg.build_schedule_context(**schedule_context) as context:
         skipped = executor_schedule(context)

@@ -102,17 +102,16 @@ def _decide_batch(
     scope: TenantScope, batch: list[Action], state: PolicyState, now: datetime, run_id: int | None
 ) -> list[GateResult]:
     fresh = ledger.claim_new(scope, batch, now, run_id)
+    held = ledger.claim_taken(scope, [a for a in batch if a.idempotency_key not in fresh], now)
     results: list[GateResult] = []
     settled: list[tuple[Action, Decision, int | None]] = []
     queued: list[dict[str, Any]] = []
     blocks: list[tuple[str, str | None, str, Decision]] = []
     slots: Counter[tuple[str, str]] = Counter()
     for action in batch:
-        if action.idempotency_key not in fresh:
-            existing = ledger.claim(scope, action, now, run_id)
-            if existing is not None:
-                results.append(existing)
-                continue
+        if action.idempotency_key in held:
+            results.append(held[action.idempotency_key])
+            continue
         decision, rendered = _decide(scope, action, state, now)
         if decision.outcome == "allow":
             slots.update(_count_slot(action, state, now))

@@ -68,39 +68,53 @@ def claim(
     )
     if inserted:
         return None
-    again = [
+    return claim_taken(scope, [action], now).get(action.idempotency_key)
+
+
+def claim_taken(scope: TenantScope, batch: list[Action], now: datetime) -> dict[str, GateResult]:
+    """For keys already in the ledger: take back, with one compare-and-set update, those due
+    again (a deferral whose time has come; an approved one, when the action says who approved
+    it), and return the recorded decision of every other one, by key. An hourly cycle proposes
+    the same keys again and again, so this is two statements for the batch, not three a key."""
+    if not batch:
+        return {}
+    keys = [a.idempotency_key for a in batch]
+    approved = [a.idempotency_key for a in batch if a.approved_by]
+    again = sa.or_(
         sa.and_(
             actions.c.status == "deferred",
             sa.or_(actions.c.not_before.is_(None), actions.c.not_before <= now),
-        )
-    ]
-    if action.approved_by:
-        again.append(actions.c.status == "approved")
-    retaken = scope.execute(
-        sa.update(actions)
-        .where(actions.c.idempotency_key == action.idempotency_key, sa.or_(*again))
-        .values(status="evaluating", evaluations=actions.c.evaluations + 1, updated_at=now)
+        ),
+        sa.and_(actions.c.status == "approved", actions.c.idempotency_key.in_(approved)),
     )
-    if retaken.rowcount == 1:
-        return None
-    row = (
+    retaken = set(
         scope.execute(
-            scope.select(actions).where(actions.c.idempotency_key == action.idempotency_key)
+            sa.update(actions)
+            .where(actions.c.idempotency_key.in_(keys), again)
+            .values(status="evaluating", evaluations=actions.c.evaluations + 1, updated_at=now)
+            .returning(actions.c.idempotency_key)
+        ).scalars()
+    )
+    held = [k for k in keys if k not in retaken]
+    if not held:
+        return {}
+    rows = scope.execute(
+        scope.select(actions).where(actions.c.idempotency_key.in_(held))
+    ).mappings()
+    return {
+        row["idempotency_key"]: GateResult(
+            row["idempotency_key"],
+            row["kind"],
+            row["target"],
+            row["status"],
+            row["rule"],
+            row["decision_reason"],
+            row["not_before"],
+            row["task_id"],
+            duplicate=True,
         )
-        .mappings()
-        .one()
-    )
-    return GateResult(
-        row["idempotency_key"],
-        row["kind"],
-        row["target"],
-        row["status"],
-        row["rule"],
-        row["decision_reason"],
-        row["not_before"],
-        row["task_id"],
-        duplicate=True,
-    )
+        for row in rows
+    }
 
 
 def _claim_row(action: Action, now: datetime, run_id: int | None) -> dict[str, Any]:

@@ -95,7 +95,10 @@ def account_clocks(clocks: pd.DataFrame) -> pd.DataFrame:
         {
             "last_touch_at": grouped["last_touch_at"].max(),
             "contacts": grouped.size(),
-            "overdue_contacts": grouped["status"].agg(lambda s: int((s == OVERDUE).sum())),
+            "overdue_contacts": (with_account["status"] == OVERDUE)
+            .groupby(with_account["account_id"])
+            .sum()
+            .astype(int),
             "max_days_overdue": grouped["days_overdue"].max(),
         }
     )

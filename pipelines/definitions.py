@@ -8,6 +8,7 @@ from assets.inbox import inbox
 from assets.orders import order_validation
 from assets.overview import tenant_overview
 from pipelines.executor import executor, executor_schedule
+from pipelines.instance import batch_event_writes
 from pipelines.jobs import cycle_job, ingest_job, orders_job, overview_job
 from pipelines.outbox import approval, dispatch, dispatch_schedule
 from pipelines.resources import RESOURCES
@@ -16,6 +17,8 @@ from pipelines.strategy import strategy_job
 from sensors.approvals import task_approvals_sensor
 from sensors.orders import new_orders_sensor
 from sensors.tenants import tenant_registry_sensor
+
+batch_event_writes()  # this module is what code servers and run workers load first
 
 overview_defs = dg.Definitions(assets=[tenant_overview], jobs=[overview_job])
 inbox_defs = dg.Definitions(assets=[inbox], jobs=[ingest_job], schedules=[ingest_schedule])

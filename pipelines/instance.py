@@ -3,6 +3,12 @@
 DAGSTER_HOME defaults to .steward/dagster. Its dagster.yaml is copied from the project's
 dagster.yaml (embedded SQLite) or, when STEWARD_DAGSTER_PG_URL is set, dagster.postgres.yaml.
 A dagster.yaml the user wrote there themselves (without our marker line) is left alone.
+
+Dagster writes the events of a partition range one by one unless DAGSTER_EVENT_BATCH_SIZE says
+otherwise: a cycle over N tenants writes 4N planned and 4N materialization events, and on
+PostgreSQL each single write opens its own connection (15 s of a 100-tenant cycle). Every Steward
+process sets it (the CLI, `steward ui`, and through the code location the code servers and run
+workers); a daemon started by hand should be given it too (README, production instance).
 """
 
 from __future__ import annotations
@@ -16,6 +22,11 @@ from resources.paths import steward_home
 
 PROJECT = Path(__file__).resolve().parent.parent
 MARKER = "# managed by steward: edit the project's dagster.yaml instead\n"
+EVENT_BATCH_SIZE = "500"
+
+
+def batch_event_writes() -> None:
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
 
 
 def instance_template() -> Path:
@@ -28,6 +39,7 @@ def prepare_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ.setdefault("STEWARD_HOME", str(steward_home()))
+    batch_event_writes()
     target = home / "dagster.yaml"
     if not target.exists() or target.read_text().startswith(MARKER):
         wanted = MARKER + instance_template().read_text()

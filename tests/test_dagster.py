@@ -40,11 +40,18 @@ def test_runs_default_to_one_process_and_every_resource_is_registered() -> None:
     assert set(defs.resources) == set(RESOURCES)
 
 
-def test_the_private_run_creation_steward_uses_is_pinned() -> None:
+def test_the_private_dagster_steward_uses_is_pinned() -> None:
     """pipelines/launch.py creates runs with dagster._cli.job._create_run, as `dagster job
     launch` does (Dagster has no public call that creates a run with its code origin outside the
-    webserver). A Dagster upgrade must fail here until someone checks that call by hand."""
+    webserver), and assets/batch.py writes each partition's metadata into the step's metadata
+    accumulator (the public add_asset_metadata queries the instance once per partition). A
+    Dagster upgrade must fail here until someone checks both by hand."""
     from dagster._cli.job import _create_run
+    from dagster._core.execution.context.metadata_logging import OutputMetadataAccumulator
+    from dagster._core.execution.context.system import StepExecutionContext
+
+    assert "_metadata_accumulator" in inspect.getsource(StepExecutionContext.add_asset_metadata)
+    assert OutputMetadataAccumulator(per_output_metadata={}).per_output_metadata == {}
 
     assert dg.__version__ == "1.13.27"
     assert list(inspect.signature(_create_run).parameters) == [

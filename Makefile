@@ -43,7 +43,8 @@ bench: install
 	$(BIN)/python bench/datagen.py
 	$(BIN)/python -m bench.ingest_imap
 	$(BIN)/python -m bench.policy
-	$(BIN)/python -m bench.cycle
+	$(BIN)/python -m bench.cycle --production
+	$(BIN)/python -m bench.production
 	$(BIN)/python -m bench.executor
 
 clean:

@@ -90,6 +90,7 @@ def test_propose_approve_reject_and_dispatch_from_the_cli(cli_env, tmp_path):
 
         approved = steward(env, "approve", task_id, "--reason", "checked").stdout
         assert approved.startswith(f"task {task_id} approved\tqueued")
+        assert "needs a reason" in steward(env, "reject", other, ok=False).stderr
         steward(env, "reject", other, "--reason", "wrong person")
         again = steward(env, "approve", other, ok=False).stderr
         assert f"task {other} was already rejected by" in again

@@ -92,7 +92,7 @@ def approve(
 
 def reject(
     task_id: int,
-    reason: str = typer.Option(..., "--reason", help="Why not; kept with the decision."),
+    reason: str = typer.Option("", "--reason", help="Why not (required); kept with it."),
     tenant: str = typer.Option(None, "--tenant", help="Default: the tenant owning the task."),
 ) -> None:
     """Reject a waiting task: nothing of it is carried out, and the reason is kept."""

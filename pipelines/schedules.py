@@ -13,28 +13,29 @@ from services.killswitch import kill_state
 CYCLE_BATCH = 500
 
 
-def all_tenants_request(
-    context: dg.ScheduleEvaluationContext, area: str
-) -> dg.RunRequest | dg.SkipReason:
-    slugs = context.instance.get_dynamic_partitions(TENANTS)
-    if not slugs:
-        return dg.SkipReason("no tenants yet (the tenant registry sensor adds them)")
-    when = context.scheduled_execution_time
-    return dg.RunRequest(
-        run_key=f"{area}:{when:%Y-%m-%dT%H:%M}",
-        tags={**partition_tags(slugs), **launch_tags(area, when)},
-    )
-
-
 @dg.schedule(
     job=ingest_job,
     cron_schedule="*/5 * * * *",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Every tenant's mailbox, every 5 minutes. Ingest only reads, so the kill "
-    "switches (which stop actions) do not skip it.",
+    description="Every 5 minutes, one run over the tenants with a mailbox; skipped (with the "
+    "reason) when none has one. Ingest only reads, so the kill switches (which stop actions) do "
+    "not skip it.",
 )
-def ingest_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    return all_tenants_request(context, "ingest")
+def ingest_schedule(
+    context: dg.ScheduleEvaluationContext, database: Database
+) -> dg.RunRequest | dg.SkipReason:
+    partitions = context.instance.get_dynamic_partitions(TENANTS)
+    if not partitions:
+        return dg.SkipReason("no tenants yet (the tenant registry sensor adds them)")
+    with_mailbox = {t.slug for t in database.tenants() if t.settings.mailbox}
+    slugs = [slug for slug in partitions if slug in with_mailbox]
+    if not slugs:
+        return dg.SkipReason("no tenant has a mailbox (steward tenant update SLUG --mailbox URL)")
+    when = context.scheduled_execution_time
+    return dg.RunRequest(
+        run_key=f"ingest:{when:%Y-%m-%dT%H:%M}",
+        tags={**partition_tags(slugs), **launch_tags("ingest", when)},
+    )
 
 
 def batches(slugs: list[str], size: int = CYCLE_BATCH) -> list[list[str]]:

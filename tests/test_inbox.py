@@ -19,7 +19,7 @@ from pipelines.schedules import ingest_schedule
 from resources.database import Database
 from resources.mailbox.resource import Mailboxes
 from resources.store import schema
-from resources.store.tenants import update_tenant
+from resources.store.tenants import add_tenant, update_tenant
 from tests.helpers import clock_at, resources
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -207,16 +207,26 @@ def test_cpython_mail_corpus_is_stored_or_quarantined(db: Database, tmp_path: Pa
     assert len(rows(db, "corpus", schema.messages)) == meta["new"]
 
 
-def test_schedule_launches_one_run_for_all_tenants(tmp_path: Path) -> None:
+def test_schedule_launches_one_run_over_the_tenants_with_a_mailbox(
+    db: Database, tmp_path: Path
+) -> None:
+    for slug in ("a", "b", "c", "d"):
+        add_tenant(db, slug)
     with (  # entered, so the context gives the instance back when it closes
         dg.DagsterInstance.local_temp(str(tmp_path)) as instance,
-        dg.build_schedule_context(instance=instance, scheduled_execution_time=NOW) as context,
+        dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=NOW, resources={"database": db}
+        ) as context,
     ):
-        assert isinstance(ingest_schedule(context), dg.SkipReason)
-        instance.add_dynamic_partitions(TENANTS, ["a", "b", "c"])
+        assert "no tenants yet" in ingest_schedule(context).skip_message
+        instance.add_dynamic_partitions(TENANTS, ["a", "b", "c", "d"])
+        assert "no tenant has a mailbox" in ingest_schedule(context).skip_message
+        for slug in ("b", "c"):
+            update_tenant(db, slug, settings_patch={"mailbox": f"maildir://{tmp_path}/{slug}"})
         request = ingest_schedule(context)
-    assert request.tags["dagster/asset_partition_range_start"] == "a"
+    assert request.tags["dagster/asset_partition_range_start"] == "b"
     assert request.tags["dagster/asset_partition_range_end"] == "c"
+    assert request.tags["steward/area"] == "ingest" and "steward/hour" in request.tags
 
 
 def test_a_mailbox_gone_quiet_raises_ingest_stalled(db: Database, demo: Path) -> None:

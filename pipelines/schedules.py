@@ -1,4 +1,5 @@
-"""Schedules: each launches runs over every tenant partition, like `steward run AREA --all`."""
+"""Schedules over the tenant partitions: the hourly cycle over every tenant (in runs of at most
+`CYCLE_BATCH`), ingest over those with a mailbox, as `steward run AREA --all` does."""
 
 import dagster as dg
 

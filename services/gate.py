@@ -7,7 +7,7 @@ taken and does nothing again. It then asks the policy engine, and:
 - allow    -> takes a rate-limit slot atomically and queues an outbox row (same key); a full
               bucket turns the decision into a deferral;
 - approval -> opens an approval task that expires (see services/approvals.py);
-- defer    -> keeps the action with the time it may be tried again (`resubmit_due`);
+- defer    -> keeps the action with the time it may be tried again (`due_deferred`);
 - block    -> writes a policy violation with the rule and the reason.
 
 A batch is first tried whole, in one savepoint with a few set-based statements; if anything in
@@ -145,18 +145,27 @@ def propose(
     in one transaction. A spike of blocks is the alert rule's business: the passes that put
     actions through the gate check it (services/alerts.py `check_policy_block_spike`)."""
     now = now or datetime.now(UTC)
+    proposed = list(proposed)
     with db.for_tenant(slug) as scope:
         _serialize(scope)
+        deferred = due_deferred(scope, now) if retry_deferred else []
         state = load_state(
             scope,
             now,
             kill_state(db, scope.tenant),
             goals_behind=goals_behind,
             engagement_violations=engagement_violations,
+            addresses=frozenset(_address(a) for a in [*deferred, *proposed]),
         )
-        results = resubmit_due(scope, state, now) if retry_deferred else []
+        results = submit(scope, deferred, state, now) if deferred else []
         results += submit(scope, proposed, state, now, agent_run_id)
     return results
+
+
+def _address(action: Action | Mapping[str, Any]) -> str:
+    """The address the policy looks the action's last touch up by (agent/policy.py)."""
+    target = action.target if isinstance(action, Action) else action.get("target")
+    return (target or "").strip().lower() if isinstance(target, str) else ""
 
 
 def _serialize(scope: TenantScope) -> None:
@@ -171,10 +180,9 @@ def _serialize(scope: TenantScope) -> None:
         )
 
 
-def resubmit_due(
-    scope: TenantScope, state: PolicyState, now: datetime, limit: int = 1000
-) -> list[GateResult]:
-    """Deferred actions whose time has come go through the gate again, oldest first."""
+def due_deferred(scope: TenantScope, now: datetime, limit: int = 1000) -> list[Action]:
+    """Deferred actions whose time has come, to go through the gate again, by priority then
+    age."""
     rows = scope.execute(
         scope.select(actions)
         .where(actions.c.status == "deferred")
@@ -182,7 +190,7 @@ def resubmit_due(
         .order_by(actions.c.priority.desc(), actions.c.id)
         .limit(limit)
     ).mappings()
-    return submit(scope, [stored_action(r) for r in rows], state, now)
+    return [stored_action(r) for r in rows]
 
 
 def stored_action(row: Mapping[str, Any]) -> Action:

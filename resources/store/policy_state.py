@@ -29,16 +29,20 @@ def load_state(
     goals_behind: bool = False,
     compliance_due: frozenset[int] = frozenset(),
     engagement_violations: int | None = None,
+    addresses: frozenset[str] | None = None,
 ) -> PolicyState:
     """`engagement_violations`, when the caller has run the engagement engine, replaces the
-    quick count (which reads contacts.last_touch_at, where inbound mail counts too)."""
+    quick count (which reads contacts.last_touch_at, where inbound mail counts too).
+    `addresses`, when the caller knows every target it will evaluate, limits the last touches
+    read to theirs: the policy looks a touch up by its action's address only, and reading every
+    contact's was the larger part of the state load."""
     settings = scope.tenant.settings
     return PolicyState(
         settings=settings,
         timezone=scope.tenant.timezone,
         kill=kill,
         suppressed=_suppressed(scope),
-        last_touch=_last_touches(scope),
+        last_touch=_last_touches(scope, addresses),
         ooo_until=_out_of_office(scope, now),
         request_signals=_open_requests(scope),
         compliance_due=compliance_due,
@@ -56,19 +60,24 @@ def _suppressed(scope: TenantScope) -> dict[str, str]:
     return {r.email.lower(): r.reason for r in rows}
 
 
-def _last_touches(scope: TenantScope) -> dict[str, datetime]:
-    """Our last touch per address: recorded outbound touches and mail already queued or sent."""
+def _last_touches(scope: TenantScope, addresses: frozenset[str] | None) -> dict[str, datetime]:
+    """Our last touch per address (of `addresses` only, when given): recorded outbound touches
+    and mail already queued or sent."""
+    if addresses is not None and not addresses:
+        return {}
+    email, target = sa.func.lower(contacts.c.email), sa.func.lower(outbox.c.target)
     touched = (
-        scope.select(
-            sa.func.lower(contacts.c.email).label("email"), touches.c.occurred_at.label("at")
-        )
+        scope.select(email.label("email"), touches.c.occurred_at.label("at"))
         .select_from(touches.join(contacts, touches.c.contact_id == contacts.c.id))
         .where(touches.c.touch_type.in_(OUTBOUND_TOUCHES), contacts.c.email.is_not(None))
     )
     queued = scope.select(
-        sa.func.lower(outbox.c.target).label("email"),
+        target.label("email"),
         sa.func.coalesce(outbox.c.sent_at, outbox.c.created_at).label("at"),
     ).where(outbox.c.kind.in_(("send_email", "follow_up")), outbox.c.status.in_(LIVE_OUTBOX))
+    if addresses is not None:
+        touched = touched.where(email.in_(sorted(addresses)))
+        queued = queued.where(target.in_(sorted(addresses)))
     both = sa.union_all(touched, queued).subquery()
     rows = scope.execute(
         sa.select(both.c.email, sa.func.max(both.c.at).label("at")).group_by(both.c.email)

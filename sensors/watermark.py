@@ -22,13 +22,11 @@ def moved_tenants(
     """(tenants whose newest id is past the cursor's, with that id; the cursor as read)."""
     seen: dict[str, int] = json.loads(cursor) if cursor else {}
     moved = {}
-    for tenant in database.tenants():
-        if not tenant.agent_enabled:
-            continue
-        with database.for_tenant(tenant.slug) as scope:
-            latest = newest(scope)
-        if latest is not None and latest > seen.get(tenant.slug, 0):
-            moved[tenant.slug] = latest
+    enabled = [t.slug for t in database.tenants() if t.agent_enabled]
+    for scope in database.each_tenant(enabled):
+        latest = newest(scope)
+        if latest is not None and latest > seen.get(scope.tenant.slug, 0):
+            moved[scope.tenant.slug] = latest
     return moved, seen
 
 

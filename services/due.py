@@ -91,11 +91,5 @@ def executor_due(db: Database, now: datetime, timeout_s: float = TIMEOUT_S) -> l
 def _tenants_with(db: Database, queries: list[sa.Select]) -> list[str]:
     """Enabled tenants for which any of `queries` finds a row."""
     probe = sa.select(sa.or_(*(q.exists() for q in queries)))
-    due = []
-    for tenant in db.tenants():
-        if not tenant.agent_enabled:
-            continue
-        with db.for_tenant(tenant.slug) as scope:
-            if scope.scalar(probe):
-                due.append(tenant.slug)
-    return due
+    enabled = [t.slug for t in db.tenants() if t.agent_enabled]
+    return [scope.tenant.slug for scope in db.each_tenant(enabled) if scope.scalar(probe)]

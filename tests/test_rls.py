@@ -47,6 +47,21 @@ def test_raw_sql_inside_a_tenant_transaction_sees_only_that_tenant(pg_db: Databa
         assert deleted == 0
 
 
+def test_one_transaction_over_many_tenants_is_rebound_to_each(pg_db: Database) -> None:
+    """Database.each_tenant (the sensors' probe) shares a transaction: the server must still
+    show each scope its own tenant's rows alone, raw SQL included."""
+    seen = {
+        scope.tenant.slug: sorted(
+            scope.conn.execute(sa.text("SELECT email FROM contacts")).scalars().all()
+        )
+        for scope in pg_db.each_tenant(["beta", "alpha", "beta"])
+    }
+    assert seen == {
+        "alpha": [f"c{i}@alpha.example" for i in range(3)],
+        "beta": [f"c{i}@beta.example" for i in range(2)],
+    }
+
+
 def test_writing_another_tenants_row_is_refused_by_the_server(pg_db: Database) -> None:
     with pg_db.for_tenant("beta") as scope:
         beta_id = scope.tenant_id

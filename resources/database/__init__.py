@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -258,6 +258,18 @@ class Database(dg.ConfigurableResource):
             if row is None:
                 raise UnknownTenantError(f"unknown tenant {slug!r}")
             yield TenantScope(conn, Tenant.from_row(row))
+
+    def each_tenant(self, slugs: Iterable[str]) -> Iterator[TenantScope]:
+        """A scope for each tenant in turn on one connection and transaction, re-bound to each
+        tenant by the same row query `for_tenant` runs: what a sensor probing every tenant
+        each minute needs, without a connection and a transaction per tenant (two round trips
+        a tenant instead of five). For short reads: one transaction holds them all."""
+        with self._transaction() as conn:
+            for slug in slugs:
+                row = conn.execute(_tenant_row(conn.dialect.name, slug)).mappings().first()
+                if row is None:
+                    raise UnknownTenantError(f"unknown tenant {slug!r}")
+                yield TenantScope(conn, Tenant.from_row(row))
 
     def upgrade(self) -> None:
         try:

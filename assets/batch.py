@@ -1,8 +1,8 @@
 """What every tenant-batched asset reports, the same way.
 
 One run covers a range of tenant partitions and Dagster records one materialization event per
-partition anyway; each event carries its own tenant's figures (`add_asset_metadata` with the
-partition key), so a partition's page shows that tenant, not the whole run. The range as a whole
+partition anyway; each event carries its own tenant's figures (partition-scoped metadata), so a
+partition's page shows that tenant, not the whole run. The range as a whole
 is judged by the `tenants_failed` check: ERROR severity, red as soon as one tenant of the range
 failed, with the tenants and their reasons. A tenant's failure is isolated (the others go on), so
 without this check a range with failures would look as green as one without.

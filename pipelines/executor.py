@@ -9,7 +9,7 @@ naming the tenants that failed, when one tenant's pass raised; the others still 
 import dagster as dg
 
 from agent.tasks.outcomes import BATCH_LIMIT, TIMEOUT_S
-from assets.hour import launch_tags
+from pipelines.schedules import due_request
 from resources.clients import Clients
 from resources.database import Database
 from services.due import executor_due
@@ -70,11 +70,10 @@ def executor_schedule(
     if held:
         return dg.SkipReason(held)
     when = context.scheduled_execution_time
-    due = executor_due(database, when)
-    if not due:
-        return dg.SkipReason("nothing due: no runnable, stuck or finished-subtask work")
-    return dg.RunRequest(
-        run_key=f"executor:{when:%Y-%m-%dT%H:%M}",
-        run_config={"ops": {"execute_tasks": {"config": {"tenants": due}}}},
-        tags=launch_tags("executor", when),
+    return due_request(
+        "executor",
+        "execute_tasks",
+        executor_due(database, when),
+        when,
+        "no runnable, stuck or finished-subtask work",
     )

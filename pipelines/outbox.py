@@ -14,7 +14,7 @@ from typing import Literal
 import dagster as dg
 
 from assets.batch import TRANSIENT, TRANSIENT_RETRY
-from assets.hour import launch_tags
+from pipelines.schedules import due_request
 from resources.clients import Clients
 from resources.database import Database
 from services import approvals
@@ -105,11 +105,10 @@ def dispatch_schedule(
     if state.active:
         return dg.SkipReason(state.describe())
     when = context.scheduled_execution_time
-    due = dispatch_due(database, when)
-    if not due:
-        return dg.SkipReason("nothing due: no outbox row, deferred action or expiring approval")
-    return dg.RunRequest(
-        run_key=f"dispatch:{when:%Y-%m-%dT%H:%M}",
-        run_config={"ops": {"dispatch_outbox": {"config": {"tenants": due}}}},
-        tags=launch_tags("dispatch", when),
+    return due_request(
+        "dispatch",
+        "dispatch_outbox",
+        dispatch_due(database, when),
+        when,
+        "no outbox row, deferred action or expiring approval",
     )

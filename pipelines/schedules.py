@@ -1,6 +1,8 @@
 """Schedules over the tenant partitions: the hourly cycle over every tenant (in runs of at most
 `CYCLE_BATCH`), ingest over those with a mailbox, as `steward run AREA --all` does."""
 
+from datetime import datetime
+
 import dagster as dg
 
 from assets.hour import launch_tags
@@ -36,6 +38,20 @@ def ingest_schedule(
     return dg.RunRequest(
         run_key=f"ingest:{when:%Y-%m-%dT%H:%M}",
         tags={**partition_tags(slugs), **launch_tags("ingest", when)},
+    )
+
+
+def due_request(
+    area: str, op: str, due: list[str], when: datetime, nothing: str
+) -> dg.RunRequest | dg.SkipReason:
+    """For a schedule that polls for work (dispatch, executor): one run of `op` for the tenants
+    with work `due`, or a skip saying why there is none, rather than a run that finds nothing."""
+    if not due:
+        return dg.SkipReason(f"nothing due: {nothing}")
+    return dg.RunRequest(
+        run_key=f"{area}:{when:%Y-%m-%dT%H:%M}",
+        run_config={"ops": {op: {"config": {"tenants": due}}}},
+        tags=launch_tags(area, when),
     )
 
 

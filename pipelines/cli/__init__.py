@@ -26,6 +26,7 @@ from pipelines.cli import (
     order,
     run,
     strategy,
+    suppression,
     tasks,
     tenant,
 )
@@ -93,6 +94,7 @@ app.add_typer(tasks.executor_app, name="executor")
 app.add_typer(strategy.app, name="strategy")
 app.add_typer(order.app, name="order")
 app.add_typer(alert.app, name="alert")
+app.add_typer(suppression.app, name="suppression")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

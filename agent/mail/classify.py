@@ -147,8 +147,9 @@ def classify(msg: ParsedMessage, facts_so_far: Findings) -> Label:
     if found.sent_by_us and not found.bounce:
         return Label("other", f"rule outbound: sent from our own address {found.sent_by_us}", 1.0)
     if bounce := found.bounce:
-        return Label("bounce", f"rule bounce: status {bounce.status} for "
-                     f"{', '.join(bounce.recipients)}", 0.99)
+        return Label("bounce", "rule bounce: " + "; ".join(
+            f"{f.reason} ({f.outcome}) {f.status} for {f.recipient}" for f in bounce.failures),
+            0.99)
     if found.unsubscribe:
         return Label("unsubscribe", f"rule unsubscribe: {found.unsubscribe.describe()}", 0.95)
     if found.out_of_office:

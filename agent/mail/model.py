@@ -54,6 +54,9 @@ class ParsedMessage:
     received_count: int = 0  # number of Received headers (mail-loop detection)
     delivery_reports: list[dict[str, str]] = field(default_factory=list)  # per-recipient DSN
     bounced_message_id: str | None = None  # Message-ID of the original, from a DSN
+    original_recipients: list[str] = field(default_factory=list)  # To/Cc of the attached original
+    scanned_failures: dict[str, str] = field(default_factory=dict)  # flufl.bounce: address ->
+    #                                                                 permanent | temporary
     errors: list[str] = field(default_factory=list)
     fatal: bool = False
 
@@ -74,11 +77,55 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """One recipient's failed delivery, with its reason and the evidence for it."""
+
+    recipient: str  # lower-cased, a valid mailbox
+    reason: str  # agent/mail/bounce_reasons.REASONS: user_unknown, mailbox_full, delayed...
+    outcome: str  # suppress | soft | delay | ours (agent/mail/bounce_reasons.OUTCOMES)
+    status: str  # RFC 3463 enhanced code, e.g. "5.1.1"; "5.0.0"/"4.0.0" when only the class
+    smtp_code: str | None  # e.g. "550"
+    diagnostic: str | None  # the receiver's words (Diagnostic-Code or the text's coded line)
+    source: str  # where the address came from: report, x-failed-recipients, flufl.bounce,
+    #              text, original
+
+    @property
+    def evidence(self) -> str:
+        return " ".join(p for p in (self.status, self.smtp_code, self.diagnostic) if p)[:500]
+
+
+@dataclass(frozen=True)
 class Bounce:
-    recipients: list[str]
-    status: str  # e.g. "5.1.1"
-    hard: bool  # permanent failure (5.x.x): the address is suppressed
-    diagnostic: str | None
+    failures: list[Failure]
+    source: str = "report"  # where the first address came from
+
+    @property
+    def _chosen(self) -> list[Failure]:
+        """The failures that are final (not delays) when there are any, since those change
+        state; else the delays."""
+        final = [f for f in self.failures if f.outcome != "delay"]
+        return final or self.failures
+
+    @property
+    def recipients(self) -> list[str]:
+        return [f.recipient for f in self._chosen]
+
+    @property
+    def status(self) -> str:
+        return self._chosen[0].status
+
+    @property
+    def reason(self) -> str:
+        return self._chosen[0].reason
+
+    @property
+    def hard(self) -> bool:
+        """Some address is gone for good and is suppressed."""
+        return any(f.outcome == "suppress" for f in self.failures)
+
+    @property
+    def diagnostic(self) -> str | None:
+        return self._chosen[0].diagnostic
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from typing import Any
 
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 
+from agent.mail.bounces import is_machine, looks_like_bounce, scan_message
 from agent.mail.model import Address, Attachment, ParsedMessage
 
-KEPT_HEADERS = ("auto-submitted", "x-autoreply", "x-autorespond", "precedence", "list-unsubscribe",
-                "list-id", "return-path", "content-type", "x-failed-recipients")
+KEPT_HEADERS = ("from", "auto-submitted", "x-autoreply", "x-autorespond", "precedence",
+                "list-unsubscribe", "list-id", "return-path", "content-type", "x-failed-recipients")
 # Without at least one of these the bytes are not mail (random data, a text file, a PDF).
 MAIL_HEADERS = frozenset({"from", "sender", "to", "cc", "bcc", "subject", "date", "message-id",
                           "in-reply-to", "references", "received", "return-path", "mime-version",
@@ -231,25 +232,47 @@ def _html_texts(pages: list[str], errors: list[str]) -> list[str]:
     return texts
 
 
-def _delivery_status(msg: Message, errors: list[str]) -> tuple[list[dict[str, str]], str | None]:
-    """RFC 3464: the per-recipient blocks and the Message-ID of the message that bounced."""
+def _outer_parts(msg: Message) -> list[Message]:
+    """Every part, not descending into attached messages (a bounce of a bounce carries the
+    first bounce's report inside its copy of the original: that report is not this one's)."""
+    parts, stack = [], [msg]
+    while stack:
+        part = stack.pop()
+        parts.append(part)
+        if part.is_multipart() and part.get_content_maintype() != "message":
+            stack.extend(reversed([s for s in part.get_payload() if isinstance(s, Message)]))
+    return parts
+
+
+def _original(headers: Message, errors: list[str]) -> tuple[str | None, list[str]]:
+    """The Message-ID and the recipients of an attached original message."""
+    recipients = [a.email for n in ("to", "cc", "bcc") for a in _addresses(headers, n, errors)]
+    return next(iter(_ids(_text(headers, "message-id", errors))), None), recipients
+
+
+def _delivery_status(msg: Message, errors: list[str]
+                     ) -> tuple[list[dict[str, str]], str | None, list[str]]:
+    """RFC 3464: the per-recipient blocks, and the Message-ID and recipients of the message that
+    bounced (from its attached copy or headers)."""
     reports: list[dict[str, str]] = []
     bounced: str | None = None
-    for part in msg.walk():
+    recipients: list[str] = []
+    for part in _outer_parts(msg):
         kind = part.get_content_type()
         payload = part.get_payload()
-        if kind == "message/delivery-status" and isinstance(payload, list):
+        if kind in ("message/delivery-status", "message/global-delivery-status") and \
+                isinstance(payload, list):
             # The email package parses each block (per message, per recipient) as headers.
             fields = [{k.lower(): " ".join(clean(str(v)).split()) for k, v in block.items()}
                       for block in payload]
             reports += [f for f in fields if {"final-recipient", "original-recipient",
                                               "action"} & f.keys()]
         elif kind == "message/rfc822" and isinstance(payload, list) and payload and not bounced:
-            bounced = next(iter(_ids(_text(payload[0], "message-id", errors))), None)
+            bounced, recipients = _original(payload[0], errors)
         elif kind == "text/rfc822-headers" and not bounced:
             headers = email.message_from_string(decode_payload(part, errors), policy=POLICY)
-            bounced = next(iter(_ids(_text(headers, "message-id", errors))), None)
-    return reports, bounced
+            bounced, recipients = _original(headers, errors)
+    return reports, bounced, list(dict.fromkeys(recipients))
 
 
 def _fatal(key: str, digest: str, errors: list[str]) -> ParsedMessage:
@@ -287,12 +310,7 @@ def _parse(msg: Message, names: set[str], digest: str, fallback_key: str, limit:
     references = _ids(_text(msg, "references", errors))
     senders = _addresses(msg, "from", errors) or _addresses(msg, "sender", errors)
     body, attachments = _body_and_attachments(msg, limit, errors)
-    reports, bounced = ([], None)
-    # Some MTAs omit report-type; the delivery-status part itself is what counts.
-    if msg.get_content_type() == "multipart/report" and \
-            str(msg.get_param("report-type", "delivery-status")).lower() == "delivery-status":
-        reports, bounced = _delivery_status(msg, errors)
-    return ParsedMessage(
+    parsed = ParsedMessage(
         message_key=key, message_id_header=id_header, content_hash=digest,
         in_reply_to=in_reply_to, references=references,
         thread_key=(references[0] if references else in_reply_to) or key,
@@ -302,4 +320,16 @@ def _parse(msg: Message, names: set[str], digest: str, fallback_key: str, limit:
         attachments=attachments,
         headers={n: _text(msg, n, errors).lower() for n in KEPT_HEADERS if n in names},
         received_count=sum(1 for n, _ in msg.raw_items() if n.lower() == "received"),
-        delivery_reports=reports, bounced_message_id=bounced, errors=errors)
+        errors=errors)
+    report_type = str(msg.get_param("report-type", "delivery-status")).lower()
+    machine = is_machine(parsed)
+    # Some MTAs omit report-type, others nest the report in multipart/mixed: the delivery-status
+    # part itself is what counts. Only machine mail is searched for an attached original.
+    if msg.get_content_type() == "multipart/report" and report_type == "delivery-status" or \
+            machine and msg.is_multipart():
+        reports, bounced, originals = _delivery_status(msg, errors)
+        parsed.delivery_reports, parsed.bounced_message_id = reports, bounced
+        parsed.original_recipients = originals
+    if machine and (parsed.delivery_reports or looks_like_bounce(parsed)):
+        parsed.scanned_failures = scan_message(msg)  # only machine mail: the detectors cost
+    return parsed

@@ -176,7 +176,9 @@ def test_x_failed_recipients_header() -> None:
                              X_Failed_Recipients="A@X.example, b@y.example"))
     bounce = bounce_from(msg)
     assert bounce is not None and bounce.recipients == ["a@x.example", "b@y.example"]
-    assert bounce.status == "5.0.0" and bounce.hard
+    # No code and no reason in the text: a failure of unknown cause is soft, never suppressed
+    # (it used to be: any 5.x.x suppressed).
+    assert bounce.status == "5.0.0" and bounce.reason == "other" and not bounce.hard
 
 
 def test_gmail_style_failure_with_temporary_wording_is_soft() -> None:

@@ -70,7 +70,7 @@ def test_demo_mail_is_stored_once_with_reasons_and_outcomes(db: Database, demo: 
 
     bounce = by_kind["bounce"]
     suppressed = {r["email"]: r for r in rows(db, ACME, schema.suppressions)}
-    assert any(r["reason"] == "hard_bounce" and r["message_id"] == bounce["id"]
+    assert any(r["reason"] == "bounce:user_unknown" and r["message_id"] == bounce["id"]
                for r in suppressed.values())
     unsubscribe = by_kind["unsubscribe"]
     assert suppressed[unsubscribe["from_addr"]]["reason"] == "unsubscribe"

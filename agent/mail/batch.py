@@ -34,17 +34,20 @@ class IngestCounts:
     suppressed: int = 0
     signals: int = 0
     attachments: int = 0
+    per_bounce: Counter = field(default_factory=Counter)  # failed recipients by reason
+    our_side: list[str] = field(default_factory=list)  # evidence of failures on our side
 
     def add(self, other: IngestCounts) -> None:
         for name, value in vars(other).items():
-            if name == "per_class":
-                self.per_class.update(value)
+            if isinstance(value, Counter):
+                getattr(self, name).update(value)
             else:
                 setattr(self, name, getattr(self, name) + value)
 
     def as_metadata(self) -> dict[str, int]:
-        figures = {k: v for k, v in vars(self).items() if k != "per_class"}
+        figures = {k: v for k, v in vars(self).items() if isinstance(v, int)}
         figures.update({f"class_{k}": v for k, v in sorted(self.per_class.items())})
+        figures.update({f"bounce_{k}": v for k, v in sorted(self.per_bounce.items())})
         return figures
 
 

@@ -66,6 +66,17 @@ def ingest_tenant(
                 )
         return counts, f"{exc.status} ({failures} in a row): {exc}", notes
     with database.for_tenant(tenant.slug) as scope:
+        if counts.our_side:
+            alerts.raise_(
+                scope,
+                "bounce_our_reputation",
+                "bounce_our_reputation",
+                f"{len(counts.our_side)} bounces refused our mail (authentication or reputation)",
+                "Receivers refused the tenant's mail for SPF/DKIM/DMARC or a blocklisted sender; "
+                "the recipients were not suppressed. First: " + "; ".join(counts.our_side[:3]),
+                now,
+                "error",
+            )
         stalled = check_stalled(
             scope, alerts, url, tenant.settings.thresholds.ingest_stalled_hours, now
         )

@@ -1,5 +1,5 @@
 """What a stored message means for the rest of the system: touches on the engagement clock,
-paused cadences on replies, suppressed addresses on hard bounces and opt-outs, signals, and a
+paused cadences on replies, suppressed addresses on permanent bounces and opt-outs, signals, and a
 contact's out-of-office return date."""
 
 from __future__ import annotations
@@ -59,16 +59,22 @@ def record_outcomes(
                     "reason": f"reply received: {msg.subject[:150]}",
                 }
             )
-        if facts.bounce and facts.bounce.hard:
-            suppress_rows += [
-                {
-                    "email": r,
-                    "reason": "hard_bounce",
-                    "message_id": message_id,
-                    "detail": f"{facts.bounce.status} {facts.bounce.diagnostic or ''}".strip(),
-                }
-                for r in facts.bounce.recipients
-            ]
+        for failure in facts.bounce.failures if facts.bounce else []:
+            # Only a permanent recipient failure suppresses (agent/mail/bounce_reasons.py); soft
+            # failures are kept on the message's label and in the counts by reason, and a
+            # failure on our side is the tenant's deliverability problem, not the recipient's.
+            counts.per_bounce[failure.reason] += 1
+            if failure.outcome == "suppress":
+                suppress_rows.append(
+                    {
+                        "email": failure.recipient,
+                        "reason": f"bounce:{failure.reason}",
+                        "message_id": message_id,
+                        "detail": f"{failure.evidence} (address from {failure.source})",
+                    }
+                )
+            elif failure.outcome == "ours":
+                counts.our_side.append(f"{failure.recipient}: {failure.evidence}")
         if facts.unsubscribe and msg.sender:
             suppress_rows.append(
                 {

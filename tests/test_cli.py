@@ -55,6 +55,11 @@ def test_bad_input_gives_one_line_and_non_zero(cli_env: dict[str, str]) -> None:
     steward(cli_env, "tenant", "add", "x", "--cap", "emails_per_day", ok=False)
     steward(cli_env, "tenant", "add", "x", "--timezone", "Mars/Base", ok=False)
     steward(cli_env, "tenant", "add", "Bad Slug", ok=False)
+    # usage errors too are one line, naming the command's --help
+    assert "(see `steward tenant add --help`)" in steward(
+        cli_env, "tenant", "add", ok=False).stderr
+    assert "Did you mean 'list'?" in steward(cli_env, "tenant", "lst", ok=False).stderr
+    assert steward(cli_env, "nosuch", ok=False).returncode == 2
     assert "unknown tenant" in steward(cli_env, "tenant", "enable", "ghost", ok=False).stderr
     assert "unknown tenant" in steward(cli_env, "run", "overview", "--tenant", "ghost",
                                        ok=False).stderr

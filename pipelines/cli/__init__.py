@@ -9,10 +9,13 @@ and an in-process runner (the tests' CliRunner) show the same output and exit co
 from __future__ import annotations
 
 import os
+import sys
+from typing import Any
 
 import pydantic
 import typer
 from alembic.util.exc import CommandError
+from typer._click.exceptions import ClickException, NoArgsIsHelpError  # Typer vendors Click
 from typer.core import TyperGroup
 
 from agent.validation import problems
@@ -59,7 +62,23 @@ def one_line(exc: BaseException) -> str:
 
 class StewardGroup(TyperGroup):
     """The top-level command group: a known error becomes one `error: ...` line and exit 1,
-    any other one `error: unexpected ...` and exit 2. Typer's own usage errors and exits pass."""
+    any other one `error: unexpected ...` and exit 2; a usage error (a missing option, an
+    unknown command) one `error: ...` line naming the command's --help, and exit 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        kwargs["prog_name"] = "steward"  # what usage lines name, however it is run
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as exc:
+            exc.show()  # the group's help, as with no arguments at all
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            where = f" (see `{exc.ctx.command_path} --help`)" if getattr(exc, "ctx", None) else ""
+            err(exc.format_message().strip().splitlines()[0] + where)
+            sys.exit(exc.exit_code)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: typer.Context) -> object:
         try:

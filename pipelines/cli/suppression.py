@@ -20,7 +20,9 @@ app = typer.Typer(no_args_is_help=True, help="Suppressed addresses: list, remove
 @app.command("list")
 def list_suppressions(
     tenant: str = typer.Option(..., "--tenant"),
-    reason: str = typer.Option(None, "--reason", help="Only this reason, e.g. hard_bounce."),
+    reason: str = typer.Option(
+        None, "--reason", help="Only this reason, e.g. bounce:user_unknown, unsubscribe."
+    ),
     limit: int = typer.Option(100, "--limit"),
 ) -> None:
     """The tenant's suppressed addresses, newest first: address, reason, since, detail."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from agent.mail.bounces import bounce_from
 from agent.mail.classify import Findings, classify
-from agent.mail.model import MailFacts, ParsedMessage, Signal
+from agent.mail.machine import AUTO_REPLY, machine_kind
+from agent.mail.model import Label, MailFacts, ParsedMessage, Signal
 from agent.mail.references import find_references
 from agent.mail.signals import (
     STRENGTHS,
@@ -38,7 +39,10 @@ def analyze(msg: ParsedMessage, own_domains: list[str]) -> MailFacts:
     body = own_words(msg.body_text)
     inbound = not (msg.sender and is_ours(msg.sender.email, own_domains))
     bounce = bounce_from(msg)
-    automatic = bounce is not None or is_automatic(msg)
+    # Machine mail is read only inbound: our own bulk mail in Sent still touches its recipients.
+    machine = machine_kind(msg) if inbound and not msg.fatal else None
+    machine_reason = f"{machine[0]}: {machine[1]}" if machine else None
+    automatic = bounce is not None or machine is not None or is_automatic(msg)
     person_wrote = inbound and not automatic and not msg.fatal
     away = out_of_office(msg, body) if inbound and bounce is None else None
     hits = opportunity_signals(msg.subject, body) if person_wrote and away is None else {}
@@ -49,12 +53,19 @@ def analyze(msg: ParsedMessage, own_domains: list[str]) -> MailFacts:
         out_of_office=away, human_request=request,
         references=find_references(msg.subject, body), signals=hits,
         replied_to_ours=_replied_to_ours(msg, own_domains),
-        sent_by_us=None if inbound or msg.sender is None else msg.sender.email)
-    # Auto-replies are signed too, but bounces and newsletters describe no one we deal with.
-    enrich = inbound and bounce is None and not msg.fatal and not is_bulk(msg)
+        sent_by_us=None if inbound or msg.sender is None else msg.sender.email,
+        machine=machine_reason)
+    # Auto-replies are signed too, but bounces, reports, daemons and newsletters describe no one
+    # we deal with.
+    enrich = inbound and bounce is None and not msg.fatal and not is_bulk(msg) and (
+        machine is None or machine[0] == AUTO_REPLY)
+    label = classify(msg, found)
+    if machine_reason and "machine mail" not in label.reason:
+        label = Label(label.name, f"{label.reason}; machine mail: {machine_reason}",
+                      label.confidence)
     sent = msg.sent_at.date() if msg.sent_at else None
     return MailFacts(
-        label=classify(msg, found),
+        label=label,
         signals=[Signal(kind, STRENGTHS[kind], hit.context) for kind, hit in hits.items()],
         bounce=bounce, unsubscribe=found.unsubscribe is not None,
         out_of_office=away is not None,
@@ -62,4 +73,4 @@ def analyze(msg: ParsedMessage, own_domains: list[str]) -> MailFacts:
         if away else None,
         human_request=request, references=found.references,
         signature=extract_signature(msg.body_text, msg.sender) if enrich else None,
-        loop_suspected=loop_suspected(msg, own_domains))
+        loop_suspected=loop_suspected(msg, own_domains), machine=machine_reason)

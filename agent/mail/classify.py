@@ -66,6 +66,7 @@ class Findings:
     signals: dict[str, Hit] = field(default_factory=dict)
     replied_to_ours: str | None = None  # the Message-ID of ours this message answers
     sent_by_us: str | None = None  # our own sender address: the classes describe inbound mail
+    machine: str | None = None  # why no person wrote it (agent/mail/machine.py), or None
 
 
 @cache
@@ -155,6 +156,10 @@ def classify(msg: ParsedMessage, facts_so_far: Findings) -> Label:
     if found.out_of_office:
         return Label("out_of_office", f"rule out_of_office: {found.out_of_office.describe()}",
                      0.95)
+    if found.machine:
+        # Reports, daemons, auto-replies and list mail: no business class (a delay notice naming
+        # an order is not an order, a delivery report quoting a complaint is not one).
+        return Label("other", f"rule machine mail: {found.machine}", 0.95)
     if complaint := found.signals.get("complaint"):
         return Label("complaint", f"rule complaint: {complaint.describe()}", 0.85)
     label = (_feedback_rule(msg, found) or _quote_rule(msg, found) or _order_rule(msg, found)

@@ -165,3 +165,4 @@ class MailFacts:
     references: list[Reference] = field(default_factory=list)
     signature: SignatureInfo | None = None
     loop_suspected: str | None = None  # why this looks like a mail loop, or None
+    machine: str | None = None  # why no person wrote this inbound message (agent/mail/machine.py)

@@ -239,3 +239,50 @@ def test_a_mailbox_gone_quiet_raises_ingest_stalled(db: Database, demo: Path) ->
     (alert,) = rows(db, ACME, schema.alerts)
     assert (alert["rule"], alert["status"]) == ("ingest_stalled", "open")
     assert "no new mail since 2026-01-01" in alert["detail"]
+
+
+def test_machine_mail_is_no_person(db: Database, tmp_path: Path, steward_env: Path) -> None:
+    """The machine-mail corpus (tests/mail/machine_corpus.py) through ingest: no contact, touch,
+    reply or cadence pause for any of it, the reason stored with the message, an out-of-office
+    from a known contact still noting its return date; a person's reply still pauses."""
+    from tests.mail.machine_corpus import PEOPLE, SAMPLES
+
+    maildir = tmp_path / "machines" / "Maildir"
+    add_tenant(db, "machines")
+    update_tenant(db, "machines", settings_patch={
+        "mailbox": f"maildir://{maildir}", "own_addresses": ["acme-appraisals.example"]})
+    with db.for_tenant("machines") as scope:
+        scope.insert(schema.contacts, [{"email": "jane.doe@lender.example", "source": "manual"}])
+    people = dict(PEOPLE)
+    for _, _, _, raw in SAMPLES:
+        _deliver(maildir, raw)
+    _deliver(maildir, people["plain reply"])
+    _deliver(maildir, people["reply-named person"])
+
+    result = ingest(db, ["machines"])
+    assert result.metadata["new"].value == len(SAMPLES) + 2
+    stored = {m["message_key"]: m for m in rows(db, "machines", schema.messages)}
+    assert all(m["status"] == "stored" for m in stored.values())
+    expected = {email.message_from_bytes(raw)["Message-ID"].strip("<>"): (name, label)
+                for name, _, label, raw in SAMPLES}
+    machine_ids = []
+    for key, (name, label) in expected.items():
+        message = stored[key]
+        assert message["classification"] == label, name
+        assert "machine mail: " in message["classification_reason"], name
+        machine_ids.append(message["id"])
+
+    contacts = {c["email"]: c for c in rows(db, "machines", schema.contacts)}
+    assert set(contacts) == {"jane.doe@lender.example", "replysmith@lender.example"}
+    assert str(contacts["jane.doe@lender.example"]["ooo_until"]) == "2026-12-04"
+    for table in (schema.touches, schema.cadence_pauses, schema.signals, schema.suppressions):
+        assert not rows(db, "machines", table, table.c.message_id.in_(machine_ids)), table.name
+
+    for key in ("m-40@lender.example", "m-44@lender.example"):
+        reply = stored[key]
+        assert reply["classification_reason"] and "machine" not in reply["classification_reason"]
+        pauses = rows(db, "machines", schema.cadence_pauses,
+                      schema.cadence_pauses.c.message_id == reply["id"])
+        assert len(pauses) == 1 and pauses[0]["contact_id"] == reply["contact_id"] is not None
+        (touch,) = rows(db, "machines", schema.touches, schema.touches.c.message_id == reply["id"])
+        assert touch["touch_type"] == "email_in"

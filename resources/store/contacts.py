@@ -47,13 +47,17 @@ def _people(items: Iterable[Item], own: list[str]) -> dict[str, Address]:
 
 
 def _machines(items: Iterable[Item]) -> set[str]:
-    """Senders that are machines (daemons, auto-replies, bounces): looked up, never created."""
+    """Senders that are machines (daemons, auto-replies, bounces, reports, list mail): looked
+    up, never created."""
     return {
         item.msg.sender.email
         for item in items
         if item.direction == "in"
         and item.msg.sender
-        and (is_automatic(item.msg) or (item.facts and item.facts.bounce))
+        and (
+            is_automatic(item.msg)
+            or (item.facts and (item.facts.bounce or item.facts.machine))
+        )
     }
 
 

@@ -33,7 +33,10 @@ def record_outcomes(
         message_id = ids[msg.message_key]
         when = msg.sent_at or now
         contact = _contact_of(item, people)
-        automated = facts.label.name in AUTOMATED or facts.bounce is not None
+        # Machine mail (reports, daemons, auto-replies, list mail) is no person's touch or reply;
+        # an out-of-office from a known contact still notes its return date below.
+        automated = (facts.label.name in AUTOMATED or facts.bounce is not None
+                     or facts.machine is not None)
         if contact and not automated:
             touch_rows.append(
                 {

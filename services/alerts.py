@@ -127,6 +127,27 @@ def check_policy_block_spike(scope: TenantScope, alerts: Alerts, now: datetime) 
     return blocked
 
 
+def check_our_side_bounces(
+    scope: TenantScope, alerts: Alerts, failures: list[str], now: datetime
+) -> None:
+    """Bounces that blame our mail (SPF/DKIM/DMARC, a blocklisted sender) suppress nobody: the
+    recipients are fine and the tenant's sending is not, so a person hears of it at once, one
+    alert per tenant. It stays open until a person resolves it (`steward alert resolve ID`): a
+    quiet sync does not mean the sending was fixed."""
+    if not failures:
+        return
+    alerts.raise_(
+        scope,
+        "bounce_our_reputation",
+        "bounce_our_reputation",
+        f"{len(failures)} bounces refused our mail (authentication or reputation)",
+        "Receivers refused the tenant's mail for SPF/DKIM/DMARC or a blocklisted sender; "
+        "the recipients were not suppressed. First: " + "; ".join(failures[:3]),
+        now,
+        "error",
+    )
+
+
 def kill_switch_alert(scope: TenantScope, alerts: Alerts, now: datetime, describe: str) -> bool:
     """Tell the tenant's people a kill switch was turned on (`steward killswitch on`, `steward
     tenant disable`); never throttled, each turn-on notifies. A global switch is announced by

@@ -22,6 +22,7 @@ from resources.mailbox.resource import Mailboxes
 from resources.store.alerts import resolve_alert
 from resources.store.mailbox_state import load_state, save_failure, save_success
 from resources.store.warehouse import record_event
+from services.alerts import check_our_side_bounces
 from services.inbox.analysis import Analyser, fetch_analysed
 from services.inbox.batch import store_batch
 
@@ -66,17 +67,7 @@ def ingest_tenant(
                 )
         return counts, f"{exc.status} ({failures} in a row): {exc}", notes
     with database.for_tenant(tenant.slug) as scope:
-        if counts.our_side:
-            alerts.raise_(
-                scope,
-                "bounce_our_reputation",
-                "bounce_our_reputation",
-                f"{len(counts.our_side)} bounces refused our mail (authentication or reputation)",
-                "Receivers refused the tenant's mail for SPF/DKIM/DMARC or a blocklisted sender; "
-                "the recipients were not suppressed. First: " + "; ".join(counts.our_side[:3]),
-                now,
-                "error",
-            )
+        check_our_side_bounces(scope, alerts, counts.our_side, now)
         stalled = check_stalled(
             scope, alerts, url, tenant.settings.thresholds.ingest_stalled_hours, now
         )

@@ -11,7 +11,6 @@ without this check a range with failures would look as green as one without.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
@@ -22,6 +21,7 @@ from dagster._core.execution.context.metadata_logging import (
 )
 
 from resources.database import Database, DatabaseError
+from services.outcome import Outcome
 
 FAILED_CHECK = "tenants_failed"
 SHOWN = 50
@@ -29,16 +29,6 @@ SHOWN = 50
 # tried again a little later; both are idempotent, so a second attempt redoes nothing twice.
 TRANSIENT_RETRY = dg.RetryPolicy(max_retries=2, delay=20, backoff=dg.Backoff.EXPONENTIAL)
 TRANSIENT = (OSError, TimeoutError, sa.exc.OperationalError)
-
-
-@dataclass
-class Outcome:
-    """One tenant's result in one asset: done, skipped (nothing to do, or held) or failed."""
-
-    status: str
-    detail: str
-    figures: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0  # Steward's own time for this tenant, apart from Dagster's bookkeeping
 
 
 def require_schema(database: Database) -> None:

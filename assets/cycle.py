@@ -40,7 +40,7 @@ from resources.database.clock import aware
 from resources.store.orders import exception_rate
 from services.alerts import recent_blocks
 from services.cycle.checks import failure_rate, outbox_duplicates
-from services.cycle.phases import Cycle, Step, act_phase, fail, plan_phase, react_phase
+from services.cycle.phases import Cycle, act_phase, fail, plan_phase, react_phase
 from services.cycle.reflect import reflect_phase
 
 SHOWN = 50
@@ -61,13 +61,13 @@ def run_phase(
     database: Database,
     clients: Clients,
     name: str,
-    phase: Callable[[Cycle], Step],
-) -> dict[str, Step]:
+    phase: Callable[[Cycle], Outcome],
+) -> dict[str, Outcome]:
     """Run `phase` for every tenant of the partition range; failures are the tenant's alone."""
     hour = run_hour(context)
     now = datetime.now(UTC)
     replay = hour < launched_hour(context)
-    steps: dict[str, Step] = {}
+    steps: dict[str, Outcome] = {}
     for slug in context.partition_keys:
         cycle = Cycle(database, slug, hour, context.run_id, now, replay, clients.alerts)
         started = time.perf_counter()
@@ -80,7 +80,7 @@ def run_phase(
                 fail(cycle, name, message)
             except Exception:  # e.g. settings too broken to open the tenant: the log has it
                 context.log.exception(f"could not record the failure for {slug}")
-            steps[slug] = Step("failed", message)
+            steps[slug] = Outcome("failed", message)
         steps[slug].seconds = time.perf_counter() - started
     return steps
 
@@ -92,7 +92,7 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first[0] if first else ''}"
 
 
-def plan_checks(database: Database, steps: dict[str, Step]) -> list[dg.AssetCheckResult]:
+def plan_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.AssetCheckResult]:
     planned = {slug: st.figures for slug, st in steps.items() if st.status == "done"}
     low: dict[str, float] = {}
     flagged = total = 0
@@ -132,7 +132,7 @@ def plan_checks(database: Database, steps: dict[str, Step]) -> list[dg.AssetChec
     ]
 
 
-def act_checks(database: Database, steps: dict[str, Step]) -> list[dg.AssetCheckResult]:
+def act_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.AssetCheckResult]:
     acted = [slug for slug, st in steps.items() if st.status == "done"]
     duplicates = {slug: n for slug in acted if (n := outbox_duplicates(database, slug))}
     return [
@@ -149,7 +149,7 @@ def act_checks(database: Database, steps: dict[str, Step]) -> list[dg.AssetCheck
     ]
 
 
-def reflect_checks(database: Database, steps: dict[str, Step]) -> list[dg.AssetCheckResult]:
+def reflect_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.AssetCheckResult]:
     now = datetime.now(UTC)
     readable = [slug for slug, st in steps.items() if st.status != "failed"]
     unreadable = len(steps) - len(readable)  # failed this run, before a record could be kept
@@ -246,13 +246,9 @@ def cycle_phases(
         key = dg.AssetKey(f"cycle_{name}")
         if key not in context.selected_asset_keys:
             continue
-        steps = run_phase(context, database, clients, name, phases[name])
-        outcomes = {
-            slug: Outcome(st.status, st.line, st.figures, st.seconds)
-            for slug, st in steps.items()
-        }
+        outcomes = run_phase(context, database, clients, name, phases[name])
         compute, _ = CHECKS[name]
-        checks = [failed_check(outcomes, key), *(compute(database, steps) if compute else [])]
+        checks = [failed_check(outcomes, key), *(compute(database, outcomes) if compute else [])]
         checks = [c for c in checks if dg.AssetCheckKey(key, c.check_name) in selected_checks]
         if worth_recording(outcomes):
             add_partition_metadata(context, outcomes, key)

@@ -154,7 +154,7 @@ def _one_tenant(app: Database, slug: str, hour: datetime, costs: PhaseCosts, cou
         costs.sql[name] += counter["sql"] - before["sql"]
         costs.scoping[name] += counter["scoping"] - before["scoping"]
         if name != "checks" and result.status != "done":
-            raise SystemExit(f"profiling {slug}: {name} {result.status}: {result.line}")
+            raise SystemExit(f"profiling {slug}: {name} {result.status}: {result.detail}")
         if name == "act":
             costs.figures = dict(result.figures)
 

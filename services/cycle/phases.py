@@ -9,14 +9,14 @@ assets in assets/cycle.py call them for every tenant of their partition range.
            suppressions) and expires unanswered approvals;
 - reflect: (services/cycle/reflect.py) writes the reflection, closes the record, unlocks.
 
-A phase returns a `Step` (status and one line); a later phase skips a tenant whose cycle this
+A phase returns an `Outcome` (status and one line); a later phase skips a tenant whose cycle this
 run does not own (skipped, failed, or held by another run).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,16 +42,9 @@ from services.cycle.gather import gather
 from services.dispatch import dispatch_tenant
 from services.gate import propose
 from services.killswitch import kill_state
+from services.outcome import Outcome
 
 DECISIONS_KEPT = 200
-
-
-@dataclass
-class Step:
-    status: str  # done | skipped | failed
-    line: str
-    figures: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0  # the phase's own time for this tenant, for the run's metadata
 
 
 @dataclass(frozen=True)
@@ -65,18 +58,18 @@ class Cycle:
     alerts: Alerts
 
 
-def plan_phase(c: Cycle) -> Step:
+def plan_phase(c: Cycle) -> Outcome:
     with c.db.for_tenant(c.slug) as scope:
         tenant = scope.tenant
     stop = kill_state(c.db, tenant)
     if stop.active:
         _record_skip(c, stop.describe())
-        return Step("skipped", stop.describe())
+        return Outcome("skipped", stop.describe())
     busy, stale = lock.acquire(c.db, c.slug, c.run_id, c.hour, c.now)
     if stale is not None:
         _report_stuck(c, stale)
     if busy:
-        return Step("skipped", busy)
+        return Outcome("skipped", busy)
     with c.db.for_tenant(c.slug) as scope:
         record = runs.start(scope, c.hour, c.run_id, c.now)
         before = runs.previous(scope, c.hour)
@@ -94,7 +87,7 @@ def plan_phase(c: Cycle) -> Step:
             metrics=figures,
             phase="act",
         )
-    return Step("done", f"planned {len(actions)}", figures)
+    return Outcome("done", f"planned {len(actions)}", figures)
 
 
 def _report_stuck(c: Cycle, stale: dict[str, Any]) -> None:
@@ -113,10 +106,10 @@ def _report_stuck(c: Cycle, stale: dict[str, Any]) -> None:
         )
 
 
-def act_phase(c: Cycle, clients: Clients) -> Step:
+def act_phase(c: Cycle, clients: Clients) -> Outcome:
     record = owned(c)
     if record is None:
-        return Step("skipped", "no cycle of this run to act on")
+        return Outcome("skipped", "no cycle of this run to act on")
     actions = [Action.model_validate(a) for a in record["plan"]["actions"]]
     gathered = record["plan"]["gathered"]
     if c.replay:
@@ -174,15 +167,15 @@ def act_phase(c: Cycle, clients: Clients) -> Step:
             phase="react",
         )
     mode = "replay, nothing recorded or sent: " if c.replay else ""
-    return Step(
+    return Outcome(
         "done", mode + reflection.summary({**figures, "planned": len(actions)}, {}), figures
     )
 
 
-def react_phase(c: Cycle) -> Step:
+def react_phase(c: Cycle) -> Outcome:
     record = owned(c)
     if record is None:
-        return Step("skipped", "no cycle of this run to react to")
+        return Outcome("skipped", "no cycle of this run to react to")
     expired = 0 if c.replay else approvals.expire(c.db, c.slug, c.now)
     with c.db.for_tenant(c.slug) as scope:
         before = runs.previous(scope, c.hour)
@@ -203,7 +196,7 @@ def react_phase(c: Cycle) -> Step:
         }
         runs.update(scope, record["id"], metrics={**record["metrics"], **figures}, phase="reflect")
     line = f"sent {figures['sent']}, filed {figures['filed']}, replies {figures['replies']}"
-    return Step("done", line, figures)
+    return Outcome("done", line, figures)
 
 
 def fail(c: Cycle, phase: str, message: str) -> None:

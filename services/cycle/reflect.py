@@ -13,13 +13,14 @@ from resources.store import cycle_lock as lock
 from resources.store import cycle_runs as runs
 from resources.store.schema import policy_violations
 from resources.store.warehouse import record_event
-from services.cycle.phases import Cycle, Step, owned
+from services.cycle.phases import Cycle, owned
+from services.outcome import Outcome
 
 
-def reflect_phase(c: Cycle) -> Step:
+def reflect_phase(c: Cycle) -> Outcome:
     record = owned(c)
     if record is None:
-        return Step("skipped", "no cycle of this run to reflect on")
+        return Outcome("skipped", "no cycle of this run to reflect on")
     m = {k: v for k, v in record["metrics"].items() if k != "decisions"}
     with c.db.for_tenant(c.slug) as scope:
         before = runs.previous(scope, c.hour)
@@ -50,7 +51,7 @@ def reflect_phase(c: Cycle) -> Step:
             duration_ms=int((finished - aware(record["started_at"])).total_seconds() * 1000),
         )
     lock.release(c.db, c.slug, c.run_id)
-    return Step("done", text, m)
+    return Outcome("done", text, m)
 
 
 def _blocked(scope, since: datetime) -> dict[str, dict]:

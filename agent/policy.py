@@ -131,11 +131,16 @@ def _research(action: Action, state: PolicyState, now: datetime) -> Decision | N
     return None
 
 
+def address_of(target: str | None) -> str:
+    """The address the policy keys an action's suppression and last touch by."""
+    return (target or "").strip().lower()
+
+
 def _recipients(action: Action, state: PolicyState, now: datetime) -> Decision | None:
     """Rule 3 (who): suppressed addresses never get mail; internal_only keeps to the allowlist."""
     if action.kind not in EMAIL_KINDS:
         return None
-    address = (action.target or "").strip().lower()
+    address = address_of(action.target)
     if address in state.suppressed:
         return Decision(
             "block", "suppressed", f"{address} is suppressed ({state.suppressed[address]})"
@@ -184,7 +189,7 @@ def _timing(action: Action, state: PolicyState, now: datetime) -> Decision | Non
     """Rule 3 (when): a minimum gap between touches, out-of-office dates, the send window."""
     if action.kind not in EMAIL_KINDS:
         return None
-    address = (action.target or "").strip().lower()
+    address = address_of(action.target)
     gap = timedelta(hours=state.settings.thresholds.min_touch_gap_hours)
     last = state.last_touch.get(address)
     if last is not None and now - last < gap:

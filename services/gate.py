@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agent.actions import EMAIL_KINDS, KINDS, Action
-from agent.policy import Decision, PolicyState, evaluate
+from agent.policy import Decision, PolicyState, address_of, evaluate
 from resources.database import Database, TenantScope
 from resources.mailer.render import RenderError, render_email
 from resources.store import ledger, ratelimit
@@ -163,9 +163,9 @@ def propose(
 
 
 def _address(action: Action | Mapping[str, Any]) -> str:
-    """The address the policy looks the action's last touch up by (agent/policy.py)."""
+    """`address_of` for a proposal that may still be a mapping (validated later, in submit)."""
     target = action.target if isinstance(action, Action) else action.get("target")
-    return (target or "").strip().lower() if isinstance(target, str) else ""
+    return address_of(target if isinstance(target, str) else None)
 
 
 def _serialize(scope: TenantScope) -> None:
@@ -282,7 +282,7 @@ def _count_slot(action: Action, state: PolicyState, now: datetime) -> list[tuple
     for counter in taken:
         state.usage[counter] = state.usage.get(counter, 0) + 1
     if action.kind in EMAIL_KINDS and action.target:
-        state.last_touch = {**state.last_touch, action.target.strip().lower(): now}
+        state.last_touch = {**state.last_touch, address_of(action.target): now}
     return taken
 
 

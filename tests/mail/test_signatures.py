@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agent.mail.model import Address
-from agent.mail.signatures import extract_signature, own_words, unquoted
+from agent.mail.quotes import unquoted
+from agent.mail.signatures import extract_signature, own_words
 
 MARIA = Address("Maria Gonzalez", "maria@lonestar.example")
 
@@ -111,3 +112,58 @@ def test_unquoted_and_own_words() -> None:
     text = "New text\n> old text\n\n-- \nSig line\n"
     assert unquoted(text) == "New text\n\n-- \nSig line"
     assert own_words(text) == "New text"
+
+
+@pytest.mark.parametrize("sign_off", [
+    "At your service,", "Best wishes,", "Mit freundlichen Grüßen", "Viele Grüße", "Cordialement,",
+    "Bien à vous,", "Saludos,", "Un saludo,", "Met vriendelijke groet,", "Cordiali saluti",
+    "Atenciosamente,", "С уважением,", "Pozdrawiam,", "Med vänliga hälsningar",
+])
+def test_sign_offs_in_several_languages(sign_off: str) -> None:
+    body = f"Ok.\n\n{sign_off}\nAnna Berg\nBerg Consulting GmbH\n+49 30 1234567\n"
+    info = extract_signature(body, Address("Anna Berg", "anna@berg.example"))
+    assert info is not None
+    assert (info.company, info.phone) == ("Berg Consulting GmbH", "+49301234567")
+
+
+@pytest.mark.parametrize("separator", ["-----", "________", "=====", "---"])
+def test_dashed_separator_starts_the_signature(separator: str) -> None:
+    body = f"Sure.\n\n{separator}\nMark Lee\nOperations Manager\nLee Lending LLC\n(415) 555-0134\n"
+    info = extract_signature(body, None)
+    assert info is not None
+    assert (info.title, info.company, info.phone) == ("Operations Manager", "Lee Lending LLC",
+                                                      "+14155550134")
+
+
+@pytest.mark.parametrize("footer", [
+    "Sent via mobile", "Sent from my iPhone", "Sent from my Samsung Galaxy smartphone.",
+    "Get Outlook for Android", "Sent from Mail for Windows", "Von meinem iPhone gesendet",
+    "Envoyé de mon iPhone", "Enviado desde mi iPhone", "Verzonden vanaf mijn iPhone",
+    "Inviato da iPhone", "Отправлено с iPhone",
+])
+def test_device_footers_are_no_signature(footer: str) -> None:
+    joe = Address("Joe Smith", "joe@smith.example")
+    assert extract_signature(f"Ok.\n\nThanks,\nJoe Smith\n{footer}\n", joe) is None
+    info = extract_signature(f"Ok.\n\nThanks,\nJoe Smith\n{footer}\n(214) 555-0199\n", joe)
+    assert info is not None and info.title is None and info.phone == "+12145550199"
+
+
+@pytest.mark.parametrize("line", [
+    "Friedrichstraße 123, 10117 Berlin", "12 rue de la Paix, 75002 Paris",
+    "Calle Mayor 10, 28013 Madrid", "Keizersgracht 123, 1015 Amsterdam",
+])
+def test_european_addresses(line: str) -> None:
+    info = extract_signature(f"Ok.\n\nGruß\nLena Fischer\nFischer Bau AG\n{line}\n", None)
+    assert info is not None and info.address == line and info.company == "Fischer Bau AG"
+
+
+def test_name_led_signature_found_with_no_blank_line_above() -> None:
+    """HTML turns each line into its own block: no paragraph tells where the signature starts."""
+    body = "Received, thanks.\nPeter Hall\nHall Realty Inc.\n(312) 555-0150\n"
+    info = extract_signature(body, Address("Peter Hall", "peter@hall.example"))
+    assert info is not None and info.company == "Hall Realty Inc." and info.title is None
+
+
+def test_own_words_keep_an_answer_below_the_quote() -> None:
+    text = "On Mon, Nov 16, 2026 Bob <bob@x.example> wrote:\n> old\n\nNew answer\n-- \nSig\n"
+    assert own_words(text) == "New answer"

@@ -36,7 +36,8 @@ def _replied_to_ours(msg: ParsedMessage, own_domains: list[str]) -> str | None:
 def analyze(msg: ParsedMessage, own_domains: list[str]) -> MailFacts:
     """Label, signals, bounce, opt-out, out-of-office, human request, references, signature and
     loop suspicion for one message. `own_domains` lists the tenant's domains or addresses."""
-    body = own_words(msg.body_text)
+    written = msg.body_text if msg.own_text is None else msg.own_text
+    body = own_words(written)
     inbound = not (msg.sender and is_ours(msg.sender.email, own_domains))
     bounce = bounce_from(msg)
     # Machine mail is read only inbound: our own bulk mail in Sent still touches its recipients.
@@ -72,5 +73,5 @@ def analyze(msg: ParsedMessage, own_domains: list[str]) -> MailFacts:
         out_of_office_until=(return_date(body, sent) or return_date(msg.subject, sent))
         if away else None,
         human_request=request, references=found.references,
-        signature=extract_signature(msg.body_text, msg.sender) if enrich else None,
+        signature=extract_signature(written, msg.sender) if enrich else None,
         loop_suspected=loop_suspected(msg, own_domains), machine=machine_reason)

@@ -49,6 +49,7 @@ class ParsedMessage:
     subject: str
     sent_at: datetime | None  # UTC; None when the Date header is missing or unreadable
     body_text: str  # plain text; HTML-only mail converted to text
+    own_text: str | None = None  # body_text without the quote its HTML marked; None: no cut
     attachments: list[Attachment] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # lower-cased names, selected ones
     received_count: int = 0  # number of Received headers (mail-loop detection)

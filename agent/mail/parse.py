@@ -17,9 +17,8 @@ from email.policy import EmailPolicy
 from functools import lru_cache
 from typing import Any
 
-from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
-
 from agent.mail.bounces import is_machine, looks_like_bounce, scan_message
+from agent.mail.html import HtmlText, html_text
 from agent.mail.model import Address, Attachment, ParsedMessage
 
 KEPT_HEADERS = ("from", "auto-submitted", "x-autoreply", "x-autorespond", "precedence",
@@ -31,9 +30,6 @@ KEPT_HEADERS = ("from", "auto-submitted", "x-autoreply", "x-autorespond", "prece
 MAIL_HEADERS = frozenset({"from", "sender", "to", "cc", "bcc", "subject", "date", "message-id",
                           "in-reply-to", "references", "received", "return-path", "mime-version",
                           "content-type", "reply-to", "delivered-to"})
-SKIPPED_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript"})
-BLOCK_TAGS = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul",
-                        "ol", "blockquote", "pre", "section", "article", "header", "footer", "hr"})
 ADDRESS_RE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
 MSG_ID_RE = re.compile(r"<([^<>]*)>")
 SURROGATES_RE = re.compile("[\udc80-\udcff]+")
@@ -150,30 +146,6 @@ def decode_payload(part: Message, errors: list[str]) -> str:
     return clean(text)
 
 
-def html_to_text(html: str) -> str:
-    """Readable text from HTML: no script/style, a line break around block elements and at <br>.
-    Walks the tree with an explicit stack: linear in the size of the page and safe for any depth
-    (editing the tree in place is quadratic on long pages, recursion fails on deep ones)."""
-    parts: list[str] = []
-    stack: list[PageElement | None] = [BeautifulSoup(html, "html.parser")]
-    while stack:
-        node = stack.pop()
-        if node is None:  # the end of a block element
-            parts.append("\n")
-        elif isinstance(node, Tag):
-            if node.name == "br":
-                parts.append("\n")
-            elif node.name not in SKIPPED_TAGS:
-                if node.name in BLOCK_TAGS:
-                    parts.append("\n")
-                    stack.append(None)
-                stack.extend(reversed(node.contents))
-        elif type(node) in (NavigableString, CData):
-            parts.append(str(node))
-    lines = [" ".join(line.split()) for line in "".join(parts).splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
 def _leaves(msg: Message) -> list[Message]:
     """Non-multipart parts in order, not descending into attached messages (their text is not
     the sender's). Iterative: hostile mail nests multiparts deeper than Python's recursion."""
@@ -202,7 +174,9 @@ def _attachment(part: Message, limit: int, errors: list[str]) -> Attachment:
 
 
 def _body_and_attachments(msg: Message, limit: int, errors: list[str]
-                          ) -> tuple[str, list[Attachment]]:
+                          ) -> tuple[str, str | None, list[Attachment]]:
+    """The body, the sender's own part of it when HTML marks a quote (else None), and the
+    attachments."""
     plain: list[str] = []
     html: list[str] = []
     attachments: list[Attachment] = []
@@ -221,15 +195,19 @@ def _body_and_attachments(msg: Message, limit: int, errors: list[str]
             errors.append(f"part {part.get_content_type()} unreadable: {exc!r}")
     # HTML is the body only when there is no plain text; an HTML alternative nobody reads is not
     # worth BeautifulSoup's time.
-    body = "\n\n".join(plain) if plain else "\n\n".join(_html_texts(html, errors))
-    return body.replace("\r\n", "\n"), attachments
+    if plain:
+        return "\n\n".join(plain).replace("\r\n", "\n"), None, attachments
+    texts = _html_texts(html, errors)
+    own = "\n\n".join(t.text if t.own is None else t.own for t in texts) \
+        if any(t.own is not None for t in texts) else None
+    return "\n\n".join(t.text for t in texts), own, attachments
 
 
-def _html_texts(pages: list[str], errors: list[str]) -> list[str]:
+def _html_texts(pages: list[str], errors: list[str]) -> list[HtmlText]:
     texts = []
     for page in pages:
         try:
-            texts.append(html_to_text(page))
+            texts.append(html_text(page))
         except Exception as exc:  # as for any unreadable part
             errors.append(f"part text/html unreadable: {exc!r}")
     return texts
@@ -312,7 +290,7 @@ def _parse(msg: Message, names: set[str], digest: str, fallback_key: str, limit:
     in_reply_to = next(iter(_ids(_text(msg, "in-reply-to", errors))), None)
     references = _ids(_text(msg, "references", errors))
     senders = _addresses(msg, "from", errors) or _addresses(msg, "sender", errors)
-    body, attachments = _body_and_attachments(msg, limit, errors)
+    body, own, attachments = _body_and_attachments(msg, limit, errors)
     parsed = ParsedMessage(
         message_key=key, message_id_header=id_header, content_hash=digest,
         in_reply_to=in_reply_to, references=references,
@@ -320,7 +298,7 @@ def _parse(msg: Message, names: set[str], digest: str, fallback_key: str, limit:
         sender=senders[0] if senders else None,
         to=_addresses(msg, "to", errors), cc=_addresses(msg, "cc", errors),
         subject=_text(msg, "subject", errors), sent_at=_sent_at(msg, errors), body_text=body,
-        attachments=attachments,
+        own_text=own, attachments=attachments,
         headers={n: _text(msg, n, errors).lower() for n in KEPT_HEADERS if n in names},
         received_count=sum(1 for n, _ in msg.raw_items() if n.lower() == "received"),
         errors=errors)

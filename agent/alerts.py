@@ -23,6 +23,10 @@ POLICY_BLOCK_THRESHOLD = 10  # blocked actions within the window
 
 MAILBOX_FAILURES_BEFORE_ALERT = 3  # failed syncs in a row
 
+# Spam complaints against sends over this window; the threshold is the tenant's
+# complaint_rate_alert_pct (0.1% by default, what Gmail and Yahoo ask of bulk senders).
+COMPLAINT_WINDOW = timedelta(days=7)
+
 # A cycle holds its tenant's lock at most this long; a lock older than that belongs to a cycle
 # that died, is taken over, and the takeover is an alert (a stuck cycle).
 CYCLE_LOCK_TTL = timedelta(minutes=30)
@@ -54,6 +58,12 @@ def provider_failures_piling_up(failures: int) -> bool:
 def policy_block_spike(blocked: int) -> bool:
     """Many blocks within the hour: the agent proposes what it must not, or a rule is wrong."""
     return blocked >= POLICY_BLOCK_THRESHOLD
+
+
+def complaint_rate_high(complaints: int, sends: int, threshold_pct: float) -> bool:
+    """At least one complaint, at or above the threshold share of the window's sends (with no
+    recorded sends, any complaint is: the mail went out some other way or long ago)."""
+    return complaints > 0 and complaints * 100 >= threshold_pct * sends
 
 
 def mailbox_failing(consecutive_failures: int) -> bool:

@@ -86,6 +86,11 @@ class Thresholds(BaseModel):
     approval_ttl_hours: int = Field(72, ge=1)
     alert_throttle_minutes: int = Field(60, ge=0)
     max_attachment_mb: float = Field(25.0, gt=0)
+    # A soft bounce (mailbox full, rate limited, filtered) suppresses only when it keeps happening.
+    soft_bounce_limit: int = Field(3, ge=1)
+    soft_bounce_days: int = Field(15, ge=1)
+    # Spam complaints per send over 7 days; 0.1% is the large providers' bulk-sender threshold.
+    complaint_rate_alert_pct: float = Field(0.1, gt=0, le=100)
 
 
 class Goals(BaseModel):

@@ -13,11 +13,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from agent.alerts import (
+    COMPLAINT_WINDOW,
     POLICY_BLOCK_WINDOW,
     PROVIDER_FAILURE_WINDOW,
     SEND_VOLUME_BASELINE,
     SEND_VOLUME_WINDOW,
     SendVolume,
+    complaint_rate_high,
     policy_block_spike,
     provider_failures_piling_up,
     send_volume,
@@ -25,6 +27,7 @@ from agent.alerts import (
 from resources.alerts import Alerts
 from resources.database import Database, TenantScope
 from resources.store import alerts as store
+from resources.store.delivery_feedback import complaints_since
 from resources.store.schema import outbox, policy_violations
 
 
@@ -146,6 +149,32 @@ def check_our_side_bounces(
         now,
         "error",
     )
+
+
+def check_complaint_rate(scope: TenantScope, alerts: Alerts, now: datetime) -> bool:
+    """Spam complaints over the last 7 days against the sends of those days: at the tenant's
+    threshold the providers start filtering all its mail, so a person hears of it; the alert
+    resolves once the rate is back under. True when the rate is high."""
+    start = now - COMPLAINT_WINDOW
+    complaints = complaints_since(scope, start, now)
+    sends = _sent_between(scope, start, now)
+    threshold = scope.tenant.settings.thresholds.complaint_rate_alert_pct
+    if not complaint_rate_high(complaints, sends, threshold):
+        store.resolve_alert(scope, "complaint_rate", now)
+        return False
+    rate = f"{complaints * 100 / sends:.2f}%" if sends else "no recorded sends"
+    alerts.raise_(
+        scope,
+        "complaint_rate",
+        "complaint_rate",
+        f"spam complaints at {rate} of the last 7 days' sends",
+        f"{complaints} complaints against {sends} sends since {start:%Y-%m-%d %H:%M} UTC "
+        f"(threshold {threshold}%); the complainers are suppressed. Look at what was sent to "
+        "them (`steward suppression list --reason complaint`) before sending more.",
+        now,
+        "error",
+    )
+    return True
 
 
 def kill_switch_alert(scope: TenantScope, alerts: Alerts, now: datetime, describe: str) -> bool:

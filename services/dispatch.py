@@ -147,7 +147,9 @@ def _smtp(db, clients: Clients, tenant, row, msg, worker, now) -> str:
             msg,
             row["payload"]["from"],
             row["target"],
-            before_data=lambda: box.mark_sending(db, slug, row["id"], worker, now),
+            before_data=lambda: box.mark_sending(
+                db, slug, row["id"], worker, now, msg["Message-ID"].strip("<>")
+            ),
         )
     except box.LeaseLost:
         return "lease_lost"

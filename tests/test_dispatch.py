@@ -88,6 +88,9 @@ def test_limited_live_sends_over_starttls_with_login_once(acme, mailer, sink):
     assert received["From"] == "office@acme.example"
     assert received.is_multipart() and received.get_content_type() == "multipart/alternative"
     assert received["List-Unsubscribe"] == "<mailto:office@acme.example?subject=unsubscribe>"
+    # Each row keeps the Message-ID it went out under: a bounce or complaint naming it finds it.
+    sent_ids = {r["message_id"] for r in rows(acme, schema.outbox)}
+    assert sent_ids == {m.message["Message-ID"].strip("<>") for m in sink.received}
     propose(acme, "acme", [follow_up(1)], NOW + timedelta(hours=1))
     assert dispatch(acme, mailer, NOW + timedelta(hours=1)).counts == {}
     assert sum(sink.keys().values()) == 2

@@ -149,7 +149,7 @@ def test_0008_requeues_mail_failed_for_want_of_a_sender(backend, tmp_path, maile
                 conn.execute(sa.insert(schema.outbox),
                              [old_row(ids[slug], slug, *row) for row in outbox])
         migrations.upgrade(db.engine, "head")
-        assert db.schema_revision() == "0008"
+        assert db.schema_revision() == migrations.head_revision()
         outcome = {
             (r["target"], r["status"], r["attempts"], r["not_before"])
             for slug in ("acme", "beta")

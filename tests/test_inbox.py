@@ -275,8 +275,15 @@ def test_machine_mail_is_no_person(db: Database, tmp_path: Path, steward_env: Pa
     contacts = {c["email"]: c for c in rows(db, "machines", schema.contacts)}
     assert set(contacts) == {"jane.doe@lender.example", "replysmith@lender.example"}
     assert str(contacts["jane.doe@lender.example"]["ooo_until"]) == "2026-12-04"
-    for table in (schema.touches, schema.cadence_pauses, schema.signals, schema.suppressions):
+    for table in (schema.touches, schema.cadence_pauses, schema.signals):
         assert not rows(db, "machines", table, table.c.message_id.in_(machine_ids)), table.name
+    # Only the spam complaints suppress, and they suppress the complainer, never a report's sender.
+    complaints = {stored[k]["id"] for k, (name, _) in expected.items() if name.startswith("arf")}
+    suppressed = rows(db, "machines", schema.suppressions,
+                      schema.suppressions.c.message_id.in_(machine_ids))
+    assert {(s["email"], s["reason"]) for s in suppressed} == {
+        ("jane.doe@lender.example", "complaint")}
+    assert {s["message_id"] for s in suppressed} <= complaints
 
     for key in ("m-40@lender.example", "m-44@lender.example"):
         reply = stored[key]

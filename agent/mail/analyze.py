@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from agent.mail.bounces import bounce_from
 from agent.mail.classify import Findings, classify
+from agent.mail.feedback import complaint_from
 from agent.mail.machine import AUTO_REPLY, machine_kind
 from agent.mail.model import Label, MailFacts, ParsedMessage, Signal
 from agent.mail.references import find_references
@@ -39,18 +40,23 @@ def analyze(msg: ParsedMessage, own_domains: list[str]) -> MailFacts:
     written = msg.body_text if msg.own_text is None else msg.own_text
     body = own_words(written)
     inbound = not (msg.sender and is_ours(msg.sender.email, own_domains))
-    bounce = bounce_from(msg)
+    # A feedback report is a complaint, whatever bounce wording its human-readable part has.
+    complaint = complaint_from(msg, own_domains) if inbound and not msg.fatal else None
+    bounce = bounce_from(msg) if complaint is None else None
     # Machine mail is read only inbound: our own bulk mail in Sent still touches its recipients.
     machine = machine_kind(msg) if inbound and not msg.fatal else None
     machine_reason = f"{machine[0]}: {machine[1]}" if machine else None
-    automatic = bounce is not None or machine is not None or is_automatic(msg)
+    automatic = bounce is not None or complaint is not None or machine is not None or \
+        is_automatic(msg)
     person_wrote = inbound and not automatic and not msg.fatal
     away = out_of_office(msg, body) if inbound and bounce is None else None
     hits = opportunity_signals(msg.subject, body) if person_wrote and away is None else {}
     request = human_request(body) if person_wrote and away is None else None
     found = Findings(
         body=body, bounce=bounce,
-        unsubscribe=unsubscribe_request(msg, body) if inbound and bounce is None else None,
+        # Only a person opts out: a report, newsletter or auto-reply saying "unsubscribe" does not.
+        unsubscribe=unsubscribe_request(msg, body)
+        if inbound and bounce is None and machine is None else None,
         out_of_office=away, human_request=request,
         references=find_references(msg.subject, body), signals=hits,
         replied_to_ours=_replied_to_ours(msg, own_domains),
@@ -68,7 +74,7 @@ def analyze(msg: ParsedMessage, own_domains: list[str]) -> MailFacts:
     return MailFacts(
         label=label,
         signals=[Signal(kind, STRENGTHS[kind], hit.context) for kind, hit in hits.items()],
-        bounce=bounce, unsubscribe=found.unsubscribe is not None,
+        bounce=bounce, complaint=complaint, unsubscribe=found.unsubscribe is not None,
         out_of_office=away is not None,
         out_of_office_until=(return_date(body, sent) or return_date(msg.subject, sent))
         if away else None,

@@ -32,6 +32,7 @@ class IngestCounts:
     touches: int = 0
     cadence_pauses: int = 0
     suppressed: int = 0
+    complaints: int = 0  # spam complaints (feedback-loop reports)
     signals: int = 0
     attachments: int = 0
     per_bounce: Counter = field(default_factory=Counter)  # failed recipients by reason

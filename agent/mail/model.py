@@ -56,6 +56,7 @@ class ParsedMessage:
     delivery_reports: list[dict[str, str]] = field(default_factory=list)  # per-recipient DSN
     bounced_message_id: str | None = None  # Message-ID of the original, from a DSN
     original_recipients: list[str] = field(default_factory=list)  # To/Cc of the attached original
+    feedback_report: dict[str, str] = field(default_factory=dict)  # RFC 5965 fields, lower-cased
     scanned_failures: dict[str, str] = field(default_factory=dict)  # flufl.bounce: address ->
     #                                                                 permanent | temporary
     errors: list[str] = field(default_factory=list)
@@ -130,6 +131,20 @@ class Bounce:
 
 
 @dataclass(frozen=True)
+class Complaint:
+    """A spam complaint from a feedback-loop report (agent/mail/feedback.py)."""
+
+    feedback_type: str  # abuse, fraud, virus or other (RFC 5965)
+    recipients: list[str]  # the complaining addresses the report names; empty when redacted
+    source: str  # removal-recipient, original-rcpt-to, original message; "" when redacted
+    evidence: str  # the report's fields: type, user agent, reported domain, source IP, date
+
+    @property
+    def reason(self) -> str:
+        return f"complaint_{self.feedback_type}"
+
+
+@dataclass(frozen=True)
 class HumanRequest:
     """The sender explicitly asked for a person to act (e.g. "can you call me Thursday?")."""
 
@@ -159,6 +174,7 @@ class MailFacts:
     label: Label
     signals: list[Signal] = field(default_factory=list)
     bounce: Bounce | None = None
+    complaint: Complaint | None = None
     unsubscribe: bool = False
     out_of_office: bool = False
     out_of_office_until: date | None = None

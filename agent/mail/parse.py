@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from agent.mail.bounces import is_machine, looks_like_bounce, scan_message
+from agent.mail.feedback import report_fields
 from agent.mail.html import HtmlText, html_text
 from agent.mail.model import Address, Attachment, ParsedMessage
 
@@ -33,6 +34,8 @@ MAIL_HEADERS = frozenset({"from", "sender", "to", "cc", "bcc", "subject", "date"
 ADDRESS_RE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
 MSG_ID_RE = re.compile(r"<([^<>]*)>")
 SURROGATES_RE = re.compile("[\udc80-\udcff]+")
+# Reports that carry the message they are about (RFC 3464 bounces, RFC 5965 complaints).
+REPORTS_WITH_ORIGINAL = ("delivery-status", "feedback-report")
 
 
 @lru_cache(maxsize=4096)
@@ -306,11 +309,14 @@ def _parse(msg: Message, names: set[str], digest: str, fallback_key: str, limit:
     machine = is_machine(parsed)
     # Some MTAs omit report-type, others nest the report in multipart/mixed: the delivery-status
     # part itself is what counts. Only machine mail is searched for an attached original.
-    if msg.get_content_type() == "multipart/report" and report_type == "delivery-status" or \
+    if msg.get_content_type() == "multipart/report" and report_type in REPORTS_WITH_ORIGINAL or \
             machine and msg.is_multipart():
         reports, bounced, originals = _delivery_status(msg, errors)
         parsed.delivery_reports, parsed.bounced_message_id = reports, bounced
         parsed.original_recipients = originals
+    if report_type == "feedback-report":
+        parsed.feedback_report = next((report_fields(p) for p in _outer_parts(msg)
+                                       if p.get_content_type() == "message/feedback-report"), {})
     if machine and (parsed.delivery_reports or looks_like_bounce(parsed)):
         parsed.scanned_failures = scan_message(msg)  # only machine mail: the detectors cost
     return parsed

@@ -81,7 +81,11 @@ def claim_many(db: Database, slug: str, row_ids: list[int], worker: str, now: da
         return {r.id for r in won}
 
 
-def mark_sending(db: Database, slug: str, row_id: int, worker: str, now: datetime) -> None:
+def mark_sending(
+    db: Database, slug: str, row_id: int, worker: str, now: datetime, message_id: str | None = None
+) -> None:
+    """The row is about to be handed over; mail under `message_id` (without <>), kept from here
+    on so a bounce or complaint naming it finds the row even when the outcome is unknown."""
     with db.for_tenant(slug) as scope:
         result = scope.execute(
             sa.update(outbox)
@@ -90,7 +94,7 @@ def mark_sending(db: Database, slug: str, row_id: int, worker: str, now: datetim
                 outbox.c.status == "claimed",
                 outbox.c.claimed_by == worker,
             )
-            .values(status="sending", claimed_at=now, updated_at=now)
+            .values(status="sending", claimed_at=now, updated_at=now, message_id=message_id)
         )
         if result.rowcount != 1:
             raise LeaseLost(f"outbox row {row_id} was taken back from {worker}")

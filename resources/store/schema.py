@@ -474,10 +474,13 @@ outbox = sa.Table(
     sa.Column("claimed_by", sa.String(100)),
     sa.Column("send_mode", sa.String(20)),
     sa.Column("eml_path", sa.Text),
+    # The Message-ID the mail went out under: a bounce or complaint names it, so it finds its row.
+    sa.Column("message_id", sa.String(500)),
     _now(),
     _updated(),
     sa.UniqueConstraint("tenant_id", "idempotency_key"),
     sa.Index("ix_outbox_due", "tenant_id", "status", "not_before"),
+    sa.Index("ix_outbox_message_id", "tenant_id", "message_id"),
 )
 
 actions = sa.Table(
@@ -669,6 +672,27 @@ suppressions = sa.Table(
     _ref("message_id", "messages"),
     _now(),
     sa.UniqueConstraint("tenant_id", "email"),
+)
+
+# What receivers said about mail we sent, one row per report and address: bounces (with their
+# reason and outcome) and spam complaints. Soft bounces suppress only after several in a window,
+# so each one is kept; `steward inbox status` counts them by reason.
+delivery_feedback = sa.Table(
+    "delivery_feedback",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("message_id", "messages"),
+    _ref("outbox_id", "outbox"),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # bounce | complaint
+    sa.Column("reason", sa.String(40), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),  # suppress | soft | delay | ours
+    sa.Column("evidence", sa.Text),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    _now(),
+    sa.UniqueConstraint("tenant_id", "message_id", "email"),
+    sa.Index("ix_delivery_feedback_email", "tenant_id", "email", "occurred_at"),
 )
 
 signals = sa.Table(

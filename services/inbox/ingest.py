@@ -22,7 +22,7 @@ from resources.mailbox.resource import Mailboxes
 from resources.store.alerts import resolve_alert
 from resources.store.mailbox_state import load_state, save_failure, save_success
 from resources.store.warehouse import record_event
-from services.alerts import check_our_side_bounces
+from services.alerts import check_complaint_rate, check_our_side_bounces
 from services.inbox.analysis import Analyser, fetch_analysed
 from services.inbox.batch import store_batch
 
@@ -68,6 +68,7 @@ def ingest_tenant(
         return counts, f"{exc.status} ({failures} in a row): {exc}", notes
     with database.for_tenant(tenant.slug) as scope:
         check_our_side_bounces(scope, alerts, counts.our_side, now)
+        check_complaint_rate(scope, alerts, now)
         stalled = check_stalled(
             scope, alerts, url, tenant.settings.thresholds.ingest_stalled_hours, now
         )

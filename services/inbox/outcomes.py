@@ -1,6 +1,6 @@
 """What a stored message means for the rest of the system: touches on the engagement clock,
-paused cadences on replies, suppressed addresses on permanent bounces and opt-outs, signals, and a
-contact's out-of-office return date."""
+paused cadences on replies, suppressed addresses on opt-outs (and on bounces and complaints, see
+services/inbox/feedback.py), signals, and a contact's out-of-office return date."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from resources.database import TenantScope
 from resources.store.contacts import Known, record_touches, set_away
 from resources.store.signals import record_signals
 from resources.store.suppressions import pause_cadences, suppress
+from services.inbox.feedback import feedback_outcomes
 
 AUTOMATED = {"bounce", "out_of_office"}
 
@@ -36,7 +37,7 @@ def record_outcomes(
         # Machine mail (reports, daemons, auto-replies, list mail) is no person's touch or reply;
         # an out-of-office from a known contact still notes its return date below.
         automated = (facts.label.name in AUTOMATED or facts.bounce is not None
-                     or facts.machine is not None)
+                     or facts.complaint is not None or facts.machine is not None)
         if contact and not automated:
             touch_rows.append(
                 {
@@ -62,22 +63,6 @@ def record_outcomes(
                     "reason": f"reply received: {msg.subject[:150]}",
                 }
             )
-        for failure in facts.bounce.failures if facts.bounce else []:
-            # Only a permanent recipient failure suppresses (agent/mail/bounce_reasons.py); soft
-            # failures are kept on the message's label and in the counts by reason, and a
-            # failure on our side is the tenant's deliverability problem, not the recipient's.
-            counts.per_bounce[failure.reason] += 1
-            if failure.outcome == "suppress":
-                suppress_rows.append(
-                    {
-                        "email": failure.recipient,
-                        "reason": f"bounce:{failure.reason}",
-                        "message_id": message_id,
-                        "detail": f"{failure.evidence} (address from {failure.source})",
-                    }
-                )
-            elif failure.outcome == "ours":
-                counts.our_side.append(f"{failure.recipient}: {failure.evidence}")
         if facts.unsubscribe and msg.sender:
             suppress_rows.append(
                 {
@@ -110,6 +95,8 @@ def record_outcomes(
             )
         if facts.out_of_office_until and contact:
             away_until[contact.id] = facts.out_of_office_until
+    stored = [i for i in items if not i.quarantine and i.facts and i.msg.message_key in ids]
+    suppress_rows += feedback_outcomes(scope, stored, ids, now, counts)
     counts.touches += record_touches(scope, touch_rows, last_touch)
     counts.cadence_pauses += pause_cadences(scope, pause_rows)
     counts.suppressed += suppress(scope, suppress_rows)

@@ -169,6 +169,7 @@ def test_a_bounce_is_matched_to_its_outbox_row_and_only_that_address_suppressed(
     assert (kept["outcome"], kept["outbox_id"]) == ("not_sent", outbox_ids["k-fwd"])
     assert "went to alias@client.example" in kept["evidence"]
     assert figures["bounce_user_unknown"] == 2 and figures["suppressed"] == 1
+    assert figures["suppressed_bounce_user_unknown"] == 1
 
 
 def test_soft_bounces_suppress_only_when_they_keep_coming_within_the_window(
@@ -212,7 +213,7 @@ def test_a_complaint_suppresses_the_complainer_and_never_the_report_sender(
     figures = ingest(db, NOW)
     assert suppressed(db) == {"named@client.example": "complaint",
                               "redacted@client.example": "complaint"}
-    assert figures["complaints"] == 2
+    assert figures["complaints"] == 2 and figures["suppressed_complaint"] == 2
     assert rows(db, schema.contacts) == [] and rows(db, schema.touches) == []
     by_email = {r["email"]: r for r in rows(db, schema.delivery_feedback)}
     assert "we sent" in by_email["redacted@client.example"]["evidence"]

@@ -36,6 +36,7 @@ class IngestCounts:
     signals: int = 0
     attachments: int = 0
     per_bounce: Counter = field(default_factory=Counter)  # failed recipients by reason
+    per_suppression: Counter = field(default_factory=Counter)  # new suppressions by reason
     our_side: list[str] = field(default_factory=list)  # evidence of failures on our side
 
     def add(self, other: IngestCounts) -> None:
@@ -49,6 +50,8 @@ class IngestCounts:
         figures = {k: v for k, v in vars(self).items() if isinstance(v, int)}
         figures.update({f"class_{k}": v for k, v in sorted(self.per_class.items())})
         figures.update({f"bounce_{k}": v for k, v in sorted(self.per_bounce.items())})
+        figures.update({f"suppressed_{k.replace(':', '_')}": v
+                        for k, v in sorted(self.per_suppression.items())})
         return figures
 
 

@@ -4,6 +4,7 @@ suppression, with a reason that is kept."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -15,14 +16,20 @@ from resources.store.schema import cadence_pauses, suppressions
 from resources.store.warehouse import record_event
 
 
-def suppress(scope: TenantScope, rows: list[dict[str, Any]]) -> int:
-    """One suppression per address; the first reason stands. Returns the new ones."""
-    first: dict[str, dict[str, Any]] = {}
+def suppress(scope: TenantScope, rows: list[dict[str, Any]]) -> Counter[str]:
+    """One suppression per address; the first reason stands. Returns the new ones by reason."""
+    by_reason: dict[str, dict[str, dict[str, Any]]] = {}
+    seen: set[str] = set()
     for row in rows:
-        first.setdefault(row["email"], row)
-    return scope.insert(
-        suppressions, list(first.values()), skip_conflicts_on=("tenant_id", "email")
-    )
+        if row["email"] not in seen:
+            seen.add(row["email"])
+            by_reason.setdefault(row["reason"], {})[row["email"]] = row
+    return Counter({
+        reason: scope.insert(
+            suppressions, list(group.values()), skip_conflicts_on=("tenant_id", "email")
+        )
+        for reason, group in by_reason.items()
+    })
 
 
 def pause_cadences(scope: TenantScope, rows: list[dict[str, Any]]) -> int:

@@ -99,7 +99,9 @@ def record_outcomes(
     suppress_rows += feedback_outcomes(scope, stored, ids, now, counts)
     counts.touches += record_touches(scope, touch_rows, last_touch)
     counts.cadence_pauses += pause_cadences(scope, pause_rows)
-    counts.suppressed += suppress(scope, suppress_rows)
+    new = suppress(scope, suppress_rows)
+    counts.suppressed += new.total()
+    counts.per_suppression.update(+new)
     counts.signals += record_signals(scope, signal_rows)
     set_away(scope, away_until)
 

@@ -79,9 +79,13 @@ TEXT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                            r"blocked using|\blisted (?:at|on|in)\b|blacklist|blocklist|"
                            r"block ?list|spamhaus|spamcop|barracudacentral|\bsorbs\b|"
                            r"\bbanned sending ip\b|\bclient host \S+ blocked\b|"
-                           r"\b(?:ip|sender|sending) reputation\b|poor reputation|"
+                           r"\breputation\b|ipcheck\.|\b(?:your|sending|sender|this) ip\b|"
                            r"reverse dns|\bptr record|unauthenticated|ipv6 sending guidelines|"
                            r"\brbl\b|\bdnsbl\b"),
+        # The recipient's own server failed to hand the mail to a program or file (an Exim
+        # pipe "returned 127 (... command does not exist)"): nothing about the address.
+        ("other", r"child process of|transport returned \d|unable to exec|\bpipe to \||"
+                  r"cannot open /"),
         ("mailbox_full", r"quota|mailbox (?:is )?full|over ?quota|insufficient (?:disk )?"
                          r"(?:space|storage)|out of storage|mailbox size limit|"
                          r"exceeded storage|full mailbox|inbox is full"),
@@ -100,9 +104,9 @@ TEXT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                          r"address|person)|(?:user|mailbox|recipient|address|account)"
                          r"(?: \S+)? (?:does not|doesn't|does no longer) exist|"
                          r"does not exist|doesn't exist|not a valid (?:mailbox|recipient|user)|"
-                         r"invalid (?:recipient|mailbox|address|user)|recipient (?:address )?"
-                         r"rejected|unknown (?:recipient|mailbox|local part|address)|"
-                         r"mailbox (?:not found|unavailable)|address rejected|no mailbox|"
+                         r"invalid (?:recipient|mailbox|address|user)|"
+                         r"unknown (?:recipient|mailbox|local part|address)|"
+                         r"mailbox (?:not found|unavailable)|as\(201806281\)|no mailbox|"
                          r"user not found|recipient not found|not our customer|"
                          r"undeliverable address|bad destination|no such local user|"
                          r"account that you tried to reach does not exist|"
@@ -118,7 +122,8 @@ TEXT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("expired", r"retry time|expired|giving up|gave up|timed? ?out|too long|"
                     r"could not be delivered (?:for|within)|delivery time"),
         ("policy_block", r"policy|not authori[sz]ed|access denied|blocked|refused|"
-                         r"prohibited|rejected|denied|not allowed"),
+                         r"prohibited|rejected|denied|not allowed|authentication required|"
+                         r"not authenticated|delivery restriction"),
     ))
 # A "not listed" in user_unknown ("recipient not listed in public directory") must not read as a
 # blocklist: the our_reputation "listed at/on/in" needs the word alone.
@@ -144,12 +149,26 @@ def reason_for(status: str, diagnostic: str | None, *, gave_up: bool = False) ->
     if klass == "4" and not gave_up:
         # Transient by definition (RFC 3463 section 3.1). Only our reputation is worth knowing now.
         return "our_reputation" if from_text == "our_reputation" else "delayed"
-    # 5.7.1, 5.1.0, 5.2.1 and undefined codes say little by themselves: the words decide.
-    refinable = from_code in (None, "policy_block", "content_filtered") or detail in ("1.0", "2.1")
+    reason = _permanent(klass, detail, from_code, from_text, text)
+    if klass == "4" and OUTCOMES[reason] == "suppress":
+        # Retried until the queue gave up ("4.4.1 no answer from host", "450 mailbox
+        # unavailable"): the address was never refused for good.
+        return "expired"
+    return reason
+
+
+def _permanent(klass: str, detail: str, from_code: str | None, from_text: str | None,
+               text: str) -> str:
+    """A final report's reason: the code where it is specific, the words where it is not."""
+    # 5.7.1, 5.1.0, 5.2.1, 5.4.1 and undefined codes say little by themselves: the words decide
+    # (Office 365 answers 5.4.1 "Recipient address rejected: Access denied. AS(201806281)" for
+    # an address its directory does not know).
+    refinable = (from_code in (None, "policy_block", "content_filtered")
+                 or detail in ("1.0", "2.1", "4.1"))
     if from_text == "our_reputation" and (refinable or STRONG_OURS.search(text)):
         return "our_reputation"
-    if from_code and not refinable:
-        return from_code
+    if from_code and (not refinable or from_text == "policy_block"):
+        return from_code  # a bare "rejected" or "denied" says less than the code
     if detail == "2.1" and from_text not in ("rate_limited", "suspended", "mailbox_full"):
         return "not_accepting"
     return from_text or from_code or ("expired" if klass == "4" else "other")

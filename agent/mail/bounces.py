@@ -6,7 +6,10 @@ Evidence is read in order of trust:
 2. X-Failed-Recipients (Exim, Gmail, Office 365 add it to plain-text bounces).
 3. flufl.bounce, GNU Mailman's detectors for the vendor formats (Exim, Postfix, qmail, Sendmail,
    Exchange, Yahoo, Microsoft, GroupWise, AOL, SMTP32, the generic "SimpleMatch" phrases...),
-   run by `scan_message` on the parsed email while parse_message still has it.
+   run by `scan_message` on the parsed email while parse_message still has it. On the corpus
+   (tests/mail/bounce_samples_*.py) it is what reads qmail's local failures ("<a@b>:" then
+   "Sorry, no mailbox here by that name. (#5.1.1)"); everything else the report and the text
+   rules find without it.
 4. Failure lines of the MTA's own text (never the copy of the original, never an address merely
    quoted elsewhere in the report).
 When the original message is attached (message/rfc822 or text/rfc822-headers), its recipients
@@ -15,7 +18,9 @@ else falls back to the original's only recipient. Each address must be a plain m
 path, source route, bare @host, daemon or mail host); at most MAX_RECIPIENTS per bounce.
 
 Each failed recipient gets a reason and an outcome (agent/mail/bounce_reasons.py): only permanent
-recipient failures suppress the address.
+recipient failures suppress the address. The reason is read from the coded diagnostic, or when
+that says nothing known, from the report's lines about the address. A text bounce is a delay
+only while the MTA says it is still trying; a temporary failure it gave up on is final.
 """
 
 from __future__ import annotations
@@ -34,7 +39,11 @@ BOUNCE_SUBJECT = re.compile(
     r"delivery (?:failure|failed|problem|error|notification|report)|failure notice|"
     r"could not (?:be )?deliver|couldn't be delivered|delivery has failed|delivery delayed|"
     r"not delivered|mail system error|message (?:not delivered|delivery failed|bounced)|"
-    r"warning: could not send|delayed mail|rejected|unable to deliver",
+    r"warning: could not send|delayed mail|rejected|unable to deliver|mail delivery status|"
+    r"warning: message \S+ delayed|"
+    # Exchange's and Outlook's localized "Undeliverable:" (de, fr, nl, es, it)
+    r"unzustellbar|nicht zugestellt|non remis|onbestelbaar|no se puede entregar|"
+    r"non recapitabile",
     re.IGNORECASE)
 BOUNCE_BODY = re.compile(
     r"did not reach the following recipient|unable to deliver (?:your |the )?message|"
@@ -43,22 +52,31 @@ BOUNCE_BODY = re.compile(
     r"following (?:address(?:es|\(es\))?|recipients?\(?s?\)?) (?:failed|had permanent)|"
     r"permanent (?:fatal )?error|delivery has been delayed|has been delayed|"
     r"message could not be delivered|undeliverable|returned to sender|"
-    r"delivery to the following recipient", re.IGNORECASE)
-SOFT_WORDS = re.compile(r"\bdelay(?:ed)?\b|will (?:retry|try again|be retried)|"
-                        r"temporar|still trying", re.IGNORECASE)
+    r"delivery to the following recipient|has not yet been delivered to|error delivering your|"
+    r"error has occurred while attempting to deliver|had delivery problems|"
+    r"recipients? cannot be delivered|could not be reached", re.IGNORECASE)
+# The MTA is still trying (a delay notice), as opposed to a final report of a temporary failure
+# ("451 try later ... I'm not going to try again; this message has been in the queue too long").
+STILL_TRYING = re.compile(
+    r"\bdelay(?:ed)?\b|will (?:retry|try again|be retried|keep trying|continue)|"
+    r"still (?:trying|being retried)|has not yet been delivered|hasn't been delivered yet|"
+    r"warning (?:message )?only|temporary failure report|do not need to re-?send",
+    re.IGNORECASE)
 ENHANCED_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
-SMTP_CODE = re.compile(r"(?<![\d.])([45])[0-5]\d(?:[ -]|$)")
+SMTP_CODE = re.compile(r"(?<![\d.])([45])[0-5]\d(?:[ ,:;-]|$)")
 ORIGINAL_FOLLOWS = re.compile(
     r"copy of the (?:original )?message|^\W*original message\W*$|original message follows|"
-    r"headers? of the original|^\s*received:\s|^-+ ?(?:original|returned) message|"
-    r"^\s*-+ ?below this line", re.IGNORECASE)
+    r"headers? of the original|original message headers|^\s*message headers follow|"
+    r"^\s*received:(?:\s|from\s)|^-+ ?(?:original|returned) message|^\s*-+ ?below this line",
+    re.IGNORECASE)
 QUOTED_HEADER = re.compile(
     r"^\s*(?:from|to|cc|subject|date|message-id|reply-to|sender|return-path):", re.IGNORECASE)
 FAILURE_WORDS = re.compile(
     r"fail|undeliver|could not be delivered|couldn't be delivered|not be delivered|rejected|"
     r"does not exist|doesn't exist|unknown|no such|invalid|not found|unavailable|refused|"
-    r"permanent|\b5\d\d\b|\b5\.\d{1,3}\.\d{1,3}\b|delay|retry|did not reach|"
-    r"unable to deliver|not delivered|following recipient|following address",
+    r"permanent|\b[45]\d\d\b|\b[45]\.\d{1,3}\.\d{1,3}\b|delay|retry|did not reach|"
+    r"unable to deliver|not delivered|following recipient|following address|\berror\b|"
+    r"nicht zugestellt|pas pu être remis|no se pudo entregar|niet worden bezorgd",
     re.IGNORECASE,
 )
 HELP_WORDS = re.compile(r"\bhelp|support|contact|write to|questions|administrator|helpdesk|"
@@ -94,45 +112,60 @@ def _codes(text: str) -> tuple[str | None, str | None]:
     enhanced = ENHANCED_CODE.search(text)
     smtp = SMTP_CODE.search(text)
     return (enhanced.group() if enhanced else None,
-            smtp.group().strip(" -") if smtp else None)
+            smtp.group().strip(" ,:;-") if smtp else None)
 
 
 def _failure(address: str, status: str, smtp: str | None, diagnostic: str | None, source: str,
-             *, gave_up: bool) -> Failure:
+             *, gave_up: bool, context: str | None = None) -> Failure:
+    """`context` is the report's own words about the address, read when the diagnostic says
+    nothing the reason rules know ("mailbox is full (MTA-imposed quota...)" under a bare list
+    of addresses, Domino's "because: ... not listed in Domino Directory")."""
     reason = reason_for(status, diagnostic, gave_up=gave_up)
+    if reason == "other" and context:
+        reason = reason_for(status, context, gave_up=gave_up)
     return Failure(recipient=address, reason=reason, outcome=outcome_for(reason), status=status,
-                   smtp_code=smtp, diagnostic=(diagnostic or "")[:300] or None, source=source)
+                   smtp_code=smtp, diagnostic=(diagnostic or context or "")[:300] or None,
+                   source=source)
 
 
 def _from_reports(msg: ParsedMessage) -> list[Failure]:
     failed: list[Failure] = []
+    human = _report_text(msg.body_text)
+    sent_to = set(msg.original_recipients)
     for report in msg.delivery_reports:
         action = report.get("action", "failed").lower()
-        if action not in ("failed", "delayed"):
+        if action not in ("failed", "delayed", "expired"):
             continue  # delivered, relayed, expanded: not a failure (RFC 3464 section 2.3.3)
         address = _recipient(report.get("final-recipient") or "")
         original = _recipient(report.get("original-recipient") or "")
-        if not valid_recipient(address) and valid_recipient(original):
+        # The Original-Recipient is what we sent to when the Final-Recipient is something else
+        # (Exchange's IMCEAEX-...@ form of an internal address, an alias it expanded).
+        if valid_recipient(original) and (not valid_recipient(address) or (
+                original in sent_to and address not in sent_to)):
             address = original
         if not valid_recipient(address):
             continue
         diagnostic = report.get("diagnostic-code", "")
         enhanced, smtp = _codes(report.get("status", ""))
         text_enhanced, text_smtp = _codes(diagnostic)
-        status = enhanced or text_enhanced or (f"{(text_smtp or '')[:1]}.0.0" if text_smtp else
-                                               "4.0.0" if action == "delayed" else "5.0.0")
+        # SendGrid reports a queue timeout as "Action: expired" with an empty Status.
+        default = {"delayed": "4.0.0", "expired": "4.4.7"}.get(action, "5.0.0")
+        status = enhanced or text_enhanced or (f"{text_smtp[:1]}.0.0" if text_smtp else default)
         if action == "delayed" and status.startswith("5"):
             status = "4" + status[1:]  # a delay is transient whatever code the MTA put on it
         failed.append(_failure(address, status, smtp or text_smtp, diagnostic or None,
-                               "report", gave_up=action == "failed"))
+                               "report", gave_up=action != "delayed",
+                               context=_context(address, human)))
     return failed
 
 
 def is_machine(msg: ParsedMessage) -> bool:
-    """A null return path, a daemon sender, Auto-Submitted or X-Failed-Recipients."""
+    """A null return path, a daemon or Exchange NDR sender, Auto-Submitted or
+    X-Failed-Recipients."""
     local = msg.sender.email.split("@")[0] if msg.sender else ""
     raw_from = msg.headers.get("from", "")
-    return (local in DAEMONS or local.startswith(("mailer-daemon", "postmaster"))
+    return (local in DAEMONS or local.startswith(("mailer-daemon", "postmaster",
+                                                  "microsoftexchange"))
             or (msg.sender is None and ("daemon" in raw_from or "postmaster" in raw_from))
             or bool(msg.headers.get("x-failed-recipients"))
             or msg.headers.get("return-path", "").strip() in ("<>", "")
@@ -173,14 +206,35 @@ def _failure_lines(body: str) -> str:
     return "\n".join(kept)
 
 
+def _addresses(text: str) -> list[str]:
+    """Addresses in free text, without the quotes Exchange puts around them ('a@b.example')."""
+    return [e.strip("'").lower() for e in EMAIL.findall(text)]
+
+
 def _diagnostic_for(address: str, text: str) -> str | None:
-    """The first line naming an SMTP or enhanced code after the address (or anywhere)."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    """The first line naming an SMTP or enhanced code after the address (or anywhere), with
+    the indented lines that continue it (Postfix and Exim wrap a long reply)."""
+    lines = [line.rstrip() for line in text.splitlines()]
     start = next((i for i, line in enumerate(lines) if address in line.lower()), 0)
-    for line in lines[start:] + lines[:start]:
-        if ENHANCED_CODE.search(line) or SMTP_CODE.search(line):
-            return line[:300]
+    for i in [*range(start, len(lines)), *range(start)]:
+        if lines[i].strip() and (ENHANCED_CODE.search(lines[i]) or SMTP_CODE.search(lines[i])):
+            indent = len(lines[i]) - len(lines[i].lstrip())
+            more = []
+            for line in lines[i + 1:i + 5]:
+                if not line.strip() or len(line) - len(line.lstrip()) < max(indent, 1):
+                    break
+                more.append(line.strip())
+            return " ".join([lines[i].strip(), *more])[:300]
     return None
+
+
+def _context(address: str, report: str) -> str | None:
+    """The report's words from the first line naming the address, up to ten lines on."""
+    lines = [line.strip() for line in report.splitlines()]
+    start = next((i for i, line in enumerate(lines) if address in line.lower()), None)
+    if start is None:
+        return None
+    return " / ".join(line for line in lines[start:start + 10] if line)[:500] or None
 
 
 def _from_text(msg: ParsedMessage) -> list[Failure]:
@@ -188,10 +242,10 @@ def _from_text(msg: ParsedMessage) -> list[Failure]:
         return []
     ours = {a.email for a in msg.to + msg.cc} | ({msg.sender.email} if msg.sender else set())
     sent_to = [a for a in msg.original_recipients if a not in ours]
-    listed = [(e.lower(), "x-failed-recipients")
-              for e in EMAIL.findall(msg.headers.get("x-failed-recipients", ""))]
+    listed = [(e, "x-failed-recipients")
+              for e in _addresses(msg.headers.get("x-failed-recipients", ""))]
     scanned = [(a, "flufl.bounce") for a in msg.scanned_failures]
-    text = [(e.lower(), "text") for e in EMAIL.findall(_failure_lines(msg.body_text))]
+    text = [(e, "text") for e in _addresses(_failure_lines(msg.body_text))]
     candidates: dict[str, str] = {}
     for address, source in listed or scanned + text:
         if address not in ours and address not in candidates and \
@@ -206,21 +260,20 @@ def _from_text(msg: ParsedMessage) -> list[Failure]:
     if not candidates or len(candidates) > MAX_RECIPIENTS:
         return []  # naming many addresses: a quoted thread or a scanner notice, not a bounce
     report = _report_text(msg.body_text)
-    soft = bool(SOFT_WORDS.search(msg.subject) or SOFT_WORDS.search(report[:2000]))
+    trying = bool(STILL_TRYING.search(msg.subject) or STILL_TRYING.search(report[:3000]))
     failures = []
     for address, source in candidates.items():
         diagnostic = _diagnostic_for(address, report)
         enhanced, smtp = _codes(diagnostic or "")
-        if msg.scanned_failures.get(address) == "temporary":
-            soft = True
-        status = enhanced or (f"{smtp[0]}.0.0" if smtp else "4.0.0" if soft else "5.0.0")
-        failures.append(_failure(address, status, smtp, diagnostic or _first_line(report),
-                                 source, gave_up=not soft))
+        still = trying or msg.scanned_failures.get(address) == "temporary"
+        status = enhanced or (f"{smtp[0]}.0.0" if smtp else "4.0.0" if still else "5.0.0")
+        failures.append(_failure(address, status, smtp, diagnostic, source, gave_up=not still,
+                                 context=_context(address, report) or _first_line(report)))
     return failures
 
 
 def _first_line(report: str) -> str | None:
-    """Some words of the MTA's own when there is no coded diagnostic line (the reason rules can
+    """Some words of the MTA's own when the address is not in its text (the reason rules can
     still read "mailbox full" or "user unknown" there)."""
     lines = [line.strip() for line in report.splitlines() if FAILURE_WORDS.search(line)]
     return " / ".join(lines[:3])[:300] or None
@@ -229,8 +282,10 @@ def _first_line(report: str) -> str | None:
 def scan_message(message: Message) -> dict[str, str]:
     """flufl.bounce's findings on the parsed email: {address: "permanent" | "temporary"}.
 
-    Only addresses, no reasons: the reason comes from the diagnostic text. A detector raising on
-    hostile input costs only its findings (parse_message must never raise)."""
+    Only addresses, no reasons: the reason comes from the diagnostic text. flufl.bounce stops at
+    the first detector that raises (its Yale detector does on a From header with no address) and
+    logs the traceback: that message then gets no findings from it, the report and the text
+    rules still read it, and parse_message never raises."""
     from flufl.bounce import all_failures
 
     try:

@@ -31,8 +31,7 @@ def store_batch(
     people = upsert_contacts(scope, active, own, counts)
     links = _links(scope, active, people)
     rows = [_message_row(scope.tenant.slug, item, people, links) for item in fresh]
-    insert_messages(scope, rows)
-    ids = _by_key(scope, [item.msg.message_key for item in fresh], messages.c.id)
+    ids = insert_messages(scope, rows)
     for item in fresh:
         counts.new += 1
         if item.quarantine:

@@ -2,7 +2,8 @@
 
 People put their direct line, title, company and LinkedIn under their name far more reliably
 than anywhere else, so the signature is the cheapest enrichment source. Quoted text is removed
-first: the signature inside a quoted reply belongs to someone else (often to us).
+first (agent/mail/quotes.py; HTML mail comes with its quote already cut from the markup, as
+ParsedMessage.own_text): the signature inside a quoted reply belongs to someone else (often us).
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import re
 import phonenumbers
 
 from agent.mail.model import Address, SignatureInfo
-from agent.mail.quotes import unquoted
+from agent.mail.quotes import SEPARATOR, unquoted
 
 DELIMITER = re.compile(r"^\s*(?:--|—|–)\s*$")
-SEPARATOR = re.compile(r"^\s*(?:-{3,}|_{3,}|={3,}|\*{3,})\s*$")  # "-----", "________"
 SIGN_OFF = re.compile(
     r"^\s*(?:best|best regards|kind regards|warm regards|warmest regards|regards|many thanks|"
     r"thanks|thank you|thanks again|thx|cheers|sincerely|respectfully|all the best|warmly|"

@@ -2,10 +2,11 @@
 documented or observed reply layout: where the quote starts, how the attribution line reads in
 each language, where the sender's signature sits.
 
-Every reply quotes our own message to the client, signed by us (Bob Stone, Acme Appraisals, with
+The replies quote our own message to the client, signed by us (Bob Stone, Acme Appraisals, with
 our phone, LinkedIn and address), so any of that found in the sender's own text or in their
-signature is a leak. `own` is the sender's own text, line by line, signature included;
-`signature` the fields expected from it (None: there is nothing to find).
+signature is a leak; a few messages quote nothing and must come through whole. `own` is the
+sender's own text, line by line, signature included; `signature` the fields expected from it
+(None: there is nothing to find).
 """
 
 from __future__ import annotations
@@ -585,4 +586,55 @@ HTML = [
         "Is that right?\nJane", html=True),
 ]
 
-CASES = PLAIN + HTML
+OK = "Tuesday at 10 is fine."
+MORE = [
+    Reply("gmail plain of an outlook reply, starred labels", (
+        f"{OK}\n\n*From:* {BOB}\n*Sent:* Monday, November 16, 2026 9:00 AM\n*To:* Jane Doe\n"
+        f"*Subject:* Order ORD-10001\n\n{unprefixed()}\n"), OK),
+    Reply("gmail plain, da attribution", (
+        f"{OK}\n\nDen man. 16. nov. 2026 kl. 09.00 skrev {BOB}:\n\n{quoted()}\n"), OK),
+    Reply("gmail plain, ja attribution",
+          f"{OK}\n\n2026年11月16日(月) 9:00 {BOB}:\n\n{quoted()}\n", OK),
+    Reply("gmail plain, cs attribution", (
+        f"{OK}\n\npo 16. 11. 2026 v 9:00 odesílatel {BOB} napsal:\n\n{quoted()}\n"), OK),
+    Reply("apple mail plain, fr attribution inside the quote", (
+        f"{OK}\n\n> Le 16 nov. 2026 à 09:00, {BOB} a écrit :\n>\n{quoted()}\n"), OK),
+    Reply("outlook for mac plain, indented quote", (
+        f"{OK}\n\nOn 11/16/26, 9:00 AM, \"Bob Stone\" <bob@acme-appraisals.example> wrote:\n\n" +
+        "\n".join(f"    {line}" for line in unprefixed().splitlines()) + "\n"), OK),
+    Reply("outlook plain, fr header with no-break spaces", (
+        f"{OK}\n\nDe\u00a0: {BOB}\nEnvoyé\u00a0: lundi 16 novembre 2026 09:00\nÀ\u00a0: Claire\n"
+        f"Objet\u00a0: Commande ORD-10001\n\n{unprefixed()}\n"), OK),
+    Reply("outlook plain, es header block", (
+        f"{OK}\n\nDe: {BOB}\nEnviado: lunes, 16 de noviembre de 2026 9:00\nPara: Carlos\n"
+        f"Asunto: Pedido ORD-10001\n\n{unprefixed()}\n"), OK),
+    Reply("outlook plain, it header block", (
+        f"{OK}\n\nDa: {BOB}\nInviato: lunedì 16 novembre 2026 09:00\nA: Marco\n"
+        f"Oggetto: Ordine ORD-10001\n\n{unprefixed()}\n"), OK),
+    Reply("outlook plain, pt header block", (
+        f"{OK}\n\nDe: {BOB}\nEnviada em: segunda-feira, 16 de novembro de 2026 09:00\n"
+        f"Para: Ana\nAssunto: Pedido ORD-10001\n\n{unprefixed()}\n"), OK),
+    Reply("samsung email html", (
+        f"<div>{OK}</div><div id=\"composer_signature\">Sent from my Galaxy</div><div style=\""
+        "font-size:100%;color:#000000\"><div>-------- Original message --------</div><div>From: "
+        "Bob Stone &lt;bob@acme-appraisals.example&gt; </div><div>Date: 11/16/26 9:00 AM (GMT-06"
+        ":00) </div><div>To: Jane</div><div>Subject: Order ORD-10001</div><div><br></div></div>"
+        f"{OUR_HTML}"), f"{OK}\nSent from my Galaxy", html=True),
+    Reply("gmail html, tr attribution", (
+        f"<div dir=\"ltr\">{OK}</div><br><div class=\"gmail_quote\"><div dir=\"ltr\" class=\""
+        f"gmail_attr\">{BOB_HTML}, 16 Kas 2026 Pzt, 09:00 tarihinde şunu yazdı:<br></div>"
+        f"<blockquote class=\"gmail_quote\">{OUR_HTML}</blockquote></div>"), OK, html=True),
+    Reply("aol html", (
+        f"<div>{OK}</div><div><br></div><div>-----Original Message-----<br>From: Bob Stone &lt;"
+        "bob@acme-appraisals.example&gt;<br>To: jane<br>Sent: Mon, Nov 16, 2026 9:00 am<br>"
+        f"Subject: Order ORD-10001<br><br><div id=\"AOLMsgPart_1\">{OUR_HTML}</div></div>"),
+        OK, html=True),
+    Reply("zoho html", (
+        f"<div>{OK}<br></div><div class=\"zmail_extra_hr\"><br></div><div class=\"zmail_extra\" "
+        "data-zbluepencil-ignore=\"true\"><div><br></div><div id=\"Zm-_Id_-Sgn1\">---- On Mon, 16 "
+        "Nov 2026 09:00:00 -0600 <b>Bob Stone &lt;bob@acme-appraisals.example&gt;</b> wrote ---"
+        f"<br></div><div><br></div><blockquote style=\"margin: 0px;\">{OUR_HTML}</blockquote>"
+        "</div>"), OK, html=True),
+]
+
+CASES = PLAIN + HTML + MORE

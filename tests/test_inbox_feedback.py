@@ -6,10 +6,12 @@ sender) and count toward the tenant's complaint-rate alert, and `steward inbox s
 
 from __future__ import annotations
 
+import mailbox
 import os
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from zlib import crc32
 
 import dagster as dg
 import pytest
@@ -70,7 +72,7 @@ Return-Path: <>
 From: Mail Delivery System <MAILER-DAEMON@mx.receiver.example>
 To: {OUR}
 Subject: Undelivered Mail Returned to Sender
-Message-ID: <dsn.{abs(hash((original, recipient, at)))}@mx.receiver.example>
+Message-ID: <dsn.{crc32(f'{original} {recipient} {at}'.encode())}@mx.receiver.example>
 Date: {format_datetime(at)}
 MIME-Version: 1.0
 Content-Type: multipart/report; report-type=delivery-status; boundary="R"
@@ -110,7 +112,7 @@ def arf(original: str, at: datetime, *, rcpt: str | None = None, original_to: st
 From: Feedback Loop <{FBL}>
 To: abuse@acme.example
 Subject: Email Feedback Report for IP 192.0.2.25
-Message-ID: <arf.{abs(hash((original, rcpt, at, feedback_type)))}@fbl.mailbox-provider.example>
+Message-ID: <arf.{crc32(f'{original} {rcpt} {at} {feedback_type}'.encode())}@fbl.example>
 Date: {format_datetime(at)}
 MIME-Version: 1.0
 Content-Type: multipart/report; report-type=feedback-report; boundary="F"
@@ -297,3 +299,53 @@ def test_0009_finds_the_message_id_of_mail_sent_before_it(backend: str, tmp_path
         db.engine.dispose()
         if admin_url:
             drop_pg_database(admin_url)
+
+
+def no_recipient(n: int) -> bytes:
+    """A malformed report: multipart/report whose delivery-status names nobody."""
+    return (f"From: MAILER-DAEMON@mx.receiver.example\nTo: {OUR}\nSubject: failure notice\n"
+            f"Message-ID: <broken.{n}@mx.receiver.example>\nDate: {format_datetime(NOW)}\n"
+            "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+            "boundary=\"R\"\n\n--R\nContent-Type: message/delivery-status\n\n"
+            "Reporting-MTA: dns; mx\n\nAction: failed\nStatus: 5.0.0\n\n--R--\n").encode()
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_ten_thousand_bounces_in_one_run_are_all_stored_and_decided(
+    db: Database, maildir: Path
+) -> None:
+    """The production backend; every kind of bounce mixed in one ingest of 10,000 reports."""
+    kinds = {"gone": 4000, "full": 3000, "late": 2000, "ours": 500, "broken": 498, "cr": 2}
+    raws: list[bytes] = []
+    for n in range(kinds["gone"]):
+        raws.append(bounce(f"g{n}@acme.example", f"gone{n}@client.example", "5.1.1",
+                           "550 5.1.1 User unknown", NOW))
+    for n in range(kinds["full"]):  # three each: they reach the soft limit within this run
+        raws.append(bounce(f"f{n}@acme.example", f"full{n // 3}@client.example", "5.2.2",
+                           "552 5.2.2 Mailbox full", NOW - timedelta(days=n % 3)))
+    for n in range(kinds["late"]):
+        raws.append(bounce(f"l{n}@acme.example", f"late{n}@client.example", "4.4.7",
+                           "421 4.4.7 Still trying", NOW).replace(b"Action: failed",
+                                                                   b"Action: delayed"))
+    for n in range(kinds["ours"]):
+        raws.append(bounce(f"o{n}@acme.example", f"fine{n}@big.example", "5.7.26",
+                           "550 5.7.26 Unauthenticated email is not accepted due to the "
+                           "domain's DMARC policy", NOW))
+    raws += [no_recipient(n) for n in range(kinds["broken"])]
+    raws += [bounce(f"c{n}@acme.example", f"cr{n}@client.example", "5.1.1",
+                    "550 5.1.1 User unknown", NOW).replace(b"\n", b"\r") for n in range(2)]
+    box = maildir.parent
+    box.mkdir(parents=True, exist_ok=True)
+    target = mailbox.Maildir(maildir, create=True)
+    for raw in raws:
+        target.add(raw)
+    figures = ingest(db, NOW + timedelta(hours=1))
+    assert figures["new"] == 10_000 and figures["quarantined"] == 0
+    assert figures["bounce_user_unknown"] == 4002 and figures["bounce_mailbox_full"] == 3000
+    assert figures["bounce_delayed"] == 2000 and figures["bounce_our_reputation"] == 500
+    assert figures["suppressed_bounce_user_unknown"] == 4002
+    assert figures["suppressed_bounce_soft_repeated"] == 1000
+    assert figures["suppressed"] == 5002
+    assert len(rows(db, schema.delivery_feedback)) == 4002 + 3000 + 2000 + 500
+    (alert,) = [a for a in rows(db, schema.alerts) if a["rule"] == "bounce_our_reputation"]
+    assert "500 bounces refused our mail" in alert["title"]

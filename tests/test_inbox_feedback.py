@@ -174,6 +174,48 @@ def test_a_bounce_is_matched_to_its_outbox_row_and_only_that_address_suppressed(
     assert figures["suppressed_bounce_user_unknown"] == 1
 
 
+def qmail(original: str, recipient: str, at: datetime) -> bytes:
+    """qmail's failure notice: no report part, the original copied inline under the text."""
+    return f"""\
+Return-Path: <>
+From: MAILER-DAEMON@mx.receiver.example
+To: {OUR}
+Subject: failure notice
+Message-ID: <q.{crc32(original.encode())}@mx.receiver.example>
+Date: {format_datetime(at)}
+
+Hi. This is the qmail-send program at mx.receiver.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<{recipient}>:
+Sorry, no mailbox here by that name. (#5.1.1)
+
+--- Below this line is a copy of the message.
+
+Return-Path: <{OUR}>
+From: Acme <{OUR}>
+To: {recipient}
+Subject: Your appraisal
+Message-ID: <{original}>
+
+Hello.
+""".encode()
+
+
+def test_a_bounce_quoting_the_original_inline_finds_its_outbox_row(
+    db: Database, maildir: Path
+) -> None:
+    mid = sent(db, "k-q", "gone@client.example")
+    _deliver(maildir, qmail(mid, "gone@client.example", NOW))
+    ingest(db, NOW)
+    (row,) = rows(db, schema.delivery_feedback)
+    (outbox_row,) = rows(db, schema.outbox)
+    assert (row["email"], row["outcome"], row["outbox_id"]) == (
+        "gone@client.example", "suppress", outbox_row["id"])
+    assert suppressed(db) == {"gone@client.example": "bounce:user_unknown"}
+
+
 def test_soft_bounces_suppress_only_when_they_keep_coming_within_the_window(
     db: Database, maildir: Path
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import quopri
+import re
 from email.message import Message
 
 from agent.mail.bounces import valid_recipient
@@ -23,6 +24,10 @@ from agent.mail.signals import is_ours
 # not-spam reverses a complaint and auth-failure (RFC 6591) is about the sending domain.
 COMPLAINT_TYPES = ("abuse", "fraud", "virus", "other")
 MAX_FIELD = 500
+# The original's headers quoted in a bounce's text (qmail, Exim and others copy the message
+# inline under "--- Below this line is a copy of the message.").
+QUOTED_MESSAGE_ID = re.compile(r"^\s*message-id:\s*<([^<>\s]{3,250})>",
+                               re.IGNORECASE | re.MULTILINE)
 
 
 def report_fields(report: Message) -> dict[str, str]:
@@ -56,6 +61,15 @@ def _decoded(part: Message, body: object) -> str:
     except (binascii.Error, ValueError):
         return ""
     return data.decode("utf-8", "replace")
+
+
+def original_ids(msg: ParsedMessage) -> list[str]:
+    """The Message-IDs this report may be about, the surest first: the attached original's,
+    then a Message-ID line of the original quoted in the text, then the report's own
+    In-Reply-To and References (some MTAs thread their notices to the message)."""
+    candidates = [msg.bounced_message_id, *QUOTED_MESSAGE_ID.findall(msg.body_text),
+                  msg.in_reply_to, *reversed(msg.references)]
+    return list(dict.fromkeys(c for c in candidates if c))
 
 
 def _addresses(value: str) -> list[str]:

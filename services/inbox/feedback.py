@@ -1,13 +1,14 @@
 """Bounces and spam complaints in a stored batch: which addresses to suppress, and what to keep.
 
 Each report is matched to the outbox row it answers by the Message-ID we sent under (the
-original is attached or referenced): an address the report names that is not the one that
-message went to is kept on record but never suppressed (a quoted or forwarded address is not
-ours to silence), and a complaint whose provider redacted the complainer still finds them
-there. Only permanent recipient failures suppress at once; soft ones are kept, and suppress when
-an address has had `soft_bounce_limit` of them within `soft_bounce_days`; delays never suppress,
-and failures on our side are the tenant's deliverability alert (services/alerts.py). Every spam
-complaint suppresses its complainer.
+original's, attached, quoted in the text or referenced: agent/mail/feedback.original_ids). An
+address the report names that is not the one that message went to is kept on record but never
+suppressed (a quoted or forwarded address is not ours to silence), and a complaint whose
+provider redacted the complainer still finds them there. Only permanent recipient failures
+suppress at once; soft ones are kept, and suppress when an address has had `soft_bounce_limit`
+of them within `soft_bounce_days`; delays never suppress, and failures on our side are the
+tenant's deliverability alert (services/alerts.py). Every spam complaint suppresses its
+complainer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.mail.batch import IngestCounts, Item
+from agent.mail.feedback import original_ids
 from resources.database import TenantScope
 from resources.store.delivery_feedback import record_feedback, sent_under, soft_failures
 
@@ -29,11 +31,13 @@ def feedback_outcomes(
 ) -> list[dict[str, Any]]:
     """Record the batch's bounces and complaints; returns the suppression rows they cause."""
     reports = [i for i in items if i.facts and (i.facts.bounce or i.facts.complaint)]
-    sent = sent_under(scope, {i.msg.bounced_message_id for i in reports} - {None})
+    candidates = {item.msg.message_key: original_ids(item.msg) for item in reports}
+    sent = sent_under(scope, {mid for found in candidates.values() for mid in found})
     feedback, suppress_rows, soft = [], [], set()
     for item in reports:
         message_id = ids[item.msg.message_key]
-        row = sent.get(item.msg.bounced_message_id or "")
+        original = next((m for m in candidates[item.msg.message_key] if m in sent), None)
+        row = {**sent[original], "message_id": original} if original else None
         common = {"message_id": message_id, "outbox_id": row["id"] if row else None,
                   "occurred_at": item.msg.sent_at or now}
         for entry, suppress_as in _bounce_entries(item, row, counts) + _complaint_entries(
@@ -59,7 +63,7 @@ def _bounce_entries(item: Item, row: dict | None, counts: IngestCounts) -> list[
         evidence = f"{failure.evidence} (address from {failure.source})"
         if row and failure.recipient != row["to"]:
             outcome = NOT_SENT
-            evidence += f"; message {item.msg.bounced_message_id} went to {row['to']}"
+            evidence += f"; message {row['message_id']} went to {row['to']}"
         elif outcome == "ours":
             counts.our_side.append(f"{failure.recipient}: {failure.evidence}")
         entries.append(({"email": failure.recipient, "kind": "bounce", "reason": failure.reason,
@@ -75,9 +79,9 @@ def _complaint_entries(item: Item, row: dict | None, counts: IngestCounts) -> li
     counts.complaints += 1
     recipients, source = complaint.recipients, complaint.source
     if row and (not recipients or row["to"] in recipients):
-        recipients, source = [row["to"]], f"the message {item.msg.bounced_message_id} we sent"
+        recipients, source = [row["to"]], f"the message {row['message_id']} we sent"
     elif row:
-        source += f"; message {item.msg.bounced_message_id} went to {row['to']}"
+        source += f"; message {row['message_id']} went to {row['to']}"
     evidence = f"{complaint.evidence} (address from {source or 'nowhere: redacted'})"
     return [({"email": address, "kind": "complaint", "reason": complaint.reason,
               "outcome": "suppress" if not row or address == row["to"] else NOT_SENT,

@@ -39,7 +39,8 @@ def feedback_outcomes(
         original = next((m for m in candidates[item.msg.message_key] if m in sent), None)
         row = {**sent[original], "message_id": original} if original else None
         common = {"message_id": message_id, "outbox_id": row["id"] if row else None,
-                  "occurred_at": item.msg.sent_at or now}
+                  # a report dated ahead of our clock would stay in every window: clamp to now
+                  "occurred_at": min(item.msg.sent_at or now, now)}
         for entry, suppress_as in _bounce_entries(item, row, counts) + _complaint_entries(
                 item, row, counts):
             feedback.append({**common, **entry})

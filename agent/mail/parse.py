@@ -20,6 +20,7 @@ from typing import Any
 from agent.mail.bounces import is_machine, looks_like_bounce, scan_message
 from agent.mail.feedback import report_fields
 from agent.mail.html import HtmlText, html_text
+from agent.mail.mime import read_message
 from agent.mail.model import Address, Attachment, ParsedMessage
 
 KEPT_HEADERS = ("from", "auto-submitted", "x-autoreply", "x-autorespond", "precedence",
@@ -274,7 +275,7 @@ def parse_message(data: bytes, max_attachment_bytes: int = 25 * 2**20) -> Parsed
     fallback_key = f"sha256:{digest}"
     errors: list[str] = []
     try:
-        msg = email.message_from_bytes(data, policy=POLICY)
+        msg = read_message(data, POLICY)
         names = {name.lower() for name, _ in msg.raw_items()}
         if not names & MAIL_HEADERS:
             errors.append("no mail headers: not an email message" if data.strip()

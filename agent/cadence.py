@@ -47,9 +47,11 @@ class Cadence:
     def maximum(self) -> int:
         return len(self.steps)
 
-    def key(self, entity_id: int, step: int) -> str:
-        """The step's idempotency key, which is also its outbox key."""
-        return f"{self.name}:{self.entity}:{entity_id}:{step}"
+    def key(self, entity_id: int, step: int, round_: int = 1) -> str:
+        """The step's idempotency key, which is also its outbox key; a later enrollment of the
+        same entity (`round_`) gets keys of its own."""
+        entity = f"{entity_id}" if round_ == 1 else f"{entity_id}.{round_}"
+        return f"{self.name}:{self.entity}:{entity}:{step}"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from agent.actions import KINDS, Tier
+from agent.calendar import supported
 
 SendMode = Literal["dry_run", "internal_only", "limited_live"]
 # The send modes whose mail leaves the machine over SMTP, so it needs a real sender address.
@@ -122,6 +123,42 @@ class SendWindow(BaseModel):
         return self
 
 
+class Holidays(BaseModel):
+    """Where the tenant works: its public holidays are not business days for cadences."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country: str | None = None  # ISO 3166-1 alpha-2, e.g. US; None: weekends only
+    subdivision: str | None = None  # e.g. CA for California, BY for Bavaria
+
+    @model_validator(mode="after")
+    def _known(self, info: ValidationInfo) -> Holidays:
+        if self.country and not _stored(info) and (problem := supported(self.country,
+                                                                        self.subdivision)):
+            raise ValueError(problem)
+        return self
+
+
+class DealStage(BaseModel):
+    """How an open deal in one stage is worked: stalled after this many days without activity,
+    then followed up every so many business days, at most so many times."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stalled_after_days: int = Field(14, ge=1)
+    follow_up_every_days: int = Field(3, ge=1)
+    max_follow_ups: int = Field(4, ge=1, le=12)
+
+
+# Later stages go stale faster: a proposal or negotiation left a few days is a deal at risk.
+DEFAULT_DEAL_STAGES = {
+    "lead": DealStage(stalled_after_days=14, follow_up_every_days=5, max_follow_ups=3),
+    "qualified": DealStage(stalled_after_days=10, follow_up_every_days=4, max_follow_ups=4),
+    "proposal": DealStage(stalled_after_days=7, follow_up_every_days=3, max_follow_ups=4),
+    "negotiation": DealStage(stalled_after_days=5, follow_up_every_days=2, max_follow_ups=4),
+}
+
+
 class TenantSettings(BaseModel):
     """Everything a tenant can configure; unknown keys are refused rather than ignored."""
 
@@ -143,6 +180,8 @@ class TenantSettings(BaseModel):
     documents_dir: str | None = None
     signature: str | None = None
     providers: dict[str, str] = Field(default_factory=dict)
+    holidays: Holidays = Field(default_factory=Holidays)
+    deal_stages: dict[str, DealStage] = Field(default_factory=lambda: dict(DEFAULT_DEAL_STAGES))
 
     @classmethod
     def stored(cls, data: dict[str, Any]) -> TenantSettings:

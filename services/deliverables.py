@@ -30,6 +30,7 @@ from resources.store import tasks as task_store
 from resources.store.schema import suppressions
 from resources.store.signals import mark_actioned
 from resources.store.tenants import get_tenant
+from services.cadence.recheck import stopped_steps
 from services.killswitch import kill_state
 from services.orders import apply_fix
 
@@ -193,8 +194,9 @@ def record(scope, outcomes: list[tuple[dict[str, Any], dict[str, Any]]], now: da
 def recipient_refusals(
     db: Database, tenant: Tenant, rows: list[dict[str, Any]]
 ) -> dict[int, tuple[str, str]]:
-    """(rule, reason) by row id for mail that may not go out after all: a bounce or opt-out, or
-    a tighter send mode, may be newer than the gate's decision. `tenant` must be current."""
+    """(rule, reason) by row id for mail that may not go out after all: a bounce or opt-out, a
+    cadence's stop rule (a reply since the plan) or a tighter send mode may be newer than the
+    gate's decision. `tenant` must be current."""
     if not rows:
         return {}
     addresses = {(r["target"] or "").lower() for r in rows}
@@ -206,6 +208,7 @@ def recipient_refusals(
                 )
             ).all()
         )
+        stopped = stopped_steps(scope, [r["idempotency_key"] for r in rows])
     settings = tenant.settings
     refusals = {}
     for row in rows:
@@ -215,6 +218,8 @@ def recipient_refusals(
                 "suppressed",
                 f"{address} was suppressed ({suppressed[address]}) after the message was queued",
             )
+        elif row["idempotency_key"] in stopped:
+            refusals[row["id"]] = ("cadence_stopped", stopped[row["idempotency_key"]])
         elif settings.send_mode == "internal_only" and not allowlisted(address, settings.allowlist):
             refusals[row["id"]] = (
                 "send_mode",

@@ -190,8 +190,27 @@ deals = sa.Table(
     sa.Column("next_follow_up_at", sa.DateTime(timezone=True)),
     sa.Column("follow_up_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("auto_follow_up_enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    # Why a person should look at the deal (no reply after the last follow-up, no address...).
+    sa.Column("needs_attention", sa.Text),
+    sa.Column("needs_attention_at", sa.DateTime(timezone=True)),
     _now(),
     _updated(),
+)
+
+# A deal's stage changes, each with how long the deal had been in the stage it left.
+deal_stage_history = sa.Table(
+    "deal_stage_history",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("deal_id", "deals"),
+    sa.Column("from_stage", sa.String(30)),
+    sa.Column("to_stage", sa.String(30), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("seconds_in_stage", sa.BigInteger),
+    sa.Column("by_whom", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text),
+    _now(),
 )
 
 quotes = sa.Table(
@@ -672,6 +691,50 @@ suppressions = sa.Table(
     _ref("message_id", "messages"),
     _now(),
     sa.UniqueConstraint("tenant_id", "email"),
+)
+
+# One entity's run through a cadence (agent/cadence.py): a deal's follow-ups, a quote's, an
+# order's feedback request. `round` counts re-enrollments of the same entity (a deal that stalls
+# again after a reply starts round 2), so every step key stays unique.
+cadence_enrollments = sa.Table(
+    "cadence_enrollments",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("cadence", sa.String(60), nullable=False),
+    sa.Column("entity_type", sa.String(20), nullable=False),
+    sa.Column("entity_id", sa.BigInteger, nullable=False),
+    sa.Column("round", sa.Integer, nullable=False, server_default="1"),
+    _ref("contact_id", "contacts"),
+    sa.Column("address", sa.String(320)),
+    sa.Column("status", sa.String(20), nullable=False, server_default="active"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("steps_planned", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_due_at", sa.DateTime(timezone=True)),
+    sa.Column("waiting", sa.Text),  # why nothing was sent this hour (deferred until, pending)
+    sa.Column("paused_at", sa.DateTime(timezone=True)),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("end_reason", sa.Text),  # stopped by / completed
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "cadence", "entity_type", "entity_id", "round"),
+    sa.Index("ix_cadence_enrollments_status", "tenant_id", "status"),
+)
+
+# Each step an enrollment planned, under the key that is also its ledger and outbox key.
+cadence_steps = sa.Table(
+    "cadence_steps",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("enrollment_id", "cadence_enrollments"),
+    sa.Column("step", sa.Integer, nullable=False),
+    sa.Column("idempotency_key", sa.String(300), nullable=False),
+    sa.Column("cycle_hour", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("planned_at", sa.DateTime(timezone=True), nullable=False),
+    _now(),
+    sa.UniqueConstraint("tenant_id", "enrollment_id", "step"),
+    sa.Index("ix_cadence_steps_key", "tenant_id", "idempotency_key"),
 )
 
 # What receivers said about mail we sent, one row per report and address: bounces (with their

@@ -10,14 +10,14 @@ feedback, broadcasts, compliance) arrives through `ENGINES`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
 import sqlalchemy as sa
 
-from agent.actions import Action
 from agent.engagement import contact_clocks, stats
 from agent.goals import month_bounds, pace
 from agent.planner import PlanInputs
@@ -33,10 +33,13 @@ from resources.store.schema import (
     suppressions,
     touches,
 )
+from services.cadence.advance import Advanced
+from services.cadence.deals import deals_engine
 from services.orders import OrdersResult, validate_new_orders
 
-# Later issues register their cadence engines here: each proposes actions for one tenant and hour.
-ENGINES: list[Callable[[TenantScope, datetime], list[Action]]] = []
+# The cadence engines (services/cadence): each moves its enrollments for one tenant and hour and
+# returns the actions it proposes with its counts (proposed, waiting, stopped, completed).
+ENGINES: dict[str, Callable[[TenantScope, datetime], Advanced]] = {"deals": deals_engine}
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Gathered:
     inputs: PlanInputs
     orders: OrdersResult
     new_messages: int
+    engines: dict[str, Counter] = field(default_factory=dict)
 
     def summary(self) -> dict:
         s = self.inputs.stats
@@ -62,6 +66,8 @@ class Gathered:
             "orders_on_hold": self.orders.on_hold,
             "order_fixes": len(self.orders.fixes),
             "new_messages": self.new_messages,
+            **{f"cadence_{engine}_{outcome}": n for engine, counts in sorted(self.engines.items())
+               for outcome, n in sorted(counts.items())},
         }
 
 
@@ -73,8 +79,9 @@ def gather(
     validate_orders: bool = True,
     cycle_id: int | None = None,
 ) -> Gathered:
-    """`validate_orders=False` (a replay) leaves the orders as they are; `cycle_id` is this
-    cycle's record, whose own earlier proposals (a rerun of the hour) are proposed again."""
+    """`validate_orders=False` (a replay) leaves the orders and the cadences as they are;
+    `cycle_id` is this cycle's record, whose own earlier proposals (a rerun of the hour) are
+    proposed again."""
     settings = scope.tenant.settings
     clocks = contact_clocks(
         _contacts(scope),
@@ -86,6 +93,8 @@ def gather(
     )
     engagement = stats(clocks)
     order_check = validate_new_orders(scope, now) if validate_orders else OrdersResult()
+    advanced = {name: engine(scope, hour) for name, engine in ENGINES.items()} \
+        if validate_orders else {}
     inputs = PlanInputs(
         hour=hour,
         clocks=clocks,
@@ -94,13 +103,14 @@ def gather(
         pace=_pace(scope, hour),
         pipeline_thin=_open_deal_count(scope) < settings.thresholds.thin_pipeline_deals,
         requests=_requests(scope),
-        passed_on=order_check.fixes + [a for engine in ENGINES for a in engine(scope, hour)],
+        passed_on=order_check.fixes + [a for done in advanced.values() for a in done.actions],
         suppressed=frozenset(
             r[0].lower() for r in scope.execute(scope.select(suppressions.c.email))
         ),
         decided=_decided_follow_ups(scope, cycle_id),
     )
-    return Gathered(inputs, order_check, _new_messages(scope, since))
+    return Gathered(inputs, order_check, _new_messages(scope, since),
+                    {name: done.counts for name, done in advanced.items()})
 
 
 def _decided_follow_ups(scope: TenantScope, cycle_id: int | None) -> frozenset[str]:

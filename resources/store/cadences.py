@@ -1,0 +1,155 @@
+"""The `cadence_enrollments` and `cadence_steps` tables, and where each enrollment's latest step
+stands in the ledger and the outbox (agent/cadence.py decides what to do with that)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from resources.database import TenantScope
+from resources.database.clock import aware
+from resources.store.contacts import chunks
+from resources.store.schema import actions, cadence_enrollments, cadence_steps, outbox
+
+OPEN = ("active", "paused")
+SENT = ("sent", "dry_run", "delivered")
+NOT_SENT = ("failed", "blocked")  # outbox outcomes that end a step without mail
+REFUSED = ("blocked", "rejected", "expired")  # ledger outcomes that end a step without mail
+
+
+def open_enrollments(scope: TenantScope, cadence: str) -> list[dict[str, Any]]:
+    """The cadence's active and paused enrollments, each with its latest step's standing:
+    `settled_at` (sent, or finally not sent) or `pending` (why it is still on its way)."""
+    rows = [
+        dict(r)
+        for r in scope.execute(
+            scope.select(cadence_enrollments).where(
+                cadence_enrollments.c.cadence == cadence,
+                cadence_enrollments.c.status.in_(OPEN),
+            )
+        ).mappings()
+    ]
+    latest = _latest_steps(scope, [r for r in rows if r["steps_planned"]])
+    for row in rows:
+        row.update(latest.get(row["id"], {"settled_at": None, "pending": None, "outcome": None}))
+    return rows
+
+
+def _latest_steps(scope: TenantScope, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for part in chunks(rows):
+        wanted = sa.tuple_(cadence_steps.c.enrollment_id, cadence_steps.c.step).in_(
+            [(r["id"], r["steps_planned"]) for r in part]
+        )
+        steps = scope.execute(
+            scope.select(
+                cadence_steps.c.enrollment_id,
+                cadence_steps.c.idempotency_key,
+                cadence_steps.c.planned_at,
+                actions.c.status.label("decision"),
+                actions.c.decision_reason,
+                actions.c.not_before,
+                actions.c.updated_at.label("decided_at"),
+                outbox.c.status.label("delivery"),
+                outbox.c.sent_at,
+                outbox.c.last_error,
+                outbox.c.updated_at.label("delivered_at"),
+            )
+            .select_from(cadence_steps)
+            .outerjoin(actions, actions.c.idempotency_key == cadence_steps.c.idempotency_key)
+            .outerjoin(outbox, outbox.c.idempotency_key == cadence_steps.c.idempotency_key)
+            .where(wanted)
+        ).mappings()
+        for step in steps:
+            found[step["enrollment_id"]] = standing(step)
+    return found
+
+
+def standing(step: dict[str, Any]) -> dict[str, Any]:
+    """Sent (settled when it went), finally not sent (settled, with why), or still on its way."""
+    delivery, decision = step["delivery"], step["decision"]
+    if delivery in SENT:
+        when = step["sent_at"] or step["delivered_at"]
+        return {"settled_at": aware(when), "pending": None, "outcome": "sent"}
+    if delivery in NOT_SENT:
+        return {"settled_at": aware(step["delivered_at"]), "pending": None,
+                "outcome": f"not sent ({delivery}): {step['last_error']}"}
+    if decision in REFUSED:
+        return {"settled_at": aware(step["decided_at"]), "pending": None,
+                "outcome": f"not sent ({decision}): {step['decision_reason']}"}
+    if decision is None:
+        return {"settled_at": None, "pending": "not yet through the gate", "outcome": None}
+    if decision == "deferred" and step["not_before"]:
+        why = f"deferred until {aware(step['not_before']):%Y-%m-%d %H:%M} UTC: " \
+              f"{step['decision_reason']}"
+    else:
+        why = delivery or decision
+    return {"settled_at": None, "pending": why, "outcome": None}
+
+
+def enroll(scope: TenantScope, rows: list[dict[str, Any]]) -> int:
+    return scope.insert(
+        cadence_enrollments,
+        rows,
+        skip_conflicts_on=("tenant_id", "cadence", "entity_type", "entity_id", "round"),
+    )
+
+
+def latest_rounds(scope: TenantScope, cadence: str, entity_ids: list[int]) -> dict[int, dict]:
+    """Each entity's latest enrollment in the cadence (any status): round, status, started_at."""
+    found: dict[int, dict] = {}
+    for part in chunks(entity_ids):
+        rows = scope.execute(
+            scope.select(
+                cadence_enrollments.c.entity_id,
+                cadence_enrollments.c.round,
+                cadence_enrollments.c.status,
+                cadence_enrollments.c.started_at,
+            ).where(
+                cadence_enrollments.c.cadence == cadence,
+                cadence_enrollments.c.entity_id.in_(part),
+            )
+        ).mappings()
+        for row in rows:
+            if row["entity_id"] not in found or row["round"] > found[row["entity_id"]]["round"]:
+                found[row["entity_id"]] = dict(row)
+    return found
+
+
+def record_steps(scope: TenantScope, rows: list[dict[str, Any]]) -> int:
+    """The steps planned this hour; a rerun of the hour plans the same keys and adds nothing."""
+    inserted = scope.insert(
+        cadence_steps, rows, skip_conflicts_on=("tenant_id", "enrollment_id", "step")
+    )
+    for row in rows:
+        scope.execute(
+            sa.update(cadence_enrollments)
+            .where(
+                cadence_enrollments.c.id == row["enrollment_id"],
+                cadence_enrollments.c.steps_planned < row["step"],
+            )
+            .values(steps_planned=row["step"], updated_at=row["planned_at"])
+        )
+    return inserted
+
+
+def planned_in_hour(scope: TenantScope, cadence: str, hour: datetime) -> dict[int, int]:
+    """Steps of the cadence planned in this cycle hour, by enrollment: a rerun proposes them again
+    (the gate then finds them decided) instead of planning the next step."""
+    rows = scope.execute(
+        scope.select(cadence_steps.c.enrollment_id, cadence_steps.c.step)
+        .select_from(cadence_steps)
+        .join(cadence_enrollments, cadence_enrollments.c.id == cadence_steps.c.enrollment_id)
+        .where(cadence_enrollments.c.cadence == cadence, cadence_steps.c.cycle_hour == hour)
+    ).all()
+    return dict(rows)
+
+
+def update_enrollment(scope: TenantScope, enrollment_id: int, now: datetime, **values) -> None:
+    scope.execute(
+        sa.update(cadence_enrollments)
+        .where(cadence_enrollments.c.id == enrollment_id)
+        .values(updated_at=now, **values)
+    )

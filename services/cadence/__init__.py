@@ -1,0 +1,1 @@
+"""Cadence engines: deals, quotes and feedback moved forward every hour (agent/cadence.py)."""

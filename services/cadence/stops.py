@@ -1,0 +1,62 @@
+"""The stop rules every cadence shares, read set-based for many enrollments at once: a reply from
+the contact since the enrollment began (an inbound touch: machine mail never makes one), and a
+suppressed address (a bounce, complaint or opt-out). The engine adds its
+entity's outcome (deal won or lost, quote decided, case open). The same reading runs when
+planning and again just before dispatch, so a reply between the two stops the step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from resources.database import TenantScope
+from resources.database.clock import aware
+from resources.store.contacts import chunks
+from resources.store.schema import suppressions, touches
+
+
+def shared_stops(scope: TenantScope, enrollments: list[dict[str, Any]]) -> dict[int, str]:
+    """The first shared stop rule that holds, by enrollment id."""
+    contact_ids = sorted({e["contact_id"] for e in enrollments if e["contact_id"]})
+    addresses = sorted({e["address"].lower() for e in enrollments if e["address"]})
+    replied = _last_replies(scope, contact_ids)
+    suppressed = _suppressed(scope, addresses)
+    stops: dict[int, str] = {}
+    for e in enrollments:
+        started = aware(e["started_at"])
+        reply = replied.get(e["contact_id"])
+        address = (e["address"] or "").lower()
+        if not address:
+            stops[e["id"]] = "no address to write to"
+        elif address in suppressed:
+            stops[e["id"]] = f"{address} is suppressed ({suppressed[address]})"
+        elif reply is not None and reply > started:
+            stops[e["id"]] = f"reply from the contact at {reply:%Y-%m-%d %H:%M} UTC"
+    return stops
+
+
+def _last_replies(scope: TenantScope, contact_ids: list[int]) -> dict[int, datetime]:
+    found: dict[int, datetime] = {}
+    for part in chunks(contact_ids):
+        rows = scope.execute(
+            scope.select(touches.c.contact_id, sa.func.max(touches.c.occurred_at))
+            .where(touches.c.contact_id.in_(part), touches.c.touch_type == "email_in")
+            .group_by(touches.c.contact_id)
+        ).all()
+        found.update({contact: aware(when) for contact, when in rows})
+    return found
+
+
+def _suppressed(scope: TenantScope, addresses: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in chunks(addresses):
+        rows = scope.execute(
+            scope.select(sa.func.lower(suppressions.c.email), suppressions.c.reason).where(
+                sa.func.lower(suppressions.c.email).in_(part)
+            )
+        ).all()
+        found.update(dict(rows))
+    return found

@@ -159,6 +159,20 @@ DEFAULT_DEAL_STAGES = {
 }
 
 
+# Why a quote was won or lost, as a tenant's owner would sort them; a tenant may keep its own.
+QUOTE_REASONS = ("price", "timing", "competitor", "scope", "no_response", "cancelled", "other")
+
+
+class FeedbackSettings(BaseModel):
+    """What a positive feedback reply leads to: nothing more by default; a referral request, or a
+    review request with the tenant's review page, when the owner turns it on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    referral_requests: bool = False
+    review_url: str | None = None
+
+
 class TenantSettings(BaseModel):
     """Everything a tenant can configure; unknown keys are refused rather than ignored."""
 
@@ -182,6 +196,8 @@ class TenantSettings(BaseModel):
     providers: dict[str, str] = Field(default_factory=dict)
     holidays: Holidays = Field(default_factory=Holidays)
     deal_stages: dict[str, DealStage] = Field(default_factory=lambda: dict(DEFAULT_DEAL_STAGES))
+    quote_reasons: list[str] = Field(default_factory=lambda: list(QUOTE_REASONS), min_length=1)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
 
     @classmethod
     def stored(cls, data: dict[str, Any]) -> TenantSettings:

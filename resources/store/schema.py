@@ -231,9 +231,84 @@ quotes = sa.Table(
     sa.Column("follow_up_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_follow_up_at", sa.DateTime(timezone=True)),
     sa.Column("outcome_reason", sa.Text),
+    # The win/loss reason from the tenant's list (settings.quote_reasons); outcome_reason is the
+    # free text that goes with it.
+    sa.Column("reason_code", sa.String(40)),
+    sa.Column("needs_attention", sa.Text),
     _now(),
     _updated(),
     sa.UniqueConstraint("tenant_id", "quote_number"),
+)
+
+# Every change in a quote's life (created, sent, viewed, followed up, accepted, rejected,
+# expired, a response too unclear to act on), with who and the evidence.
+quote_activities = sa.Table(
+    "quote_activities",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("quote_id", "quotes"),
+    sa.Column("activity", sa.String(30), nullable=False),
+    sa.Column("from_status", sa.String(20)),
+    sa.Column("to_status", sa.String(20)),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("by_whom", sa.String(200), nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Column("evidence", sa.Text),
+    _ref("message_id", "messages"),
+    _now(),
+    sa.Index("ix_quote_activities_quote", "tenant_id", "quote_id", "at"),
+)
+
+# A service-recovery case: opened by negative feedback (or a person), owned, closed with a
+# resolution. An open case holds the order's and the account's feedback requests.
+cases = sa.Table(
+    "cases",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("order_id", "orders"),
+    _ref("account_id", "accounts"),
+    _ref("contact_id", "contacts"),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Column("source", sa.String(40), nullable=False),  # feedback | manual
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("owner", sa.String(200)),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
+    sa.Column("closed_by", sa.String(200)),
+    sa.Column("resolution", sa.Text),
+    _now(),
+    _updated(),
+    sa.Index("ix_cases_status", "tenant_id", "status"),
+)
+
+# One feedback request per delivered order: scheduled, requested, skipped (with why) or
+# answered, the answer scored (agent/feedback_score.py) and kept with the order and account.
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    _id(),
+    _tenant(),
+    _ref("order_id", "orders"),
+    _ref("account_id", "accounts"),
+    _ref("contact_id", "contacts"),
+    sa.Column("status", sa.String(20), nullable=False, server_default="scheduled"),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True)),
+    sa.Column("skip_reason", sa.Text),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    _ref("reply_message_id", "messages"),
+    sa.Column("sentiment", sa.String(10)),  # positive | neutral | negative
+    sa.Column("score", sa.Float),
+    sa.Column("rating", sa.String(20)),
+    sa.Column("method", sa.String(10)),  # rating | vader
+    sa.Column("evidence", sa.Text),
+    _ref("case_id", "cases"),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "order_id"),
 )
 
 messages = sa.Table(

@@ -19,6 +19,7 @@ from typing import Any
 
 from agent.mail.bounces import is_machine, looks_like_bounce, scan_message
 from agent.mail.feedback import report_fields
+from agent.mail.headers import quick_addresses, quick_date, quick_text
 from agent.mail.html import HtmlText, html_text
 from agent.mail.mime import read_message
 from agent.mail.model import Address, Attachment, ParsedMessage
@@ -92,6 +93,9 @@ def _header(msg: Message, name: str, errors: list[str]) -> object | None:
 
 
 def _text(msg: Message, name: str, errors: list[str]) -> str:
+    quick = quick_text(msg, name)
+    if quick is not None:
+        return quick
     value = _header(msg, name, errors)
     return " ".join(clean(str(value)).split()) if value is not None else ""
 
@@ -104,9 +108,11 @@ def _ids(value: str) -> list[str]:
 
 
 def _addresses(msg: Message, name: str, errors: list[str]) -> list[Address]:
-    value = _header(msg, name, errors)
+    found = quick_addresses(msg, name)
+    if found is None:
+        found = getattr(_header(msg, name, errors), "addresses", ())
     result: list[Address] = []
-    for item in getattr(value, "addresses", ()):
+    for item in found:
         addr = clean(item.addr_spec).strip().lower()
         if not ADDRESS_RE.match(addr):
             errors.append(f"header {name}: skipped invalid address {addr!r}")
@@ -117,6 +123,9 @@ def _addresses(msg: Message, name: str, errors: list[str]) -> list[Address]:
 
 
 def _sent_at(msg: Message, errors: list[str]) -> datetime | None:
+    quick = quick_date(msg)
+    if quick is not None:
+        return quick
     value = _header(msg, "date", errors)
     if value is None:
         errors.append("no Date header")

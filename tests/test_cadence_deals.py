@@ -37,7 +37,7 @@ def acme(db: Database, tmp_path: Path, steward_env: Path) -> Database:
     update_tenant(db, "acme", settings_patch={
         "holidays": {"country": "US"}, "own_addresses": ["acme.example"],
         "thresholds": {"engagement_days": 90}})
-    quiet = START - timedelta(days=10)
+    quiet = (START - timedelta(days=10)).astimezone(UTC)  # stored as UTC on both databases
     with db.for_tenant("acme") as scope:
         scope.insert(schema.contacts, [
             {"email": f"{name}@client.example", "first_name": name.title(), "last_touch_at": quiet}
@@ -50,7 +50,7 @@ def acme(db: Database, tmp_path: Path, steward_env: Path) -> Database:
             deal("Bob negotiation", "negotiation", ids["Bob"], quiet),
             deal("Cy pilot", "pilot", ids["Cy"], quiet),
             deal("Dee won", "won", ids["Dee"], quiet),
-            deal("Eve fresh", "lead", ids["Eve"], START - timedelta(days=1)),
+            deal("Eve fresh", "lead", ids["Eve"], (START - timedelta(days=1)).astimezone(UTC)),
             deal("No address", "qualified", ids["Nomail"], quiet),
         ])
     return db

@@ -23,6 +23,7 @@ from pipelines.cli import (
     actions,
     alert,
     db,
+    deal,
     demo,
     inbox,
     killswitch,
@@ -114,6 +115,7 @@ app.add_typer(strategy.app, name="strategy")
 app.add_typer(order.app, name="order")
 app.add_typer(alert.app, name="alert")
 app.add_typer(suppression.app, name="suppression")
+app.add_typer(deal.app, name="deal")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

@@ -43,28 +43,49 @@ def _latest_steps(scope: TenantScope, rows: list[dict[str, Any]]) -> dict[int, d
         wanted = sa.tuple_(cadence_steps.c.enrollment_id, cadence_steps.c.step).in_(
             [(r["id"], r["steps_planned"]) for r in part]
         )
-        steps = scope.execute(
-            scope.select(
-                cadence_steps.c.enrollment_id,
-                cadence_steps.c.idempotency_key,
-                cadence_steps.c.planned_at,
-                actions.c.status.label("decision"),
-                actions.c.decision_reason,
-                actions.c.not_before,
-                actions.c.updated_at.label("decided_at"),
-                outbox.c.status.label("delivery"),
-                outbox.c.sent_at,
-                outbox.c.last_error,
-                outbox.c.updated_at.label("delivered_at"),
-            )
-            .select_from(cadence_steps)
-            .outerjoin(actions, actions.c.idempotency_key == cadence_steps.c.idempotency_key)
-            .outerjoin(outbox, outbox.c.idempotency_key == cadence_steps.c.idempotency_key)
-            .where(wanted)
-        ).mappings()
-        for step in steps:
+        for step in _steps(scope, wanted):
             found[step["enrollment_id"]] = standing(step)
     return found
+
+
+def _steps(scope: TenantScope, where: Any) -> list[dict[str, Any]]:
+    """Steps with their ledger decision and outbox delivery, joined on the step key."""
+    return [dict(r) for r in scope.execute(
+        scope.select(
+            cadence_steps.c.enrollment_id,
+            cadence_steps.c.step,
+            cadence_steps.c.idempotency_key,
+            cadence_steps.c.planned_at,
+            actions.c.status.label("decision"),
+            actions.c.decision_reason,
+            actions.c.not_before,
+            actions.c.updated_at.label("decided_at"),
+            outbox.c.status.label("delivery"),
+            outbox.c.sent_at,
+            outbox.c.last_error,
+            outbox.c.updated_at.label("delivered_at"),
+        )
+        .select_from(cadence_steps)
+        .outerjoin(actions, actions.c.idempotency_key == cadence_steps.c.idempotency_key)
+        .outerjoin(outbox, outbox.c.idempotency_key == cadence_steps.c.idempotency_key)
+        .where(where)
+        .order_by(cadence_steps.c.enrollment_id, cadence_steps.c.step)
+    ).mappings()]
+
+
+def history(scope: TenantScope, cadence: str, entity_id: int) -> list[dict[str, Any]]:
+    """Every enrollment of the entity in the cadence, oldest first, each with its steps and
+    where each step stands (for `steward deal show` and its kin)."""
+    rows = [dict(r) for r in scope.execute(
+        scope.select(cadence_enrollments).where(
+            cadence_enrollments.c.cadence == cadence, cadence_enrollments.c.entity_id == entity_id
+        ).order_by(cadence_enrollments.c.round)
+    ).mappings()]
+    steps = _steps(scope, cadence_steps.c.enrollment_id.in_([r["id"] for r in rows])) \
+        if rows else []
+    for row in rows:
+        row["steps"] = [{**s, **standing(s)} for s in steps if s["enrollment_id"] == row["id"]]
+    return rows
 
 
 def standing(step: dict[str, Any]) -> dict[str, Any]:

@@ -16,21 +16,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from agent.actions import Action
 from agent.cadence import Cadence, Step
 from agent.settings import DealStage
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store import cadences as store
-from resources.store.schema import contacts, deal_stage_history, deals, touches
+from resources.store.deals import count_follow_up, open_deals, update_deal
 from services.cadence.advance import Advanced, advance
 from services.cadence.stops import shared_stops
 
 NAME = "deal_follow_up"
 ESCALATE_AFTER = 3  # attempts before the firmer template and priority
-CLOSED = ("won", "lost")
 KEYS = Cadence(NAME, "deal", ())  # the step keys are the same whatever the stage's steps
 
 
@@ -47,87 +44,58 @@ def deal_cadence(rule: DealStage) -> Cadence:
 
 def deals_engine(scope: TenantScope, hour: datetime) -> Advanced:
     stages = scope.tenant.settings.deal_stages
-    open_deals = _open_deals(scope)
-    _mark_unworkable(scope, open_deals, stages, hour)
-    workable = {d["id"]: d for d in open_deals if d["stage"] in stages and d["email"]}
+    by_id = {d["id"]: d for d in open_deals(scope)}
+    _mark_unworkable(scope, by_id.values(), stages, hour)
+    workable = {i: d for i, d in by_id.items() if d["stage"] in stages and d["email"]}
     _mark_stalled(scope, workable.values(), stages, hour)
-    _enroll(scope, workable, stages, hour)
+    _enroll(scope, workable, hour)
     rows = store.open_enrollments(scope, NAME)
-    deals_by_id = {**{d["id"]: d for d in open_deals}, **workable}
-    stops = {**_deal_stops(rows, deals_by_id), **shared_stops(scope, rows)}
+    stops = {**_deal_stops(rows, by_id), **shared_stops(scope, rows)}
     for row in rows:
-        deal = deals_by_id.get(row["entity_id"])
+        deal = by_id.get(row["entity_id"])
         if deal and not deal["auto_follow_up_enabled"] and row["status"] == "active":
             row["status"] = "paused"  # the switch holds the cadence; turning it on resumes it
     done = advance(
         scope,
-        lambda row: deal_cadence(stages.get(deals_by_id[row["entity_id"]]["stage"], DealStage())
-                                 if row["entity_id"] in deals_by_id else DealStage()),
+        lambda row: deal_cadence(stages.get(by_id[row["entity_id"]]["stage"], DealStage())
+                                 if row["entity_id"] in by_id else DealStage()),
         rows,
         stops,
         {d["contact_id"]: d["ooo_until"] for d in workable.values() if d["ooo_until"]},
         hour,
-        lambda row, step: _follow_up(deals_by_id[row["entity_id"]], row, step),
+        lambda row, step: _follow_up(by_id[row["entity_id"]], row, step),
     )
     _after(scope, done, hour)
     return done
 
 
-def _open_deals(scope: TenantScope) -> list[dict[str, Any]]:
-    activity = (
-        scope.select(touches.c.contact_id, sa.func.max(touches.c.occurred_at).label("touched"))
-        .where(touches.c.by_whom != "steward")
-        .group_by(touches.c.contact_id)
-        .subquery()
-    )
-    query = (
-        scope.select(
-            deals.c.id, deals.c.title, deals.c.stage, deals.c.contact_id, deals.c.created_at,
-            deals.c.last_activity_at, deals.c.stalled_at, deals.c.auto_follow_up_enabled,
-            deals.c.needs_attention, contacts.c.email, contacts.c.first_name,
-            contacts.c.ooo_until, activity.c.touched,
-        )
-        .select_from(deals)
-        .outerjoin(contacts, contacts.c.id == deals.c.contact_id)
-        .outerjoin(activity, activity.c.contact_id == deals.c.contact_id)
-        .where(deals.c.stage.not_in(CLOSED))
-    )
-    found = []
-    for row in scope.execute(query).mappings():
-        deal = dict(row)
-        seen = [aware(t) for t in (deal["last_activity_at"], deal["touched"], deal["created_at"])
-                if t is not None]
-        deal["activity"] = max(seen)
-        found.append(deal)
-    return found
-
-
-def _mark_unworkable(scope: TenantScope, open_deals: list[dict], stages: dict, hour: datetime):
-    for deal in open_deals:
+def _mark_unworkable(scope: TenantScope, deals, stages: dict, hour: datetime) -> None:
+    for deal in deals:
         why = None
         if deal["stage"] not in stages:
             why = f"stage {deal['stage']!r} has no follow-up configuration (known: " \
-                  f"{', '.join(stages)})"
+                  f"{', '.join(sorted(stages))})"
         elif not deal["email"]:
             why = "no contact address to follow up with"
         if why and deal["needs_attention"] != why:
-            _set(scope, deal["id"], hour, needs_attention=why, needs_attention_at=hour)
+            update_deal(scope, deal["id"], hour, needs_attention=why, needs_attention_at=hour)
 
 
-def _mark_stalled(scope: TenantScope, workable, stages: dict[str, DealStage], hour: datetime):
+def _mark_stalled(scope: TenantScope, workable, stages: dict[str, DealStage], hour: datetime
+                  ) -> None:
     for deal in workable:
         quiet_since = deal["activity"]
         stalled = hour - quiet_since >= timedelta(days=stages[deal["stage"]].stalled_after_days)
         was = deal["stalled_at"] is not None
         if stalled and not was:
             deal["stalled_at"] = hour
-            _set(scope, deal["id"], hour, stalled_at=hour, last_activity_at=quiet_since)
+            update_deal(scope, deal["id"], hour, stalled_at=hour, last_activity_at=quiet_since)
         elif not stalled and was:
             deal["stalled_at"] = None
-            _set(scope, deal["id"], hour, stalled_at=None, last_activity_at=quiet_since)
+            update_deal(scope, deal["id"], hour, stalled_at=None, last_activity_at=quiet_since)
 
 
-def _enroll(scope: TenantScope, workable: dict[int, dict], stages: dict, hour: datetime) -> None:
+def _enroll(scope: TenantScope, workable: dict[int, dict], hour: datetime) -> None:
     stalled = [d for d in workable.values() if d["stalled_at"] is not None]
     latest = store.latest_rounds(scope, NAME, [d["id"] for d in stalled])
     rows = []
@@ -145,11 +113,11 @@ def _enroll(scope: TenantScope, workable: dict[int, dict], stages: dict, hour: d
 
 def deal_stops(scope: TenantScope, rows: list[dict[str, Any]]) -> dict[int, str]:
     """The deal's own stop rules for these enrollments (dispatch asks again before sending)."""
-    return _deal_stops(rows, {d["id"]: d for d in _open_deals(scope)})
+    return _deal_stops(rows, {d["id"]: d for d in open_deals(scope)})
 
 
-def _deal_stops(rows: list[dict[str, Any]], open_deals: dict[int, dict]) -> dict[int, str]:
-    found = {row["id"]: _deal_stop(open_deals.get(row["entity_id"]), row) for row in rows}
+def _deal_stops(rows: list[dict[str, Any]], by_id: dict[int, dict]) -> dict[int, str]:
+    found = {row["id"]: _deal_stop(by_id.get(row["entity_id"]), row) for row in rows}
     return {k: v for k, v in found.items() if v}
 
 
@@ -181,32 +149,8 @@ def _follow_up(deal: dict[str, Any], row: dict[str, Any], step: int) -> Action:
 def _after(scope: TenantScope, done: Advanced, hour: datetime) -> None:
     for row, status, why in done.ended:
         if status == "completed":
-            _set(scope, row["entity_id"], hour, needs_attention=f"no reply after {why}",
-                 needs_attention_at=hour)
+            update_deal(scope, row["entity_id"], hour, needs_attention=f"no reply after {why}",
+                        needs_attention_at=hour)
     for action in done.actions:
-        deal_id = action.payload["deal_id"]
         step = int(action.idempotency_key.rsplit(":", 1)[1])
-        scope.execute(
-            sa.update(deals).where(deals.c.id == deal_id, deals.c.follow_up_count < step)
-            .values(follow_up_count=step, updated_at=hour)
-        )
-
-
-def _set(scope: TenantScope, deal_id: int, hour: datetime, **values) -> None:
-    scope.execute(sa.update(deals).where(deals.c.id == deal_id).values(updated_at=hour, **values))
-
-
-def record_stage(scope: TenantScope, deal: dict[str, Any], stage: str, by: str, reason: str | None,
-                 now: datetime) -> None:
-    """A stage change, with how long the deal spent in the stage it leaves; it is activity."""
-    last = scope.scalar(
-        scope.select(sa.func.max(deal_stage_history.c.changed_at)).where(
-            deal_stage_history.c.deal_id == deal["id"])
-    )
-    entered = aware(last or deal["created_at"])
-    scope.insert(deal_stage_history, {
-        "deal_id": deal["id"], "from_stage": deal["stage"], "to_stage": stage, "changed_at": now,
-        "seconds_in_stage": int((now - entered).total_seconds()), "by_whom": by,
-        "reason": reason})
-    _set(scope, deal["id"], now, stage=stage, last_activity_at=now, stalled_at=None,
-         needs_attention=None, needs_attention_at=None)
+        count_follow_up(scope, action.payload["deal_id"], step, hour)

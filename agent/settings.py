@@ -79,6 +79,8 @@ class Thresholds(BaseModel):
     price_tolerance_pct: float = Field(5.0, ge=0)
     default_tech_fee: float = Field(0.0, ge=0)
     deal_stalled_days: int = Field(14, ge=1)
+    # The cycle's `stalled_deals` check warns when more open deals than this are stalled.
+    stalled_deals_warn: int = Field(5, ge=0)
     quote_follow_up_days: int = Field(3, ge=1)
     quote_max_follow_ups: int = Field(4, ge=0)
     feedback_after_days: int = Field(7, ge=0)

@@ -95,13 +95,16 @@ def describe(exc: Exception) -> str:
 def plan_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.AssetCheckResult]:
     planned = {slug: st.figures for slug, st in steps.items() if st.status == "done"}
     low: dict[str, float] = {}
+    stalled: dict[str, int] = {}
     flagged = total = 0
     for slug, figures in planned.items():
         with database.for_tenant(slug) as scope:
-            target = scope.tenant.settings.thresholds.engagement_compliance_target
+            thresholds = scope.tenant.settings.thresholds
             exceptions, validated = exception_rate(scope)
-        if figures["compliance_rate"] < target:
+        if figures["compliance_rate"] < thresholds.engagement_compliance_target:
             low[slug] = figures["compliance_rate"]
+        if figures["stalled_deals"] > thresholds.stalled_deals_warn:
+            stalled[slug] = figures["stalled_deals"]
         flagged, total = flagged + exceptions, total + validated
     rate = flagged / total if total else 0.0
     return [
@@ -128,6 +131,21 @@ def plan_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.AssetC
             description=f"At most {ORDER_EXCEPTION_LIMIT:.0%} of validated orders have an open "
             "exception.",
             metadata={"rate": round(rate, 4), "orders_flagged": flagged, "orders_validated": total},
+        ),
+        dg.AssetCheckResult(
+            check_name="stalled_deals",
+            asset_key="cycle_plan",
+            passed=not stalled,
+            severity=WARN,
+            description="No tenant has more stalled open deals than its threshold "
+            "(--threshold stalled_deals_warn, default 5): `steward deal list --stalled`.",
+            metadata={
+                "tenants_above": len(stalled),
+                "stalled_deals": sum(f["stalled_deals"] for f in planned.values()),
+                "above": dg.MetadataValue.md(
+                    "\n".join(f"- {s}: {n}" for s, n in list(stalled.items())[:SHOWN]) or "none"
+                ),
+            },
         ),
     ]
 
@@ -189,7 +207,7 @@ def reflect_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.Ass
 
 
 CHECKS = {
-    "plan": (plan_checks, ("engagement_compliance", "order_exception_rate")),
+    "plan": (plan_checks, ("engagement_compliance", "order_exception_rate", "stalled_deals")),
     "act": (act_checks, ("no_duplicate_outbox_keys",)),
     "react": (None, ()),
     "reflect": (reflect_checks, ("cycle_failure_rate", "policy_block_spike")),

@@ -125,6 +125,7 @@ def test_four_phases_plan_act_react_reflect_for_every_tenant(demo, mailer):
     assert set(checks) == {
         "engagement_compliance",
         "order_exception_rate",
+        "stalled_deals",
         "no_duplicate_outbox_keys",
         "cycle_failure_rate",
         "policy_block_spike",
@@ -137,6 +138,7 @@ def test_four_phases_plan_act_react_reflect_for_every_tenant(demo, mailer):
         assert mat.partition in slugs and mat.metadata["status"].value == "done"
     assert checks["no_duplicate_outbox_keys"].passed
     assert not checks["order_exception_rate"].passed  # the demo plants a quarter of bad orders
+    assert checks["stalled_deals"].metadata["stalled_deals"].value > 0  # the demo has quiet deals
 
 
 def test_rerunning_the_hour_in_dry_run_reproduces_the_decisions(demo, mailer):

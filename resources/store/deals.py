@@ -16,8 +16,8 @@ CLOSED = ("won", "lost")
 
 
 def open_deals(scope: TenantScope) -> list[dict[str, Any]]:
-    """Open deals with their contact and `activity`: the latest of the deal's own activity, a
-    touch with its contact that was not Steward's own mail, and its creation."""
+    """Open deals with their contact and `activity`: the latest of the deal's own activity and a
+    touch with its contact that was not Steward's own mail (its creation when it has neither)."""
     activity = (
         scope.select(touches.c.contact_id, sa.func.max(touches.c.occurred_at).label("touched"))
         .where(touches.c.by_whom != "steward")
@@ -39,9 +39,9 @@ def open_deals(scope: TenantScope) -> list[dict[str, Any]]:
     found = []
     for row in scope.execute(query).mappings():
         deal = dict(row)
-        seen = [aware(t) for t in (deal["last_activity_at"], deal["touched"], deal["created_at"])
-                if t is not None]
-        deal["activity"] = max(seen)
+        seen = [aware(t) for t in (deal["last_activity_at"], deal["touched"]) if t is not None]
+        # A deal imported with its history is as old as its last activity, not as the import.
+        deal["activity"] = max(seen) if seen else aware(deal["created_at"])
         found.append(deal)
     return found
 

@@ -48,6 +48,7 @@ class Gathered:
     orders: OrdersResult
     new_messages: int
     engines: dict[str, Counter] = field(default_factory=dict)
+    stalled_deals: int = 0
 
     def summary(self) -> dict:
         s = self.inputs.stats
@@ -66,6 +67,7 @@ class Gathered:
             "orders_on_hold": self.orders.on_hold,
             "order_fixes": len(self.orders.fixes),
             "new_messages": self.new_messages,
+            "stalled_deals": self.stalled_deals,
             **{f"cadence_{engine}_{outcome}": n for engine, counts in sorted(self.engines.items())
                for outcome, n in sorted(counts.items())},
         }
@@ -110,7 +112,14 @@ def gather(
         decided=_decided_follow_ups(scope, cycle_id),
     )
     return Gathered(inputs, order_check, _new_messages(scope, since),
-                    {name: done.counts for name, done in advanced.items()})
+                    {name: done.counts for name, done in advanced.items()}, _stalled_deals(scope))
+
+
+def _stalled_deals(scope: TenantScope) -> int:
+    return int(scope.scalar(
+        scope.select(sa.func.count()).select_from(deals)
+        .where(deals.c.stalled_at.is_not(None), deals.c.stage.not_in(("won", "lost")))
+    ))
 
 
 def _decided_follow_ups(scope: TenantScope, cycle_id: int | None) -> frozenset[str]:

@@ -78,6 +78,18 @@ def test_the_send_window_and_weekends_are_set_from_the_cli(cli_env) -> None:
     assert settings(cli_env)["caps"]["emails_per_day"] == 7
 
 
+def test_public_holidays_are_set_from_the_cli_and_checked(cli_env) -> None:
+    steward(cli_env, "db", "upgrade")
+    steward(cli_env, "tenant", "add", "acme", "--holidays", "us", "--subdivision", "ca")
+    assert settings(cli_env)["holidays"] == {"country": "US", "subdivision": "CA"}
+    refused = steward(cli_env, "tenant", "update", "acme", "--holidays", "XX", ok=False)
+    assert "unknown holiday country 'XX'" in refused.stderr
+    refused = steward(cli_env, "tenant", "update", "acme", "--subdivision", "ZZ", ok=False)
+    assert "unknown subdivision 'ZZ' of US" in refused.stderr
+    steward(cli_env, "tenant", "update", "acme", "--holidays", "", "--subdivision", "")
+    assert settings(cli_env)["holidays"] == {"country": None, "subdivision": None}
+
+
 @pytest.mark.parametrize(("window", "said"), [
     ("25-3", "hours run from 0 to 24, got '25-3'"),
     ("x", "takes START-END in hours, e.g. 8-18, got 'x'"),

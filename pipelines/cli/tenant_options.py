@@ -166,6 +166,18 @@ SETTING_OPTIONS = (
         lambda on: {"send_window": {"weekends": on}},
         switch=True,
     ),
+    SettingOption(
+        "holidays",
+        "--holidays",
+        "Country whose public holidays are not business days, e.g. US, GB, DE ('' for none).",
+        lambda country: {"holidays": {"country": country.strip().upper() or None}},
+    ),
+    SettingOption(
+        "subdivision",
+        "--subdivision",
+        "The state or region within --holidays' country, e.g. CA, BY ('' for none).",
+        lambda region: {"holidays": {"subdivision": region.strip().upper() or None}},
+    ),
 )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from agent.mail.examples import EXAMPLES
 from agent.mail.model import Bounce, HumanRequest, Label, ParsedMessage, Reference
+from agent.mail.ratings import ratings
 from agent.mail.signals import Hit, any_of, search
 
 if TYPE_CHECKING:
@@ -22,11 +23,6 @@ if TYPE_CHECKING:
 
 MODEL_THRESHOLD = 0.4  # below this the model is unsure: the label is "other", with its best guess
 
-# "4 out of 5", "five stars", "Rating: 4", and "3/5" only at the start of a line ("closing moved
-# to 3/5" is a date).
-RATING = any_of(r"\b(?:10|[0-9])\s*out of\s*(?:10|5)\b",
-                r"(?<![^\n])[ \t]*(?:10|[0-9])\s*/\s*(?:10|5)\b(?!/)",
-                r"\b(?:one|two|three|four|five|[1-5]) stars?\b", r"\brating:?\s*\d\b")
 FEEDBACK_SUBJECT = any_of(r"\bhow did we do\b", r"\bfeedback\b", r"\bsurvey\b",
                           r"\brate (?:us|our)\b", r"\byour (?:experience|review)\b")
 QUOTE_WORDS = any_of(
@@ -132,9 +128,10 @@ def _feedback_rule(msg: ParsedMessage, found: Findings) -> Label | None:
     the reply answers decides, even when the request named an order."""
     is_reply = bool(msg.in_reply_to or msg.references)
     subject = search(FEEDBACK_SUBJECT, msg.subject, "", negatable=False)
-    rating = search(RATING, "", found.body, negatable=False)
+    rating = next(iter(ratings(found.body)), None)
     if rating and (is_reply or subject):
-        return Label("feedback_reply", f"rule feedback_reply: rating {rating.describe()}", 0.85)
+        return Label("feedback_reply", f"rule feedback_reply: rating '{rating.text}' in body",
+                     0.85)
     if subject and is_reply:
         return Label("feedback_reply", f"rule feedback_reply: reply to {subject.describe()}", 0.7)
     return None

@@ -160,6 +160,9 @@ def run(args, admin_url: str, app_url: str, tmp: Path, storage_url: str | None) 
         f"completed cycle: {complete}/{args.tenants}; .eml files written: {eml:,}"
     )
     print("outbox rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(outbox.items())))
+    for engine, cost in sorted(data.engine_costs(admin, hour).items()):
+        steps = ", ".join(f"{k} {int(v):,}" for k, v in sorted(cost.items()) if k != "ms")
+        print(f"engine {engine}: {cost['ms']:.1f} ms per tenant; {steps}")
     problems = verify(args, cycle, complete, outbox, crossed)
     if problems:
         print("last lines of the runs' log:\n" + "\n".join(log.read_text().splitlines()[-40:]))

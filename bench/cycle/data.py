@@ -145,3 +145,23 @@ def outcome_counts(admin: Database, hour: datetime) -> tuple[Counter, int, Count
             }
         )
     return cycles, int(complete), outbox
+
+
+def engine_costs(admin: Database, hour: datetime) -> dict[str, dict[str, float]]:
+    """Per cadence engine, over the hour's cycles: mean milliseconds per tenant and the steps
+    proposed, stopped and completed in all (from the plan's figures, `cadence_<engine>_*`)."""
+    with admin.engine.connect() as conn:
+        metrics = conn.execute(
+            sa.text("SELECT metrics FROM agent_runs WHERE cycle_hour = :h AND metrics IS NOT NULL"),
+            {"h": hour},
+        ).scalars().all()
+    costs: dict[str, dict[str, float]] = {}
+    for figures in metrics:
+        for key, value in figures.items():
+            if key.startswith("cadence_") and isinstance(value, int | float):
+                engine, _, outcome = key.removeprefix("cadence_").partition("_")
+                costs.setdefault(engine, Counter())[outcome] += value
+    tenants = max(len(metrics), 1)
+    return {engine: {**totals, "ms": totals.get("ms", 0) / tenants}
+            for engine, totals in costs.items()}
+

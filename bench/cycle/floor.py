@@ -12,7 +12,8 @@ import time
 import psycopg
 from sqlalchemy.engine import make_url
 
-TABLES = ("contacts", "touches", "deals", "quotes", "orders", "suppressions", "signals")
+TABLES = ("contacts", "touches", "deals", "quotes", "orders", "suppressions", "signals",
+          "cadence_enrollments", "cadence_steps", "feedback", "cases")
 
 
 def read_state(app_url: str, slugs: list[str]) -> tuple[float, int]:

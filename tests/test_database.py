@@ -174,6 +174,26 @@ def test_scope_reads_updates_and_deletes_only_its_tenant(db: Database) -> None:
         assert all(r.title is None for r in rows)
 
 
+def test_update_rows_sets_each_rows_values_and_only_in_its_tenant(db: Database) -> None:
+    seed_tenant(db, "alpha", contacts=3)
+    seed_tenant(db, "beta", contacts=2)
+    contacts = schema.contacts
+    with db.for_tenant("beta") as scope:
+        beta_ids = [r[0] for r in scope.execute(scope.select(contacts.c.id))]
+    with db.for_tenant("alpha") as scope:
+        ids = sorted(r[0] for r in scope.execute(scope.select(contacts.c.id)))
+        scope.update_rows(contacts, [
+            {"id": ids[0], "title": "Owner"},
+            {"id": ids[1], "title": "Clerk", "company": "Acme"},
+            *({"id": other, "title": "Intruder"} for other in beta_ids),
+        ])
+        found = {r.id: (r.title, r.company) for r in scope.execute(
+            scope.select(contacts.c.id, contacts.c.title, contacts.c.company))}
+    assert found == {ids[0]: ("Owner", None), ids[1]: ("Clerk", "Acme"), ids[2]: (None, None)}
+    with db.for_tenant("beta") as scope:
+        assert {r[0] for r in scope.execute(scope.select(contacts.c.title))} == {None}
+
+
 def test_scope_refuses_what_it_cannot_scope(db: Database) -> None:
     seed_tenant(db, "alpha")
     seed_tenant(db, "beta")

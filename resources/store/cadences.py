@@ -144,15 +144,10 @@ def record_steps(scope: TenantScope, rows: list[dict[str, Any]]) -> int:
     inserted = scope.insert(
         cadence_steps, rows, skip_conflicts_on=("tenant_id", "enrollment_id", "step")
     )
-    for row in rows:
-        scope.execute(
-            sa.update(cadence_enrollments)
-            .where(
-                cadence_enrollments.c.id == row["enrollment_id"],
-                cadence_enrollments.c.steps_planned < row["step"],
-            )
-            .values(steps_planned=row["step"], updated_at=row["planned_at"])
-        )
+    scope.update_rows(cadence_enrollments, [
+        {"id": r["enrollment_id"], "steps_planned": r["step"], "updated_at": r["planned_at"]}
+        for r in rows
+    ])
     return inserted
 
 
@@ -166,6 +161,11 @@ def planned_in_hour(scope: TenantScope, cadence: str, hour: datetime) -> dict[in
         .where(cadence_enrollments.c.cadence == cadence, cadence_steps.c.cycle_hour == hour)
     ).all()
     return dict(rows)
+
+
+def update_enrollments(scope: TenantScope, rows: list[dict[str, Any]]) -> None:
+    """Each row's values (with its `id`) on its enrollment, batched."""
+    scope.update_rows(cadence_enrollments, rows)
 
 
 def update_enrollment(scope: TenantScope, enrollment_id: int, now: datetime, **values) -> None:

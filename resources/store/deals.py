@@ -50,11 +50,18 @@ def update_deal(scope: TenantScope, deal_id: int, now: datetime, **values) -> No
     scope.execute(sa.update(deals).where(deals.c.id == deal_id).values(updated_at=now, **values))
 
 
-def count_follow_up(scope: TenantScope, deal_id: int, step: int, now: datetime) -> None:
-    scope.execute(
-        sa.update(deals).where(deals.c.id == deal_id, deals.c.follow_up_count < step)
-        .values(follow_up_count=step, next_follow_up_at=None, updated_at=now)
-    )
+def update_deals(scope: TenantScope, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Each row's values (with its `id`) on its deal, batched."""
+    scope.update_rows(deals, [{**row, "updated_at": now} for row in rows])
+
+
+def count_follow_ups(scope: TenantScope, deal_ids: list[int], now: datetime) -> None:
+    """One more follow-up planned for each of these deals."""
+    if deal_ids:
+        scope.execute(
+            sa.update(deals).where(deals.c.id.in_(deal_ids))
+            .values(follow_up_count=deals.c.follow_up_count + 1, updated_at=now)
+        )
 
 
 def record_stage(scope: TenantScope, deal: dict[str, Any], stage: str, by: str, reason: str | None,

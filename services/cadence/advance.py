@@ -31,6 +31,7 @@ class Advanced:
     actions: list[Action] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)  # proposed, waiting, stopped, completed
     ended: list[tuple[dict[str, Any], str, str]] = field(default_factory=list)  # row, status, why
+    planned: list[dict[str, Any]] = field(default_factory=list)  # steps new this hour (no rerun)
 
 
 def calendar_of(scope: TenantScope) -> BusinessCalendar:
@@ -60,7 +61,8 @@ def advance(
     if not rows:
         return done
     again = store.planned_in_hour(scope, rows[0]["cadence"], hour)
-    planned = []
+    planned: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     for row in rows:
         cadence = cadence_of(row)
         if row["id"] in again:
@@ -69,9 +71,9 @@ def advance(
             continue
         decision = next_step(cadence, _enrollment(row, away), stops.get(row["id"]), hour, calendar)
         if decision.status:
-            store.update_enrollment(scope, row["id"], hour, status=decision.status,
-                                    ended_at=hour, end_reason=decision.why, waiting=None,
-                                    next_due_at=None)
+            changes.append({"id": row["id"], "status": decision.status, "ended_at": hour,
+                            "end_reason": decision.why, "waiting": None, "next_due_at": None,
+                            "updated_at": hour})
             done.counts[decision.status] += 1
             done.ended.append((row, decision.status, decision.why))
         elif decision.step:
@@ -83,10 +85,12 @@ def advance(
             done.counts["proposed"] += 1
         else:
             if (row["waiting"], _aware(row["next_due_at"])) != (decision.why, decision.until):
-                store.update_enrollment(scope, row["id"], hour, waiting=decision.why,
-                                        next_due_at=decision.until)
+                changes.append({"id": row["id"], "waiting": decision.why,
+                                "next_due_at": decision.until, "updated_at": hour})
             done.counts["waiting"] += 1
+    store.update_enrollments(scope, changes)
     store.record_steps(scope, planned)
+    done.planned = planned
     return done
 
 

@@ -22,7 +22,7 @@ from agent.settings import DealStage
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store import cadences as store
-from resources.store.deals import count_follow_up, open_deals, update_deal
+from resources.store.deals import count_follow_ups, open_deals, update_deals
 from services.cadence.advance import Advanced, advance
 from services.cadence.stops import shared_stops
 
@@ -70,6 +70,7 @@ def deals_engine(scope: TenantScope, hour: datetime) -> Advanced:
 
 
 def _mark_unworkable(scope: TenantScope, deals, stages: dict, hour: datetime) -> None:
+    changes = []
     for deal in deals:
         why = None
         if deal["stage"] not in stages:
@@ -78,21 +79,21 @@ def _mark_unworkable(scope: TenantScope, deals, stages: dict, hour: datetime) ->
         elif not deal["email"]:
             why = "no contact address to follow up with"
         if why and deal["needs_attention"] != why:
-            update_deal(scope, deal["id"], hour, needs_attention=why, needs_attention_at=hour)
+            changes.append({"id": deal["id"], "needs_attention": why, "needs_attention_at": hour})
+    update_deals(scope, changes, hour)
 
 
 def _mark_stalled(scope: TenantScope, workable, stages: dict[str, DealStage], hour: datetime
                   ) -> None:
+    changes = []
     for deal in workable:
         quiet_since = deal["activity"]
         stalled = hour - quiet_since >= timedelta(days=stages[deal["stage"]].stalled_after_days)
-        was = deal["stalled_at"] is not None
-        if stalled and not was:
-            deal["stalled_at"] = hour
-            update_deal(scope, deal["id"], hour, stalled_at=hour, last_activity_at=quiet_since)
-        elif not stalled and was:
-            deal["stalled_at"] = None
-            update_deal(scope, deal["id"], hour, stalled_at=None, last_activity_at=quiet_since)
+        if stalled != (deal["stalled_at"] is not None):
+            deal["stalled_at"] = hour if stalled else None
+            changes.append({"id": deal["id"], "stalled_at": deal["stalled_at"],
+                            "last_activity_at": quiet_since})
+    update_deals(scope, changes, hour)
 
 
 def _enroll(scope: TenantScope, workable: dict[int, dict], hour: datetime) -> None:
@@ -147,10 +148,11 @@ def _follow_up(deal: dict[str, Any], row: dict[str, Any], step: int) -> Action:
 
 
 def _after(scope: TenantScope, done: Advanced, hour: datetime) -> None:
-    for row, status, why in done.ended:
-        if status == "completed":
-            update_deal(scope, row["entity_id"], hour, needs_attention=f"no reply after {why}",
-                        needs_attention_at=hour)
-    for action in done.actions:
-        step = int(action.idempotency_key.rsplit(":", 1)[1])
-        count_follow_up(scope, action.payload["deal_id"], step, hour)
+    update_deals(scope, [
+        {"id": row["entity_id"], "needs_attention": f"no reply after {why}",
+         "needs_attention_at": hour}
+        for row, status, why in done.ended if status == "completed"
+    ], hour)
+    planned = {step["idempotency_key"] for step in done.planned}
+    count_follow_ups(scope, [a.payload["deal_id"] for a in done.actions
+                             if a.idempotency_key in planned], hour)

@@ -11,12 +11,15 @@ from resources.store.contacts import chunks
 from resources.store.schema import cadence_enrollments, cadence_steps
 from services.cadence.deals import NAME as DEALS
 from services.cadence.deals import deal_stops
+from services.cadence.feedback import NAME as FEEDBACK
+from services.cadence.feedback import feedback_stops
 from services.cadence.quotes import NAME as QUOTES
 from services.cadence.quotes import quote_stops
 from services.cadence.stops import shared_stops
 
 ENTITY_STOPS: dict[str, Callable[[TenantScope, list[dict[str, Any]]], dict[int, str]]] = {
     DEALS: deal_stops,
+    FEEDBACK: feedback_stops,
     QUOTES: quote_stops,
 }
 

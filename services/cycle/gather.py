@@ -36,6 +36,7 @@ from resources.store.schema import (
 )
 from services.cadence.advance import Advanced
 from services.cadence.deals import deals_engine
+from services.cadence.feedback import feedback_engine
 from services.cadence.quotes import quotes_engine
 from services.orders import OrdersResult, validate_new_orders
 
@@ -44,6 +45,7 @@ from services.orders import OrdersResult, validate_new_orders
 ENGINES: dict[str, Callable[[TenantScope, datetime], Advanced]] = {
     "deals": deals_engine,
     "quotes": quotes_engine,
+    "feedback": feedback_engine,
 }
 
 

@@ -38,6 +38,7 @@ from resources.store.policy_state import load_state
 from resources.store.schema import cadence_pauses, messages, outbox, suppressions
 from services import approvals
 from services.alerts import check_policy_block_spike
+from services.cases import alert_new_cases
 from services.cycle.gather import gather
 from services.dispatch import dispatch_tenant
 from services.gate import propose
@@ -151,6 +152,7 @@ def act_phase(c: Cycle, clients: Clients) -> Outcome:
     with c.db.for_tenant(c.slug) as scope:
         if not c.replay:  # the blocks this hour (and any other source) may be a spike
             check_policy_block_spike(scope, c.alerts, c.now)
+            alert_new_cases(scope, c.alerts, c.now)  # service-recovery cases the plan opened
         runs.update(
             scope,
             record["id"],

@@ -22,9 +22,11 @@ from agent.validation import problems
 from pipelines.cli import (
     actions,
     alert,
+    case,
     db,
     deal,
     demo,
+    feedback,
     inbox,
     killswitch,
     order,
@@ -116,6 +118,8 @@ app.add_typer(order.app, name="order")
 app.add_typer(alert.app, name="alert")
 app.add_typer(suppression.app, name="suppression")
 app.add_typer(deal.app, name="deal")
+app.add_typer(feedback.app, name="feedback")
+app.add_typer(case.app, name="case")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from resources.database import TenantScope
-from resources.store.schema import accounts, alerts, cases, contacts, orders
+from resources.store.schema import accounts, alerts, cases, contacts, orders, tasks
 
 
 def insert(scope: TenantScope, values: dict[str, Any]) -> int:
@@ -82,3 +82,12 @@ def alerted(scope: TenantScope, dedupe_keys: list[str]) -> dict[str, dict[str, A
         .order_by(alerts.c.id)
     ).mappings()
     return {r["dedupe_key"]: dict(r) for r in rows}
+
+
+def task_opened_by(scope: TenantScope, action_key: str) -> dict[str, Any] | None:
+    """The task a person was given by this action (the delivery opens it keyed `task:<key>`)."""
+    row = scope.execute(
+        scope.select(tasks.c.id, tasks.c.status, tasks.c.title)
+        .where(tasks.c.idempotency_key == f"task:{action_key}"[:300])
+    ).mappings().first()
+    return dict(row) if row else None

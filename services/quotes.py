@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from resources.database import TenantScope
-from resources.store.schema import contacts, quote_activities, quotes
+from resources.store.schema import contacts, deals, quote_activities, quotes
 
 OPEN = ("sent", "viewed")
 DECIDED = ("accepted", "rejected", "expired")
@@ -70,6 +70,10 @@ def create(
     if contact is None:
         raise QuoteError(f"no contact {address} for tenant {scope.tenant.slug}: a quote goes to "
                          "a known contact")
+    if deal_id is not None and not scope.scalar(scope.select(deals.c.id).where(
+            deals.c.id == deal_id)):
+        raise QuoteError(f"no deal {deal_id} for tenant {scope.tenant.slug} "
+                         "(see `steward deal list`)")
     if amount < 0:
         raise QuoteError(f"a quote's amount cannot be negative, got {amount}")
     number = (number or _next_number(scope)).strip().upper()
@@ -155,6 +159,15 @@ def note(scope: TenantScope, quote_id: int, activity: str, by: str, now: datetim
          message_id: int | None = None) -> None:
     """An event in the quote's life that leaves its status as it is."""
     _log(scope, quote_id, activity, None, None, by, now, detail, evidence, message_id)
+
+
+def note_many(scope: TenantScope, notes: list[dict[str, Any]], by: str, now: datetime) -> None:
+    """Many such events at once (an hour's follow-ups), each with its quote_id, activity and
+    detail."""
+    if notes:
+        scope.insert(quote_activities, [
+            {"from_status": None, "to_status": None, "evidence": None, "message_id": None,
+             "at": now, "by_whom": by, "created_at": now, **n} for n in notes])
 
 
 def attention(scope: TenantScope, quote: dict[str, Any], why: str | None, now: datetime,

@@ -30,6 +30,7 @@ from pipelines.cli import (
     inbox,
     killswitch,
     order,
+    quote,
     run,
     strategy,
     suppression,
@@ -118,6 +119,7 @@ app.add_typer(order.app, name="order")
 app.add_typer(alert.app, name="alert")
 app.add_typer(suppression.app, name="suppression")
 app.add_typer(deal.app, name="deal")
+app.add_typer(quote.app, name="quote")
 app.add_typer(feedback.app, name="feedback")
 app.add_typer(case.app, name="case")
 app.command("approve")(actions.approve)

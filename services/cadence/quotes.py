@@ -67,8 +67,7 @@ def quotes_engine(scope: TenantScope, hour: datetime) -> Advanced:
         _away(workable),
         hour, lambda row, step: _follow_up(by_id[row["entity_id"]], row, step, cadence),
     )
-    _after(scope, done, by_id, cadence, hour)
-    _sync_next(scope, rows, done, by_id, cadence)
+    _after(scope, rows, done, by_id, cadence, hour)
     return done
 
 
@@ -112,12 +111,13 @@ def _workable(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) 
             why = "no contact on the quote to follow up with"
         elif quote["id"] in reachable:
             why = reachable[quote["id"]].replace("no address", "the contact has no address")
-        if why:
+        ours = not quote["needs_attention"] or quote["needs_attention"].startswith(UNWORKABLE)
+        if why and ours:  # a client's answer waiting for a person is not overwritten
             lifecycle.attention(scope, quote, UNWORKABLE + why, hour)
-            continue
-        if (quote["needs_attention"] or "").startswith(UNWORKABLE):
+        elif ours and quote["needs_attention"]:
             lifecycle.attention(scope, quote, None, hour)
-        workable[quote["id"]] = quote
+        if not why:
+            workable[quote["id"]] = quote
     return workable
 
 
@@ -191,44 +191,43 @@ def _day(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def _after(scope: TenantScope, done: Advanced, by_id: dict[int, dict], cadence: Cadence,
-           hour: datetime) -> None:
-    for row, status, why in done.ended:
+def _after(scope: TenantScope, rows: list[dict], done: Advanced, by_id: dict[int, dict],
+           cadence: Cadence, hour: datetime) -> None:
+    """What the hour changed on the quotes, in batches: each step new this hour counted and
+    logged, an end of the follow-ups logged (the quote marked for a person when undecided), and
+    when the next follow-up is due (None while one is on its way or once they ended)."""
+    quote_of = {row["id"]: row["entity_id"] for row in rows}
+    planned = {quote_of[p["enrollment_id"]]: p["step"] for p in done.planned}
+    why = {a.payload["quote_id"]: f"{a.reason}, to {a.target}" for a in done.actions}
+    notes = [{"quote_id": q, "activity": "follow_up", "detail": why[q]} for q in planned]
+    ended, marks = set(), []
+    for row, status, reason in done.ended:
         quote = by_id.get(row["entity_id"])
+        ended.add(row["entity_id"])
         if quote is None or quote["status"] not in lifecycle.OPEN:
             continue
-        activity = "follow_ups_done" if status == "completed" else "follow_ups_stopped"
-        lifecycle.note(scope, quote["id"], activity, "steward", hour, why)
+        notes.append({"quote_id": quote["id"], "detail": reason, "activity":
+                      "follow_ups_done" if status == "completed" else "follow_ups_stopped"})
         if not quote["needs_attention"]:
-            lifecycle.attention(scope, quote, f"no decision after all {cadence.maximum} "
-                                f"follow-ups" if status == "completed"
-                                else f"follow-ups stopped without a decision: {why}", hour)
-    for action in done.actions:
-        quote_id, step = action.payload["quote_id"], int(action.idempotency_key.rsplit(":", 1)[1])
-        counted = scope.execute(
-            sa.update(quotes).where(quotes.c.id == quote_id, quotes.c.follow_up_count < step)
-            .values(follow_up_count=step, next_follow_up_at=None, updated_at=hour))
-        if counted.rowcount:
-            lifecycle.note(scope, quote_id, "follow_up", "steward", hour,
-                           f"{action.reason}, to {action.target}")
-
-
-def _sync_next(scope: TenantScope, rows: list[dict], done: Advanced, by_id: dict[int, dict],
-               cadence: Cadence) -> None:
-    """The quote's next follow-up as its enrollment waits for it; None while one is on its way
-    or once the cadence ended."""
-    on_the_way = {a.payload["quote_id"] for a in done.actions} | {
-        row["entity_id"] for row, _, _ in done.ended} | {
-        row["entity_id"] for row in rows if row["pending"]}
-    calendar, away = calendar_of(scope), _away(by_id)
+            marks.append((quote, f"no decision after all {cadence.maximum} follow-ups"
+                          if status == "completed"
+                          else f"follow-ups stopped without a decision: {reason}"))
+    lifecycle.note_many(scope, notes, "steward", hour)
+    for quote, mark in marks:
+        lifecycle.attention(scope, quote, mark, hour)
+    on_the_way = set(why) | ended | {row["entity_id"] for row in rows if row["pending"]}
+    calendar, away, changes = calendar_of(scope), _away(by_id), []
     for row in rows:
         quote = by_id.get(row["entity_id"])
         if quote is None or quote["status"] not in lifecycle.OPEN:
             continue
         due = None if quote["id"] in on_the_way else next_due(row, cadence, calendar, away)
+        values = {"follow_up_count": planned[quote["id"]]} if quote["id"] in planned else {}
         if due != (aware(quote["next_follow_up_at"]) if quote["next_follow_up_at"] else None):
-            scope.execute(sa.update(quotes).where(quotes.c.id == quote["id"])
-                          .values(next_follow_up_at=due))
+            values["next_follow_up_at"] = due
+        if values:
+            changes.append({"id": quote["id"], "updated_at": hour, **values})
+    scope.update_rows(quotes, changes)
 
 
 def _away(by_id: dict[int, dict]) -> dict[int, date]:

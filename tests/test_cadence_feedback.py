@@ -2,11 +2,12 @@
 Thanksgiving), on both databases, with the clients' answers arriving as real mail through ingest:
 each delivered order is asked once, seven days after delivery, at the first cycle the send window
 allows; orders with an open case (their own or their account's), a suppressed or missing address,
-or a delivery dated in the future are skipped with the reason; replies are scored on the client's
-own words only (a reply that only quotes our request is not scored); negative feedback opens a
-service-recovery case with a person's task through the gate and an alert; positive feedback asks
-for a review or a referral only where the tenant turned it on; a rerun or a backfill of the hours
-sends nothing twice; a case opened between plan and dispatch stops the request."""
+a delivery dated in the future, or a request more than two weeks late are skipped with the
+reason; replies are scored on the client's own words only (a reply that only quotes our request
+is not scored); negative feedback opens a service-recovery case with a person's task through the
+gate and an alert; positive feedback asks for a review or a referral only where the tenant turned
+it on; a rerun or a backfill of the hours sends nothing twice; a case opened between plan and
+dispatch stops the request."""
 
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ def acme(db: Database, tmp_path: Path, steward_env: Path) -> Database:
             order("ORD-10", who["Ivy"], local(2026, 11, 1, 15)),
             order("ORD-11", who["Ivy"], local(2026, 11, 30, 11)),
             order("ORD-12", who["Ivy"], None, status="in_progress"),
+            order("ORD-13", who["Ivy"], local(2026, 10, 1, 12)),
         ])
         numbers = {r["order_number"]: r["id"] for r in scope.execute(
             scope.select(schema.orders)).mappings()}
@@ -192,8 +194,11 @@ def test_three_weeks_ask_each_order_once_and_act_on_the_answers(
     assert feedback["ORD-6"]["skip_reason"] == "the contact has no email address"
     assert feedback["ORD-7"]["skip_reason"].startswith("delivered in the future: delivered_at "
                                                        "2027-02-01 17:00 UTC")
-    assert {feedback[n]["status"] for n in ("ORD-3", "ORD-4", "ORD-5", "ORD-6", "ORD-7")} == {
-        "skipped"}
+    # A tenant's first cycles do not ask about every order it ever delivered.
+    assert feedback["ORD-13"]["skip_reason"] == (
+        "too late to ask: the request fell due on 2026-10-08, more than 14 days ago")
+    assert {feedback[n]["status"] for n in ("ORD-3", "ORD-4", "ORD-5", "ORD-6", "ORD-7",
+                                            "ORD-13")} == {"skipped"}
     assert feedback["ORD-11"]["status"] == "scheduled"
     assert local_day(feedback["ORD-11"]["due_at"]) == "2026-12-07 11"
     assert "ORD-12" not in feedback
@@ -318,7 +323,7 @@ def test_coverage_names_the_delivered_orders_nobody_asked(acme: Database) -> Non
         gaps = feedback_gaps(scope, now)
     # Before any cycle, every order delivered a week or more ago has no feedback row.
     assert {g["order_number"] for g in gaps} == {
-        "ORD-2", "ORD-3", "ORD-4", "ORD-5", "ORD-6", "ORD-10"}
+        "ORD-2", "ORD-3", "ORD-4", "ORD-5", "ORD-6", "ORD-10", "ORD-13"}
     assert {g["why"] for g in gaps} == {
         "no feedback row: the feedback engine has not seen the order"}
 

@@ -4,14 +4,16 @@ read for how the client feels and acted on.
 Per tenant and hour: a delivered order gets a feedback row, due `feedback_after_days` after
 the delivery (a delivery dated after the hour being run is bad input: skipped with the reason,
 and scheduled again once the date is no longer ahead). When it falls due the request is made,
-unless the order has no contact address, the address is suppressed, or a case is open for the
-order or its account: then the row is skipped with that reason, for good. A request sent after a
-complaint was settled would ask about an order weeks old, and whoever closes the case has heard
-from the client already. Otherwise the order is enrolled in the one-step `feedback_request`
-cadence, so the request goes through the gate like any mail (caps, send window, suppression,
-kill switches), keyed per order: a rerun or a backfill sends nothing twice. A case opened or an
-answer recorded before it leaves stops it, here and again at dispatch (`feedback_stops`). The
-replies and what they lead to are services/cadence/feedback_replies.py.
+unless the order has no contact address, the address is suppressed, a case is open for the
+order or its account, or the request would be more than two weeks late (a tenant's first cycles
+must not ask about every order it ever delivered): then the row is skipped with that reason, for
+good. A request sent after a complaint was settled would ask about an order weeks old, and
+whoever closes the case has heard from the client already. Otherwise the order is enrolled in
+the one-step `feedback_request` cadence, so the request goes through the gate like any mail
+(caps, send window, suppression, kill switches), keyed per order: a rerun or a backfill sends
+nothing twice. A case opened or an answer recorded before it leaves stops it, here and again at
+dispatch (`feedback_stops`). The replies and what they lead to are
+services/cadence/feedback_replies.py.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ CADENCE = Cadence(NAME, "order", (Step(0, "feedback_request"),))
 FUTURE = "delivered in the future"
 # A delivery stamped within the hour being run is just not seen yet; beyond it, it is bad input.
 FUTURE_GRACE = timedelta(hours=1)
+# A request this long past its due date is not made: the first cycles on a tenant with years of
+# delivered orders (or after weeks with the kill switch on) must not ask about all of them.
+TOO_LATE = timedelta(days=14)
 # How long a due request may wait (a weekend, a holiday, a deferral) before coverage flags it.
 COVERAGE_GRACE = timedelta(days=3)
 
@@ -105,6 +110,7 @@ def _fall_due(scope: TenantScope, hour: datetime, counts: Counter) -> None:
         if (row["status"], aware(row["due_at"])) != ("scheduled", due_at):
             store.update(scope, row["id"], hour, status="scheduled", skip_reason=None,
                          due_at=due_at)
+        row["due_at"] = due_at
         if due_at <= hour:
             due.append(row)
     _request_or_skip(scope, due, hour, counts)
@@ -118,7 +124,10 @@ def _request_or_skip(scope: TenantScope, due: list[dict[str, Any]], hour: dateti
     for row in due:
         address = (row["email"] or "").lower()
         case = open_case_for(row, cases)
-        why = ("the order has no contact to ask" if row["contact_id"] is None
+        late = hour - row["due_at"] > TOO_LATE
+        why = (f"too late to ask: the request fell due on {row['due_at']:%Y-%m-%d}, more than "
+               f"{TOO_LATE.days} days ago" if late
+               else "the order has no contact to ask" if row["contact_id"] is None
                else "the contact has no email address" if not address
                else f"{address} is suppressed ({suppressed[address]})" if address in suppressed
                else case)

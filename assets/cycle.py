@@ -39,6 +39,8 @@ from resources.database import Database
 from resources.database.clock import aware
 from resources.store.orders import exception_rate
 from services.alerts import recent_blocks
+from services.cadence.feedback import feedback_gaps
+from services.cadence.quotes import late_follow_ups
 from services.cycle.checks import failure_rate, outbox_duplicates
 from services.cycle.phases import Cycle, act_phase, fail, plan_phase, react_phase
 from services.cycle.reflect import reflect_phase
@@ -96,11 +98,18 @@ def plan_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.AssetC
     planned = {slug: st.figures for slug, st in steps.items() if st.status == "done"}
     low: dict[str, float] = {}
     stalled: dict[str, int] = {}
+    late: dict[str, list[dict]] = {}
+    gaps: dict[str, list[dict]] = {}
     flagged = total = 0
+    now = datetime.now(UTC)
     for slug, figures in planned.items():
         with database.for_tenant(slug) as scope:
             thresholds = scope.tenant.settings.thresholds
             exceptions, validated = exception_rate(scope)
+            if found := late_follow_ups(scope, now):
+                late[slug] = found
+            if found := feedback_gaps(scope, now):
+                gaps[slug] = found
         if figures["compliance_rate"] < thresholds.engagement_compliance_target:
             low[slug] = figures["compliance_rate"]
         if figures["stalled_deals"] > thresholds.stalled_deals_warn:
@@ -133,6 +142,33 @@ def plan_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.AssetC
             metadata={"rate": round(rate, 4), "orders_flagged": flagged, "orders_validated": total},
         ),
         dg.AssetCheckResult(
+            check_name="quote_follow_ups_on_time",
+            asset_key="cycle_plan",
+            passed=not late,
+            severity=WARN,
+            description="No quote follow-up is more than a day late without a decision "
+            "(`steward quote show ID` says why one waits).",
+            metadata={
+                "tenants": len(late),
+                "late": sum(len(v) for v in late.values()),
+                "examples": _examples(late, lambda x: f"{x['quote_number']} step {x['step']}, "
+                                      f"{x['hours_late']} h late: {x['why']}"),
+            },
+        ),
+        dg.AssetCheckResult(
+            check_name="feedback_coverage",
+            asset_key="cycle_plan",
+            passed=not gaps,
+            severity=WARN,
+            description="Every order delivered at least feedback_after_days ago has a feedback "
+            "request or a recorded reason for none (`steward feedback list`).",
+            metadata={
+                "tenants": len(gaps),
+                "orders": sum(len(v) for v in gaps.values()),
+                "examples": _examples(gaps, lambda x: f"{x['order_number']}: {x['why']}"),
+            },
+        ),
+        dg.AssetCheckResult(
             check_name="stalled_deals",
             asset_key="cycle_plan",
             passed=not stalled,
@@ -148,6 +184,12 @@ def plan_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.AssetC
             },
         ),
     ]
+
+
+def _examples(found: dict[str, list[dict]], line: Callable[[dict], str]) -> dg.MetadataValue:
+    """The first few findings per tenant as markdown, for a check's metadata."""
+    lines = [f"- {slug}: {line(item)}" for slug, items in found.items() for item in items[:3]]
+    return dg.MetadataValue.md("\n".join(lines[:SHOWN]) or "none")
 
 
 def act_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.AssetCheckResult]:
@@ -207,7 +249,8 @@ def reflect_checks(database: Database, steps: dict[str, Outcome]) -> list[dg.Ass
 
 
 CHECKS = {
-    "plan": (plan_checks, ("engagement_compliance", "order_exception_rate", "stalled_deals")),
+    "plan": (plan_checks, ("engagement_compliance", "order_exception_rate", "stalled_deals",
+                           "quote_follow_ups_on_time", "feedback_coverage")),
     "act": (act_checks, ("no_duplicate_outbox_keys",)),
     "react": (None, ()),
     "reflect": (reflect_checks, ("cycle_failure_rate", "policy_block_spike")),

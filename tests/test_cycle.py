@@ -126,6 +126,8 @@ def test_four_phases_plan_act_react_reflect_for_every_tenant(demo, mailer):
         "engagement_compliance",
         "order_exception_rate",
         "stalled_deals",
+        "quote_follow_ups_on_time",
+        "feedback_coverage",
         "no_duplicate_outbox_keys",
         "cycle_failure_rate",
         "policy_block_spike",
@@ -139,6 +141,8 @@ def test_four_phases_plan_act_react_reflect_for_every_tenant(demo, mailer):
     assert checks["no_duplicate_outbox_keys"].passed
     assert not checks["order_exception_rate"].passed  # the demo plants a quarter of bad orders
     assert checks["stalled_deals"].metadata["stalled_deals"].value > 0  # the demo has quiet deals
+    # After the first cycle every delivered order has a request or a reason for none.
+    assert checks["feedback_coverage"].passed, checks["feedback_coverage"].metadata
 
 
 def test_rerunning_the_hour_in_dry_run_reproduces_the_decisions(demo, mailer):

@@ -59,7 +59,8 @@ def acme(db: Database, tmp_path: Path, steward_env: Path) -> Database:
             quote("Q-1005", who["Eve"], None, status="draft"),
             quote("Q-1006", who["Fay"], sent, valid_until=date(2026, 11, 6)),
             quote("Q-1007", who["Hal"], sent),
-            quote("Q-1008", who["Ivy"], sent, valid_until=None),
+            quote("Q-1008", who["Ivy"], sent, valid_until=None, follow_up_count=1,
+                  next_follow_up_at=START),
             quote("Q-1009", None, sent),
             quote("Q-1010", who["Nomail"], sent),
             quote("Q-1011", who["Jo"], sent),
@@ -120,6 +121,8 @@ def test_five_weeks_of_cycles_follow_quotes_up_until_the_client_decides(
                                  "Thanks for the quote, but we went with another firm."),
         local(2026, 11, 4, 12): ("dee@client.example", "Re: Quote Q-1004",
                                  "Is there any flexibility on the price? Can you do it for less?"),
+        local(2026, 11, 5, 12): ("jo@client.example", "Re: Quote Q-1011",
+                                 "Could you do it for less?"),
     }
 
     def hal_replies() -> None:  # after the plan of Monday 2 November 9:00, before its dispatch
@@ -177,9 +180,9 @@ def test_five_weeks_of_cycles_follow_quotes_up_until_the_client_decides(
                                              "negotiation")
     unclear = next(a for a in activities(acme, "Q-1004") if a["activity"] == "response_unclear")
     assert "flexibility on the price" in unclear["evidence"]
-    (task,) = [t for t in rows(acme, schema.tasks) if t["kind"] == "human"]
-    assert task["context"]["basis"] == "client_request"
-    assert "quote Q-1004" in task["title"]
+    tasks = {t["title"].split()[5]: t for t in rows(acme, schema.tasks) if t["kind"] == "human"}
+    assert set(tasks) == {"Q-1004", "Q-1011"}  # "Client asked: answer to quote Q-1004 ..."
+    assert tasks["Q-1004"]["context"]["basis"] == "client_request"
 
     fay = quotes["Q-1006"]
     assert (fay["status"], fay["reason_code"]) == ("expired", "no_response")
@@ -193,9 +196,13 @@ def test_five_weeks_of_cycles_follow_quotes_up_until_the_client_decides(
         "follow-ups stopped without a decision: reply from the contact")
 
     assert "no expiry date" in quotes["Q-1008"]["needs_attention"]
+    assert quotes["Q-1008"]["next_follow_up_at"] is None  # the imported plan: none is coming
     assert "no contact on the quote" in quotes["Q-1009"]["needs_attention"]
     assert "the contact has no address" in quotes["Q-1010"]["needs_attention"]
-    assert "jo@client.example is suppressed (unsubscribe)" in quotes["Q-1011"]["needs_attention"]
+    # Jo's address is suppressed, and Jo's answer waits for a person: that mark stays.
+    assert "jo@client.example is suppressed (unsubscribe)" in [
+        a["detail"] for a in activities(acme, "Q-1011")][0]
+    assert quotes["Q-1011"]["needs_attention"].startswith("the client's answer needs a person")
     assert quotes["Q-1012"]["needs_attention"] is None
     mailed = {r["target"] for r in rows(acme, schema.outbox) if r["kind"] == "follow_up"}
     assert mailed == {f"{n}@client.example" for n in ("ann", "bob", "cy", "dee", "eve", "fay",

@@ -2,7 +2,8 @@
 
 Deals go quiet for more than 14 days (some already flagged with `stalled_at`, some not yet), and
 quotes sit at every step of Draft → Sent → Viewed → Accepted/Rejected/Expired with follow-ups
-three days apart, some overdue, some exhausted at the maximum of four.
+three days apart, some overdue, some exhausted at the maximum of four, one overdue quote without
+an expiry date; a decided quote carries its win/loss reason and code.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ PROGRAMS = ("Purchase volume program", "Refinance overflow", "Portfolio desk rev
             "New construction finals", "Relocation appraisals", "Estate valuations",
             "HELOC exterior program", "Pre-listing inspections")
 QUOTE_STATUSES = {"sent": 5, "viewed": 4, "draft": 3, "accepted": 3, "rejected": 3, "expired": 2}
+# Why a decided quote was won or lost: the words, and the code of the tenant's list
+# (agent/settings.py QUOTE_REASONS) they come under.
 REASONS = {
-    "accepted": ("Turnaround time", "Price matched budget", "Referral from loan officer"),
-    "rejected": ("Price too high", "Went with their AMC panel", "Turnaround too slow"),
-    "expired": ("No response after follow-ups",),
+    "accepted": (("Turnaround time", "timing"), ("Price matched budget", "price"),
+                 ("Referral from loan officer", "other")),
+    "rejected": (("Price too high", "price"), ("Went with their AMC panel", "competitor"),
+                 ("Turnaround too slow", "timing")),
+    "expired": (("No response after follow-ups", "no_response"),),
 }
 # How far a sent or viewed quote's follow-ups have got: (share, age range in days of the quote).
 CHASES = {"on_schedule": (2, (1, 11.9)), "overdue": (2, (4, 11.9)), "exhausted": (1, (13, 30))}
@@ -90,6 +95,7 @@ def build_quotes(rng: random.Random, count: int, accounts: list[Row], contacts: 
     waiting = sum(1 for status in statuses if status in ("sent", "viewed"))
     chases = iter(spread(rng, waiting, {k: share for k, (share, _) in CHASES.items()}))
     rows: list[Row] = []
+    undated = False  # one overdue quote was sent without an expiry date: the engine flags it
     for n, status in enumerate(statuses):
         deal = rng.choice(open_deals) if open_deals and rng.random() < 0.5 else None
         if deal:
@@ -98,7 +104,10 @@ def build_quotes(rng: random.Random, count: int, accounts: list[Row], contacts: 
             account = rng.choice([a for a in accounts if a["active"]] or accounts)
         contact = _contact_of(rng, contacts, account)
         chase = next(chases) if status in ("sent", "viewed") else None
-        rows.append(_quote(rng, 2001 + n, status, chase, account, contact, deal, now))
+        row = _quote(rng, 2001 + n, status, chase, account, contact, deal, now)
+        if chase == "overdue" and not undated:
+            row["valid_until"], undated = None, True
+        rows.append(row)
     return rows
 
 
@@ -125,6 +134,7 @@ def _quote(rng: random.Random, number: int, status: str, chase: str | None, acco
             decided_at = min(now, (viewed_at or sent_at) + timedelta(days=rng.uniform(1, 14)))
             if status == "expired":
                 decided_at = datetime.combine(valid_until, datetime.min.time(), now.tzinfo)
+    reason = rng.choice(REASONS[status]) if status in REASONS else (None, None)
     return {
         "quote_number": f"Q-{number}",
         "account_name": account["name"],
@@ -138,5 +148,6 @@ def _quote(rng: random.Random, number: int, status: str, chase: str | None, acco
         "valid_until": valid_until,
         "follow_up_count": follow_ups,
         "next_follow_up_at": next_follow_up,
-        "outcome_reason": rng.choice(REASONS[status]) if status in REASONS else None,
+        "outcome_reason": reason[0],
+        "reason_code": reason[1],
     }

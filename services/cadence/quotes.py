@@ -15,14 +15,13 @@ the cadence stopped without a decision, the quote is marked for a person.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from agent.actions import Action
-from agent.cadence import Cadence, Enrollment, Step, next_step
-from agent.calendar import BusinessCalendar
+from agent.cadence import Cadence, Step
 from agent.settings import Thresholds
 from resources.database import TenantScope
 from resources.database.clock import aware
@@ -30,6 +29,7 @@ from resources.store import cadences as store
 from resources.store.schema import cadence_steps, contacts, quotes
 from services import quotes as lifecycle
 from services.cadence.advance import Advanced, advance, calendar_of
+from services.cadence.quote_hour import away_until, next_due, record_hour
 from services.cadence.quote_responses import read_responses
 from services.cadence.stops import shared_stops
 
@@ -38,7 +38,6 @@ ESCALATE_AFTER = 2  # follow-ups before the firmer template
 KEYS = Cadence(NAME, "quote", ())  # the step keys, whatever the tenant's spacing and maximum
 UNWORKABLE = "not followed up: "  # the engine's own marks, cleared once the cause is fixed
 LATE_AFTER = timedelta(days=1)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def quote_cadence(thresholds: Thresholds) -> Cadence:
@@ -64,10 +63,10 @@ def quotes_engine(scope: TenantScope, hour: datetime) -> Advanced:
     stops = {**_quote_stops(scope, rows, by_id), **shared_stops(scope, rows)}
     done = advance(
         scope, lambda row: cadence, rows, stops,
-        _away(workable),
+        away_until(workable),
         hour, lambda row, step: _follow_up(by_id[row["entity_id"]], row, step, cadence),
     )
-    _after(scope, rows, done, by_id, cadence, hour)
+    record_hour(scope, rows, done, by_id, cadence, hour)
     return done
 
 
@@ -112,12 +111,16 @@ def _workable(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) 
         elif quote["id"] in reachable:
             why = reachable[quote["id"]].replace("no address", "the contact has no address")
         ours = not quote["needs_attention"] or quote["needs_attention"].startswith(UNWORKABLE)
-        if why and ours:  # a client's answer waiting for a person is not overwritten
-            lifecycle.attention(scope, quote, UNWORKABLE + why, hour)
-        elif ours and quote["needs_attention"]:
-            lifecycle.attention(scope, quote, None, hour)
         if not why:
+            if ours and quote["needs_attention"]:  # the cause is fixed
+                lifecycle.attention(scope, quote, None, hour)
             workable[quote["id"]] = quote
+            continue
+        if ours:  # a client's answer waiting for a person is not overwritten
+            lifecycle.attention(scope, quote, UNWORKABLE + why, hour)
+        if quote["next_follow_up_at"]:  # none is coming
+            scope.execute(sa.update(quotes).where(quotes.c.id == quote["id"])
+                          .values(next_follow_up_at=None, updated_at=hour))
     return workable
 
 
@@ -158,6 +161,8 @@ def _quote_stops(scope: TenantScope, rows: list[dict], by_id: dict[int, dict]) -
         elif quote["status"] not in lifecycle.OPEN:
             when = f" {aware(quote['decided_at']):%Y-%m-%d}" if quote["decided_at"] else ""
             found[row["id"]] = f"quote {quote['quote_number']} {quote['status']}{when}"
+        elif quote["valid_until"] is None:
+            found[row["id"]] = f"quote {quote['quote_number']} has no expiry date any more"
         elif (quote["email"] or "").lower() != (row["address"] or "").lower():
             found[row["id"]] = f"the quote's contact is now {quote['email'] or 'nobody'}"
         elif quote["sent_at"] and aware(quote["sent_at"]) < aware(row["started_at"]):
@@ -187,65 +192,10 @@ def _follow_up(quote: dict[str, Any], row: dict[str, Any], step: int, cadence: C
     )
 
 
-def _day(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-def _after(scope: TenantScope, rows: list[dict], done: Advanced, by_id: dict[int, dict],
-           cadence: Cadence, hour: datetime) -> None:
-    """What the hour changed on the quotes, in batches: each step new this hour counted and
-    logged, an end of the follow-ups logged (the quote marked for a person when undecided), and
-    when the next follow-up is due (None while one is on its way or once they ended)."""
-    quote_of = {row["id"]: row["entity_id"] for row in rows}
-    planned = {quote_of[p["enrollment_id"]]: p["step"] for p in done.planned}
-    why = {a.payload["quote_id"]: f"{a.reason}, to {a.target}" for a in done.actions}
-    notes = [{"quote_id": q, "activity": "follow_up", "detail": why[q]} for q in planned]
-    ended, marks = set(), []
-    for row, status, reason in done.ended:
-        quote = by_id.get(row["entity_id"])
-        ended.add(row["entity_id"])
-        if quote is None or quote["status"] not in lifecycle.OPEN:
-            continue
-        notes.append({"quote_id": quote["id"], "detail": reason, "activity":
-                      "follow_ups_done" if status == "completed" else "follow_ups_stopped"})
-        if not quote["needs_attention"]:
-            marks.append((quote, f"no decision after all {cadence.maximum} follow-ups"
-                          if status == "completed"
-                          else f"follow-ups stopped without a decision: {reason}"))
-    lifecycle.note_many(scope, notes, "steward", hour)
-    for quote, mark in marks:
-        lifecycle.attention(scope, quote, mark, hour)
-    on_the_way = set(why) | ended | {row["entity_id"] for row in rows if row["pending"]}
-    calendar, away, changes = calendar_of(scope), _away(by_id), []
-    for row in rows:
-        quote = by_id.get(row["entity_id"])
-        if quote is None or quote["status"] not in lifecycle.OPEN:
-            continue
-        due = None if quote["id"] in on_the_way else next_due(row, cadence, calendar, away)
-        values = {"follow_up_count": planned[quote["id"]]} if quote["id"] in planned else {}
-        if due != (aware(quote["next_follow_up_at"]) if quote["next_follow_up_at"] else None):
-            values["next_follow_up_at"] = due
-        if values:
-            changes.append({"id": quote["id"], "updated_at": hour, **values})
-    scope.update_rows(quotes, changes)
-
-
-def _away(by_id: dict[int, dict]) -> dict[int, date]:
-    return {q["contact_id"]: q["ooo_until"] for q in by_id.values() if q["ooo_until"]}
-
-
-def next_due(row: dict[str, Any], cadence: Cadence, calendar: BusinessCalendar,
-             away: dict[int, date]) -> datetime | None:
-    """When the enrollment's next step falls due, in UTC (None: it is paused, ended or has a
-    step on its way): the cadence's own rule asked as of the beginning of time, so that it
-    answers with the date instead of "due now"."""
-    enrollment = Enrollment(
-        id=row["id"], entity_id=row["entity_id"], started_at=aware(row["started_at"]),
-        status=row["status"], steps_planned=row["steps_planned"],
-        last_settled_at=row["settled_at"], last_pending=row["pending"],
-        away_until=away.get(row["contact_id"]))
-    until = next_step(cadence, enrollment, None, EPOCH, calendar).until
-    return until.astimezone(UTC) if until else None
+def _day(day: date | None) -> str:
+    """A date as the client reads it; a quote whose date went missing since the step was first
+    planned (a rerun of the hour re-proposes it) still renders."""
+    return f"{day:%B} {day.day}, {day.year}" if day else "the date we agreed"
 
 
 def late_follow_ups(scope: TenantScope, now: datetime) -> list[dict[str, Any]]:
@@ -266,7 +216,7 @@ def late_follow_ups(scope: TenantScope, now: datetime) -> list[dict[str, Any]]:
             step, due, why = row["steps_planned"], planned.get(row["id"]), row["pending"]
         else:
             step, why = row["steps_planned"] + 1, "not planned yet"
-            due = next_due(row, cadence, calendar, _away(by_id))
+            due = next_due(row, cadence, calendar, away_until(by_id))
         if due is not None and now - due > LATE_AFTER:
             late.append({"quote_id": quote["id"], "quote_number": quote["quote_number"],
                          "step": step, "due_at": due,

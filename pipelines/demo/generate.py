@@ -14,10 +14,13 @@ from pathlib import Path
 from pipelines.demo.documents import write_documents
 from pipelines.demo.load import demo_settings, replace_tenant
 from pipelines.demo.mail import write_maildir
+from pipelines.demo.mail_context import request_ids
 from pipelines.demo.rows import build_tenant_rows
 from pipelines.demo.spec import DEFAULT_SIZE, DemoSize, DemoSummary, tenant_spec
 from resources.database import Database
+from resources.mailer.render import sender
 from resources.store.records import insert_rows, load_rows, natural_ids
+from resources.store.tenants import get_tenant
 
 Progress = Callable[[str, int], None]
 
@@ -54,11 +57,14 @@ def generate_demo(db: Database, out_dir: Path, size: DemoSize = DEFAULT_SIZE, se
         replace_tenant(db, spec, settings)
         rows = build_tenant_rows(index, size, seed, clock)
         with db.for_tenant(spec.slug) as scope:
-            load_rows(scope, rows)
+            ids = load_rows(scope, rows)
         report(f"{spec.slug}: rows", sum(len(r) for r in rows.values()))
         messages = documents = 0
         if write_files:
-            messages = sum(write_maildir(maildir, spec, rows, size.messages, seed, clock).values())
+            requests = request_ids(spec.slug, sender(get_tenant(db, spec.slug)),
+                                   ids.get("orders", {}))
+            messages = sum(write_maildir(maildir, spec, rows, size.messages, seed, clock,
+                                         requests).values())
             report(f"{spec.slug}: mail", messages)
             files = write_documents(documents_dir, spec, rows["orders"], size.documents, clock)
             with db.for_tenant(spec.slug) as scope:

@@ -22,6 +22,10 @@ from pipelines.demo.mail_context import MailContext
 from pipelines.demo.mail_kinds import BUILDERS, KINDS, MIX
 from pipelines.demo.spec import Row, TenantSpec
 
+# Headers are folded only past the RFC 5322 limit: a Message-ID longer than a 78-character line
+# (our feedback requests' are) would otherwise be RFC 2047-encoded, which no client does.
+WIRE = policy.default.clone(max_line_length=998)
+
 
 def set_boundaries(msg: EmailMessage, number: int) -> None:
     """Name every multipart boundary; the email package would draw them from the global random."""
@@ -32,7 +36,7 @@ def set_boundaries(msg: EmailMessage, number: int) -> None:
 
 def deliver(root: Path, name: str, msg: EmailMessage, when: datetime) -> Path:
     """Maildir delivery (write to tmp/, rename into new/) under a name we choose."""
-    data = msg.as_bytes(policy=policy.default)
+    data = msg.as_bytes(policy=WIRE)
     temporary, final = root / "tmp" / name, root / "new" / name
     temporary.write_bytes(data)
     os.replace(temporary, final)
@@ -42,11 +46,14 @@ def deliver(root: Path, name: str, msg: EmailMessage, when: datetime) -> Path:
 
 
 def write_maildir(root: Path, spec: TenantSpec, rows: dict[str, list[Row]], count: int,
-                  seed: int, now: datetime) -> dict[str, int]:
-    """Write `count` messages into the Maildir at `root`; returns how many of each kind."""
+                  seed: int, now: datetime, requests: dict[str, str] | None = None
+                  ) -> dict[str, int]:
+    """Write `count` messages into the Maildir at `root`; returns how many of each kind.
+    `requests` are the Message-IDs of the orders' feedback requests (mail_context.request_ids),
+    which the clients' feedback answers reply to."""
     mailbox.Maildir(root, create=True)
     ctx = MailContext(rng=random.Random(f"{seed + spec.index}:mail"), fake=Faker("en_US"),
-                      spec=spec, now=now, rows=rows)
+                      spec=spec, now=now, rows=rows, requests=requests or {})
     ctx.fake.seed_instance(f"{seed + spec.index}:mail")
     if not ctx.people():
         return {}

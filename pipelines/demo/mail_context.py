@@ -18,6 +18,8 @@ from faker import Faker
 
 from pipelines.demo.randomness import phone, slugify
 from pipelines.demo.spec import Row, TenantSpec
+from resources.mailer.message import message_id
+from services.cadence.feedback import request_key
 
 
 @dataclass
@@ -30,6 +32,10 @@ class MailContext:
     spec: TenantSpec
     now: datetime
     rows: dict[str, list[Row]]
+    # The Message-ID each order's feedback request goes out under, by order number, so the
+    # clients' answers in the demo mailbox reply to the requests the first cycle sends.
+    requests: dict[str, str] = field(default_factory=dict)
+    answered: list[str] = field(default_factory=list)  # orders whose request has an answer
     number: int = 0
     date: datetime = field(init=False)
 
@@ -68,8 +74,8 @@ class MailContext:
         msg["Message-ID"] = f"<{self.rng.getrandbits(64):016x}.{self.number}@{domain}>"
         return msg
 
-    def reply_to_us(self, msg: EmailMessage) -> EmailMessage:
-        ours = self.our_id()
+    def reply_to_us(self, msg: EmailMessage, ours: str | None = None) -> EmailMessage:
+        ours = ours or self.our_id()
         msg["In-Reply-To"] = ours
         msg["References"] = ours
         return msg
@@ -81,3 +87,10 @@ class MailContext:
             f"https://www.linkedin.com/in/{slugify(person['full_name'])}")
         return (f"\n\n--\n{person['full_name']}\n{title} | {person['company']}\n"
                 f"Direct: {person['phone'] or phone(self.rng)}\n{linkedin}\n")
+
+
+def request_ids(slug: str, sender: str, order_ids: dict[str, int]) -> dict[str, str]:
+    """The Message-ID of each order's feedback request: the mailer derives it from the tenant,
+    the request's key (its cadence step) and the sender, so it is known before it is sent."""
+    return {number: message_id(slug, request_key(order_id), sender)
+            for number, order_id in order_ids.items()}

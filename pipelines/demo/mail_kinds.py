@@ -13,6 +13,7 @@ from email.message import EmailMessage, Message
 
 from pipelines.demo.documents import pdf_bytes
 from pipelines.demo.mail_context import MailContext
+from pipelines.demo.orders import DELIVERY_AGES
 from pipelines.demo.randomness import phone, slugify
 from pipelines.demo.spec import Row
 
@@ -93,7 +94,45 @@ def complaint(ctx: MailContext) -> EmailMessage:
     return msg
 
 
+# The clients' answers to feedback requests, in the order the demo hands them out: the first
+# opens a service-recovery case, the second may earn a review or referral request.
+FEEDBACK_ANSWERS = (
+    "The report came back two days late and nobody returned my calls. Very disappointed.",
+    "5 out of 5. Fast turnaround and the appraiser was great with the homeowner.",
+    "3/5 - the report was fine but we had to chase the status twice.",
+    "Great work as always, thank you. The underwriter had no questions at all.",
+    "1 out of 5. Late, and we had to ask for two revisions.",
+)
+
+
 def feedback(ctx: MailContext) -> EmailMessage:
+    """A client's answer to the feedback request of an order delivered a week ago, in its
+    thread, our request quoted under it; without such an order, a rating about any delivery."""
+    low, high = DELIVERY_AGES["feedback_due"]
+    due = [o for o in ctx.rows["orders"]
+           if o["order_number"] in ctx.requests and o["order_number"] not in ctx.answered
+           and o["contact_email"] and o["delivered_at"]
+           and timedelta(days=low) <= ctx.now - o["delivered_at"] <= timedelta(days=high)]
+    if not due:
+        return _rating(ctx)
+    found = due[0]
+    number = found["order_number"]
+    person = ctx.sender_for(found)
+    text = FEEDBACK_ANSWERS[len(ctx.answered) % len(FEEDBACK_ANSWERS)]
+    ctx.answered.append(number)
+    ctx.date = ctx.now - timedelta(minutes=ctx.rng.randint(5, 25))  # answered just now
+    msg = ctx.reply_to_us(ctx.message(person, f"Re: How did we do on {number}?"),
+                          ctx.requests[number])
+    asked = found["delivered_at"] + timedelta(days=low)
+    msg.set_content(
+        f"{text}{ctx.signature(person)}\nOn {asked:%a, %b %d, %Y}, {ctx.spec.name} wrote:\n"
+        f"> Hi {person['first_name']},\n>\n> We delivered {number} on "
+        f"{found['delivered_at']:%B %d}, and we would like to know how it went for you. How "
+        "did we do?\n")
+    return msg
+
+
+def _rating(ctx: MailContext) -> EmailMessage:
     found = _order_or_none(ctx, status="delivered")
     number = found["order_number"] if found else "your order"
     person = ctx.sender_for(found)

@@ -24,8 +24,11 @@ DEFECTS = (
 )
 INSPECTION_SKUS = frozenset(sku for sku, *_, inspection in CATALOG if inspection)
 CLEAN_STATUSES = {"delivered": 5, "in_progress": 3, "validated": 2, "new": 2}
-# Delivered 7-10 days ago is when the feedback request falls due.
-DELIVERY_AGES = {"feedback_due": (7.05, 9.95), "recent": (0.5, 6.5), "old": (11.0, 60.0)}
+# Delivered 7-10 days ago is when the feedback request falls due; a delivery dated days ahead
+# is the bad input the feedback engine must skip with its reason.
+DELIVERY_AGES = {"feedback_due": (7.05, 9.95), "recent": (0.5, 6.5), "old": (11.0, 60.0),
+                 "future": (-6.0, -2.0)}
+DELIVERY_SHARES = {"feedback_due": 3, "recent": 3, "old": 4, "future": 0.5}
 SOURCES = ("vendor_portal", "email", "api")
 HEALTHY_CREDIT = Decimal("5000")
 
@@ -56,7 +59,7 @@ def build_orders(rng: random.Random, fake: Faker, names: NamePool, count: int,
     plan += [(None, s) for s in spread(rng, count - planted, CLEAN_STATUSES)]
     rng.shuffle(plan)
     delivered = sum(1 for _, status in plan if status == "delivered")
-    ages = iter(spread(rng, delivered, {"feedback_due": 3, "recent": 3, "old": 4}))
+    ages = iter(spread(rng, delivered, DELIVERY_SHARES))
     people: dict[str, list[Row]] = {}
     for contact in contacts:
         if contact["email"] and contact["account_name"]:

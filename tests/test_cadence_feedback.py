@@ -22,14 +22,18 @@ from zlib import crc32
 
 import pytest
 
+from pipelines.demo import DemoSize, generate_demo
 from resources.database import Database
 from resources.database.clock import aware
+from resources.mailer import Mailer
 from resources.store import schema
 from resources.store.tenants import add_tenant, get_tenant, update_tenant
 from services.cadence.feedback import feedback_gaps, request_key
 from services.cases import open_case
+from services.cycle.phases import Cycle, act_phase, plan_phase, react_phase
+from services.cycle.reflect import reflect_phase
 from services.inbox.ingest import ingest_tenant
-from tests.helpers import rows
+from tests.helpers import clients, rows
 from tests.test_cadence_deals import NY, Cycles, hours, local
 
 OUR = "office@acme.example"
@@ -341,3 +345,29 @@ def test_a_reply_that_only_quotes_our_request_is_noted_not_scored(
     assert hal["evidence"] == ("the reply of 2026-11-19 16:00 UTC only quotes our request: "
                                "nothing of the client's own to score")
     assert hal["reply_message_id"] is not None
+
+
+def test_the_demo_clients_answer_the_requests_its_first_cycle_sends(
+    db: Database, tmp_path: Path, steward_env: Path
+) -> None:
+    now = datetime(2026, 11, 24, 15, tzinfo=UTC)
+    generate_demo(db, tmp_path / "demo", now=now, size=DemoSize(tenants=1, documents=0))
+    slug = "acme-appraisals"
+    update_tenant(db, slug, settings_patch={  # every request may go at once
+        "send_window": {"start_hour": 0, "end_hour": 24, "weekends": True},
+        "caps": {"emails_per_hour": 500, "emails_per_day": 500},
+        "thresholds": {"min_touch_gap_hours": 0}})
+    tools = clients(Mailer(outbox_dir=str(tmp_path / "outbox")))
+    ingest_tenant(db, tools.mailboxes, tools.alerts, get_tenant(db, slug), now)
+    for n in range(2):  # the first cycle asks, the next reads the answers already in the inbox
+        hour = now + timedelta(hours=n)
+        c = Cycle(db, slug, hour, f"demo-{n}", hour + timedelta(minutes=5), False, tools.alerts)
+        for phase in (plan_phase, lambda c: act_phase(c, tools), react_phase, reflect_phase):
+            phase(c)
+    feedback = rows(db, schema.feedback, slug)
+    assert {f["sentiment"] for f in feedback if f["status"] == "answered"} >= {
+        "negative", "positive"}
+    assert any(f["skip_reason"] and f["skip_reason"].startswith("delivered in the future")
+               for f in feedback)
+    (case,) = [c for c in rows(db, schema.cases, slug) if c["source"] == "feedback"]
+    assert case["owner"] == "ops@acme-appraisals.example"

@@ -44,12 +44,15 @@ class QuoteError(ValueError):
 def get(scope: TenantScope, ref: str | int) -> dict[str, Any]:
     """A quote by its id or its number (Q-2001), with its contact's address."""
     text = str(ref).strip()
-    key = quotes.c.id == int(text) if text.isdigit() else quotes.c.quote_number == text.upper()
-    row = scope.execute(
+    key = sa.func.upper(quotes.c.quote_number) == text.upper()
+    if text.isdigit():  # an id, or a number made of digits
+        key = sa.or_(quotes.c.id == int(text), key)
+    found = scope.execute(
         scope.select(quotes, contacts.c.email)
         .select_from(quotes.outerjoin(contacts, contacts.c.id == quotes.c.contact_id))
         .where(key)
-    ).mappings().first()
+    ).mappings().all()
+    row = next((r for r in found if str(r["id"]) == text), found[0] if found else None)
     if row is None:
         raise QuoteError(f"no quote {text} for tenant {scope.tenant.slug} "
                          "(see `steward quote list`)")

@@ -117,6 +117,9 @@ def test_five_weeks_of_cycles_follow_quotes_up_until_the_client_decides(
         local(2026, 11, 3, 10): ("bob@client.example", "Re: Quote Q-1002: any questions?",
                                  "We accept the quote, please schedule the inspection.\n\n"
                                  "On Mon, Nov 2, 2026 Acme wrote:\n> Do you have any questions?"),
+        local(2026, 11, 3, 11): ("cy@client.example", "Re: Quote Q-1003: any questions?",
+                                 "On Mon, Nov 2, 2026 at 9:05 AM Acme <office@acme.example> "
+                                 "wrote:\n> Do you have any questions about it?"),
         local(2026, 11, 4, 11): ("cy@client.example", "Re: Quote Q-1003",
                                  "Thanks for the quote, but we went with another firm."),
         local(2026, 11, 4, 12): ("dee@client.example", "Re: Quote Q-1004",
@@ -173,6 +176,9 @@ def test_five_weeks_of_cycles_follow_quotes_up_until_the_client_decides(
     assert "another firm" in cy["outcome_reason"]
     assert activities(acme, "Q-1003")[-1]["evidence"] == (
         "Thanks for the quote, but we went with another firm.")
+    empty = next(a for a in activities(acme, "Q-1003") if a["activity"] == "response_empty")
+    assert empty["detail"] == "the reply holds nothing but quoted text: nothing to decide"
+    assert cy["needs_attention"] is None  # the decision answered what the empty reply left open
 
     dee = quotes["Q-1004"]
     assert dee["status"] == "sent"
@@ -184,10 +190,15 @@ def test_five_weeks_of_cycles_follow_quotes_up_until_the_client_decides(
     assert set(tasks) == {"Q-1004", "Q-1011"}  # "Client asked: answer to quote Q-1004 ..."
     assert tasks["Q-1004"]["context"]["basis"] == "client_request"
 
+    metrics = {aware_local(r["cycle_hour"]): r["metrics"] for r in rows(acme, schema.agent_runs)}
+    assert metrics[local(2026, 11, 3, 13)]["cadence_quotes_answers_accepted"] == 1
+    assert metrics[local(2026, 11, 4, 13)]["cadence_quotes_answers_unclear"] == 1
+
     fay = quotes["Q-1006"]
     assert (fay["status"], fay["reason_code"]) == ("expired", "no_response")
     assert aware_local(fay["decided_at"]) == local(2026, 11, 7, 7)
     assert days(follow_ups(acme, "fay@client.example")) == ["2026-11-02", "2026-11-05"]
+    assert metrics[local(2026, 11, 7, 7)]["cadence_quotes_expired"] == 1
 
     (stopped,) = follow_ups(acme, "hal@client.example")
     assert stopped["status"] == "blocked"

@@ -52,9 +52,9 @@ def quote_cadence(thresholds: Thresholds) -> Cadence:
 
 def quotes_engine(scope: TenantScope, hour: datetime) -> Advanced:
     cadence = quote_cadence(scope.tenant.settings.thresholds)
-    read_responses(scope, hour)
+    answers = read_responses(scope, hour)
     open_quotes = {q["id"]: q for q in _quotes(scope, quotes.c.status.in_(lifecycle.OPEN))}
-    _expire(scope, open_quotes, hour)
+    expired = _expire(scope, open_quotes, hour)
     workable = _workable(scope, open_quotes, hour)
     if cadence.maximum:
         _enroll(scope, workable, hour)
@@ -67,6 +67,8 @@ def quotes_engine(scope: TenantScope, hour: datetime) -> Advanced:
         hour, lambda row, step: _follow_up(by_id[row["entity_id"]], row, step, cadence),
     )
     record_hour(scope, rows, done, by_id, cadence, hour)
+    done.counts.update({f"answers_{k}": n for k, n in answers.items()})
+    done.counts.update({"expired": expired} if expired else {})
     return done
 
 
@@ -85,15 +87,17 @@ def _missing(scope: TenantScope, rows: list[dict], known: dict[int, dict]) -> di
     return {q["id"]: q for q in _quotes(scope, quotes.c.id.in_(wanted))} if wanted else {}
 
 
-def _expire(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) -> None:
+def _expire(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) -> int:
     today = lifecycle.local_today(scope, hour)
     for quote in open_quotes.values():
         if quote["valid_until"] is not None and quote["valid_until"] < today:
             quote.update(lifecycle.expire(
                 scope, quote, "steward", hour,
                 f"valid until {quote['valid_until']}, which passed without a decision"))
-    for quote_id in [k for k, q in open_quotes.items() if q["status"] == "expired"]:
+    gone = [k for k, q in open_quotes.items() if q["status"] == "expired"]
+    for quote_id in gone:
         del open_quotes[quote_id]
+    return len(gone)
 
 
 def _workable(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) -> dict:

@@ -117,8 +117,8 @@ def test_show_tells_where_the_follow_ups_stand(db: Database, env: dict[str, str]
         quotes_engine(scope, NOW.replace(minute=0) + timedelta(hours=1))
     shown = steward(env, "quote", "show", "Q-1001", "--tenant", "acme").stdout
     # Tuesday 24 November, three business days on (no holidays configured): Friday 27th.
-    assert "follow-ups: active since 2026-11-24T15:00Z, 0 step(s): step 1 due 2026-11-27 08:00 " \
-           "UTC" in shown
+    assert "follow-ups: active (counted from 2026-11-24T15:00Z), 0 step(s): step 1 due " \
+           "2026-11-27 08:00 UTC" in shown
     assert "next follow-up: 2026-11-27T08:00Z" in shown
     accepted = steward(env, "quote", "show", "Q-1002", "--tenant", "acme").stdout
     assert "accepted (sent -> accepted) by pat: signed" in accepted

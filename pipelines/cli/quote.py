@@ -162,7 +162,7 @@ def show(quote: str = QUOTE, tenant: str = typer.Option(..., "--tenant")) -> Non
         out.print("follow-ups: not enrolled", highlight=False)
     for r in rounds:
         now = r["end_reason"] or r["waiting"] or f"step {r['steps_planned']} on its way"
-        out.print(f"follow-ups: {r['status']} since {utc_minute(r['started_at'])}, "
+        out.print(f"follow-ups: {r['status']} (counted from {utc_minute(r['started_at'])}), "
                   f"{r['steps_planned']} step(s): {now}", highlight=False)
         for s in r["steps"]:
             out.print(f"  step {s['step']} planned {utc_minute(s['planned_at'])}: "

@@ -77,6 +77,18 @@ def assign_case(scope: TenantScope, case_id: int, owner: str, now: datetime) -> 
     return _existing(scope, case_id)
 
 
+def holding_case(row: dict[str, Any], cases: list[dict[str, Any]]) -> str | None:
+    """Why an open case holds mail about this order (`row` has its order_id and account_id):
+    the order's own case first, then its account's; None when none is open."""
+    for case in cases:
+        if case["order_id"] is not None and case["order_id"] == row["order_id"]:
+            return f"case {case['id']} is open for the order: {case['title']}"
+    for case in cases:
+        if row["account_id"] is not None and case["account_id"] == row["account_id"]:
+            return f"case {case['id']} is open for the account: {case['title']}"
+    return None
+
+
 def alert_new_cases(scope: TenantScope, alerts: Alerts, now: datetime) -> int:
     """Raise one alert for each open case from feedback not yet announced; closing the case
     resolves it. Returns how many were raised."""

@@ -63,19 +63,19 @@ def acme(db: Database, tmp_path: Path, steward_env: Path) -> Database:
         scope.insert(schema.suppressions, {"email": "dee@client.example", "reason": "unsubscribe"})
         who = {r["first_name"]: r for r in scope.execute(scope.select(schema.contacts)).mappings()}
         scope.insert(schema.orders, [
-            order("ORD-1", who["Ann"], local(2026, 11, 10, 10)),
-            order("ORD-2", who["Bob"], local(2026, 11, 9, 16)),
-            order("ORD-3", who["Cy"], local(2026, 11, 9, 12)),
-            order("ORD-4", who["Eve"], local(2026, 11, 9, 12)),
-            order("ORD-5", who["Dee"], local(2026, 11, 9, 12)),
-            order("ORD-6", who["Nomail"], local(2026, 11, 9, 12)),
-            order("ORD-7", who["Gus"], local(2027, 2, 1, 12)),
-            order("ORD-8", who["Fay"], local(2026, 11, 19, 10)),
-            order("ORD-9", who["Hal"], local(2026, 11, 12, 9)),
-            order("ORD-10", who["Ivy"], local(2026, 11, 1, 15)),
-            order("ORD-11", who["Ivy"], local(2026, 11, 30, 11)),
-            order("ORD-12", who["Ivy"], None, status="in_progress"),
-            order("ORD-13", who["Ivy"], local(2026, 10, 1, 12)),
+            order("ORD-1001", who["Ann"], local(2026, 11, 10, 10)),
+            order("ORD-1002", who["Bob"], local(2026, 11, 9, 16)),
+            order("ORD-1003", who["Cy"], local(2026, 11, 9, 12)),
+            order("ORD-1004", who["Eve"], local(2026, 11, 9, 12)),
+            order("ORD-1005", who["Dee"], local(2026, 11, 9, 12)),
+            order("ORD-1006", who["Nomail"], local(2026, 11, 9, 12)),
+            order("ORD-1007", who["Gus"], local(2027, 2, 1, 12)),
+            order("ORD-1008", who["Fay"], local(2026, 11, 19, 10)),
+            order("ORD-1009", who["Hal"], local(2026, 11, 12, 9)),
+            order("ORD-1010", who["Ivy"], local(2026, 11, 1, 15)),
+            order("ORD-1011", who["Ivy"], local(2026, 11, 30, 11)),
+            order("ORD-1012", who["Ivy"], None, status="in_progress"),
+            order("ORD-1013", who["Ivy"], local(2026, 10, 1, 12)),
         ])
         numbers = {r["order_number"]: r["id"] for r in scope.execute(
             scope.select(schema.orders)).mappings()}
@@ -84,7 +84,7 @@ def acme(db: Database, tmp_path: Path, steward_env: Path) -> Database:
         open_case(scope, opened, title="Billing dispute", detail="invoice 7",
                   source="manual", account_id=accounts["Cy Co"])
         open_case(scope, opened, title="Report corrections",
-                  detail="two revisions asked", source="manual", order_id=numbers["ORD-4"])
+                  detail="two revisions asked", source="manual", order_id=numbers["ORD-1004"])
     return db
 
 
@@ -114,9 +114,9 @@ def feedback_of(db: Database) -> dict[str, dict]:
 
 
 def reply(db: Database, tmp_path: Path, cycles: Cycles, number: str, body: str, at: datetime,
-          answering: bool = True, subject: str | None = None) -> None:
+          answering: bool = True, subject: str | None = None, quoting: bool = True) -> None:
     """The order's client writes (answering our request: In-Reply-To its Message-ID, our text
-    quoted under theirs), and the tenant's mailbox is ingested at `at`."""
+    quoted under theirs unless `quoting` is off), and the tenant's mailbox is ingested at `at`."""
     contact = next(c for c in rows(db, schema.contacts)
                    if c["id"] == by_number(db)[number]["contact_id"])
     msg = EmailMessage()
@@ -130,7 +130,8 @@ def reply(db: Database, tmp_path: Path, cycles: Cycles, number: str, body: str, 
         msg["In-Reply-To"] = msg["References"] = ours["provider_ref"]
         quoted = "\n".join(f"> {line}" for line in
                            sent.get_body(("plain",)).get_content().splitlines())
-        body = f"{body}\n\nOn {sent['Date']}, Acme <{OUR}> wrote:\n{quoted}\n"
+        if quoting:
+            body = f"{body}\n\nOn {sent['Date']}, Acme <{OUR}> wrote:\n{quoted}\n"
     else:
         msg["Subject"] = subject or f"Feedback on {number}"
     msg.set_content(body)
@@ -143,20 +144,20 @@ def answers(db: Database, tmp_path: Path, cycles: Cycles) -> dict[datetime, obje
     """What the clients write, by the local hour it arrives (before that hour's cycle)."""
     return {
         local(2026, 11, 17, 13): lambda: reply(
-            db, tmp_path, cycles, "ORD-2",
+            db, tmp_path, cycles, "ORD-1002",
             "5 out of 5. Quick, thorough, and the appraiser was lovely with the homeowner.\n\n"
             "Thanks,\nBob", local(2026, 11, 17, 10, 40)),
         local(2026, 11, 18, 13): lambda: reply(
-            db, tmp_path, cycles, "ORD-1",
+            db, tmp_path, cycles, "ORD-1001",
             "The report came two days late and nobody returned my calls. Very disappointed.",
             local(2026, 11, 18, 12, 15)),
-        local(2026, 11, 19, 17): lambda: reply(db, tmp_path, cycles, "ORD-9", "",
+        local(2026, 11, 19, 17): lambda: reply(db, tmp_path, cycles, "ORD-1009", "",
                                                 local(2026, 11, 19, 16, 30)),
         local(2026, 11, 20, 13): lambda: reply(
-            db, tmp_path, cycles, "ORD-9", "9 out of 10, we will use you again.",
+            db, tmp_path, cycles, "ORD-1009", "9 out of 10, we will use you again.",
             local(2026, 11, 20, 11), answering=False),
         local(2026, 11, 30, 13): lambda: reply(
-            db, tmp_path, cycles, "ORD-8", "3/5 - the report was fine but we had to chase the "
+            db, tmp_path, cycles, "ORD-1008", "3/5 - the report was fine but we had to chase the "
             "status twice.", local(2026, 11, 30, 12)),
     }
 
@@ -182,35 +183,35 @@ def test_three_weeks_ask_each_order_once_and_act_on_the_answers(
     sent = {r["target"]: r for r in rows(acme, schema.outbox)
             if r["idempotency_key"].startswith("feedback_request:")}
     # Seven days after delivery, at the first cycle in the send window of a business day:
-    # ORD-10 was already due at the start, ORD-8 fell due on Thanksgiving.
+    # ORD-1010 was already due at the start, ORD-1008 fell due on Thanksgiving.
     assert {target: local_day(r["sent_at"]) for target, r in sent.items()} == {
         "ann@client.example": "2026-11-17 13", "bob@client.example": "2026-11-16 17",
         "hal@client.example": "2026-11-19 09", "fay@client.example": "2026-11-27 09",
         "ivy@client.example": "2026-11-16 09"}
     assert all(r["status"] == "dry_run" and r["payload"]["template"] == "feedback_request"
                for r in sent.values())
-    assert sent["ann@client.example"]["payload"]["subject"] == "How did we do on ORD-1?"
+    assert sent["ann@client.example"]["payload"]["subject"] == "How did we do on ORD-1001?"
 
     feedback = feedback_of(acme)
-    assert feedback["ORD-3"]["skip_reason"].startswith("case 1 is open for the account")
-    assert feedback["ORD-4"]["skip_reason"].startswith("case 2 is open for the order")
-    assert feedback["ORD-5"]["skip_reason"] == "dee@client.example is suppressed (unsubscribe)"
-    assert feedback["ORD-6"]["skip_reason"] == "the contact has no email address"
-    assert feedback["ORD-7"]["skip_reason"].startswith("delivered in the future: delivered_at "
+    assert feedback["ORD-1003"]["skip_reason"].startswith("case 1 is open for the account")
+    assert feedback["ORD-1004"]["skip_reason"].startswith("case 2 is open for the order")
+    assert feedback["ORD-1005"]["skip_reason"] == "dee@client.example is suppressed (unsubscribe)"
+    assert feedback["ORD-1006"]["skip_reason"] == "the contact has no email address"
+    assert feedback["ORD-1007"]["skip_reason"].startswith("delivered in the future: delivered_at "
                                                        "2027-02-01 17:00 UTC")
     # A tenant's first cycles do not ask about every order it ever delivered.
-    assert feedback["ORD-13"]["skip_reason"] == (
+    assert feedback["ORD-1013"]["skip_reason"] == (
         "too late to ask: the request fell due on 2026-10-08, more than 14 days ago")
-    assert {feedback[n]["status"] for n in ("ORD-3", "ORD-4", "ORD-5", "ORD-6", "ORD-7",
-                                            "ORD-13")} == {"skipped"}
-    assert feedback["ORD-11"]["status"] == "scheduled"
-    assert local_day(feedback["ORD-11"]["due_at"]) == "2026-12-07 11"
-    assert "ORD-12" not in feedback
+    skipped = ("ORD-1003", "ORD-1004", "ORD-1005", "ORD-1006", "ORD-1007", "ORD-1013")
+    assert {feedback[n]["status"] for n in skipped} == {"skipped"}
+    assert feedback["ORD-1011"]["status"] == "scheduled"
+    assert local_day(feedback["ORD-1011"]["due_at"]) == "2026-12-07 11"
+    assert "ORD-1012" not in feedback
 
-    ann, bob, hal, fay = (feedback[n] for n in ("ORD-1", "ORD-2", "ORD-9", "ORD-8"))
+    ann, bob, hal, fay = (feedback[n] for n in ("ORD-1001", "ORD-1002", "ORD-1009", "ORD-1008"))
     assert (ann["status"], ann["sentiment"], ann["method"]) == ("answered", "negative", "vader")
     assert ann["evidence"] == "The report came two days late and nobody returned my calls."
-    assert ann["account_id"] == by_number(acme)["ORD-1"]["account_id"]
+    assert ann["account_id"] == by_number(acme)["ORD-1001"]["account_id"]
     assert (bob["sentiment"], bob["rating"], bob["method"], bob["score"]) == (
         "positive", "5/5", "rating", 1.0)
     assert bob["evidence"].startswith("5 out of 5.") and "Thanks" not in bob["evidence"]
@@ -228,9 +229,9 @@ def test_three_weeks_ask_each_order_once_and_act_on_the_answers(
     (task,) = [t for t in rows(acme, schema.tasks) if t["kind"] == "human"]
     assert task["requested_by"] == "safety_escalation"
     assert task["context"]["case_id"] == case["id"]
-    assert task["title"] == "Service recovery: call ann@client.example about ORD-1"
+    assert task["title"] == "Service recovery: call ann@client.example about ORD-1001"
     (alert,) = [a for a in rows(acme, schema.alerts) if a["rule"] == "service_recovery"]
-    assert alert["title"] == f"case {case['id']}: Unhappy with ORD-1"
+    assert alert["title"] == f"case {case['id']}: Unhappy with ORD-1001"
 
     asks = [r for r in rows(acme, schema.outbox)
             if r["idempotency_key"].startswith("review_or_referral:")]
@@ -260,8 +261,8 @@ def test_a_rerun_of_the_hours_that_ask_and_answer_sends_nothing_twice(
     asked = local(2026, 11, 17, 13).astimezone(UTC)
     cycles.at(asked)
     cycles.at(asked, run="rerun")
-    assert request_of(acme, "ORD-1")["status"] == "dry_run"
-    reply(acme, tmp_path, cycles, "ORD-1", "Late and sloppy. 1 out of 5.",
+    assert request_of(acme, "ORD-1001")["status"] == "dry_run"
+    reply(acme, tmp_path, cycles, "ORD-1001", "Late and sloppy. 1 out of 5.",
           local(2026, 11, 17, 15))
     answered = local(2026, 11, 17, 17).astimezone(UTC)
     cycles.at(answered)
@@ -283,21 +284,43 @@ def test_positive_feedback_asks_for_nothing_unless_the_tenant_wants_it(
     update_tenant(acme, "acme", settings_patch={"feedback": {"review_url": None}})
     cycles = Cycles(acme, tmp_path)
     cycles.at(local(2026, 11, 16, 17).astimezone(UTC))
-    reply(acme, tmp_path, cycles, "ORD-2", "Great job, thank you!", local(2026, 11, 17, 8))
+    reply(acme, tmp_path, cycles, "ORD-1002", "Great job, thank you!", local(2026, 11, 17, 8))
     cycles.at(local(2026, 11, 17, 9).astimezone(UTC))
-    assert feedback_of(acme)["ORD-2"]["sentiment"] == "positive"
+    assert feedback_of(acme)["ORD-1002"]["sentiment"] == "positive"
     assert not [e for e in rows(acme, schema.cadence_enrollments)
                 if e["cadence"] == "review_or_referral"]
 
     update_tenant(acme, "acme", settings_patch={"feedback": {"referral_requests": True}})
     cycles.at(local(2026, 11, 17, 13).astimezone(UTC))
-    reply(acme, tmp_path, cycles, "ORD-1", "Excellent work as always.", local(2026, 11, 18, 8))
+    reply(acme, tmp_path, cycles, "ORD-1001", "Excellent work as always.", local(2026, 11, 18, 8))
     for hour in hours(local(2026, 11, 19), local(2026, 11, 18)):  # 48 h after our request
         cycles.at(hour)
     (ask,) = [r for r in rows(acme, schema.outbox)
               if r["idempotency_key"].startswith("review_or_referral:")]
     assert (ask["target"], ask["payload"]["template"]) == ("ann@client.example",
                                                            "referral_request")
+
+
+def test_each_reply_answers_one_order_only(acme: Database, tmp_path: Path) -> None:
+    update_tenant(acme, "acme", settings_patch={"thresholds": {"min_touch_gap_hours": 0}})
+    with acme.for_tenant("acme") as scope:
+        bob = next(c for c in rows(acme, schema.contacts) if c["first_name"] == "Bob")
+        scope.insert(schema.orders, order("ORD-1014", bob, local(2026, 11, 10, 9)))
+    cycles = Cycles(acme, tmp_path)
+    for hour in (local(2026, 11, 16, 17), local(2026, 11, 17, 9)):  # ORD-1002, then ORD-1014 asked
+        cycles.at(hour.astimezone(UTC))
+    reply(acme, tmp_path, cycles, "ORD-1002", "5 out of 5, great job.", local(2026, 11, 17, 10),
+          subject="Re: thanks", quoting=False)
+    cycles.at(local(2026, 11, 17, 13).astimezone(UTC))  # answers ORD-1002, its request's thread
+    cycles.at(local(2026, 11, 17, 17).astimezone(UTC))  # ...and never ORD-1014 as well
+    reply(acme, tmp_path, cycles, "ORD-1002", "One more thing: the invoice for ORD-1002 was wrong.",
+          local(2026, 11, 18, 10))
+    cycles.at(local(2026, 11, 18, 13).astimezone(UTC))  # about ORD-1002: not ORD-1014's answer
+    feedback = feedback_of(acme)
+    assert (feedback["ORD-1002"]["status"], feedback["ORD-1002"]["rating"]) == ("answered", "5/5")
+    assert feedback["ORD-1014"]["requested_at"] is not None
+    assert (feedback["ORD-1014"]["status"], feedback["ORD-1014"]["reply_message_id"]) == (
+        "requested", None)
 
 
 def test_a_case_opened_between_plan_and_dispatch_stops_the_request(
@@ -309,14 +332,14 @@ def test_a_case_opened_between_plan_and_dispatch_stops_the_request(
     def complaint() -> None:
         with acme.for_tenant("acme") as scope:
             open_case(scope, hour, title="Called to complain", detail="by phone",
-                      source="manual", order_id=by_number(acme)["ORD-1"]["id"])
+                      source="manual", order_id=by_number(acme)["ORD-1001"]["id"])
 
     cycles.at(hour, complaint)
-    stopped = request_of(acme, "ORD-1")
+    stopped = request_of(acme, "ORD-1001")
     assert stopped["status"] == "blocked"
     assert "stopped before sending: case 3 is open for the order" in stopped["last_error"]
     cycles.at(local(2026, 11, 17, 17).astimezone(UTC))
-    ann = feedback_of(acme)["ORD-1"]
+    ann = feedback_of(acme)["ORD-1001"]
     assert (ann["status"], ann["requested_at"]) == ("skipped", None)
     assert "case 3 is open for the order" in ann["skip_reason"]
 
@@ -327,7 +350,7 @@ def test_coverage_names_the_delivered_orders_nobody_asked(acme: Database) -> Non
         gaps = feedback_gaps(scope, now)
     # Before any cycle, every order delivered a week or more ago has no feedback row.
     assert {g["order_number"] for g in gaps} == {
-        "ORD-2", "ORD-3", "ORD-4", "ORD-5", "ORD-6", "ORD-10", "ORD-13"}
+        "ORD-1002", "ORD-1003", "ORD-1004", "ORD-1005", "ORD-1006", "ORD-1010", "ORD-1013"}
     assert {g["why"] for g in gaps} == {
         "no feedback row: the feedback engine has not seen the order"}
 
@@ -337,9 +360,9 @@ def test_a_reply_that_only_quotes_our_request_is_noted_not_scored(
 ) -> None:
     cycles = Cycles(acme, tmp_path)
     cycles.at(local(2026, 11, 19, 9).astimezone(UTC))
-    reply(acme, tmp_path, cycles, "ORD-9", "", local(2026, 11, 19, 11))
+    reply(acme, tmp_path, cycles, "ORD-1009", "", local(2026, 11, 19, 11))
     cycles.at(local(2026, 11, 19, 13).astimezone(UTC))
-    hal = feedback_of(acme)["ORD-9"]
+    hal = feedback_of(acme)["ORD-1009"]
     assert (hal["status"], hal["sentiment"], hal["score"], hal["method"]) == (
         "requested", None, None, None)
     assert hal["evidence"] == ("the reply of 2026-11-19 16:00 UTC only quotes our request: "

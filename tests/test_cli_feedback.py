@@ -29,24 +29,24 @@ def test_feedback_and_cases_from_the_command_line(acme: Database, env, tmp_path:
                                                   ) -> None:
     cycles = Cycles(acme, tmp_path)
     cycles.at(local(2026, 11, 17, 13).astimezone(UTC))
-    reply(acme, tmp_path, cycles, "ORD-1", "Late and sloppy. 1 out of 5.",
+    reply(acme, tmp_path, cycles, "ORD-1001", "Late and sloppy. 1 out of 5.",
           local(2026, 11, 17, 15))
     cycles.at(local(2026, 11, 17, 17).astimezone(UTC))
-    ann = feedback_of(acme)["ORD-1"]
+    ann = feedback_of(acme)["ORD-1001"]
     with clock_at(local(2026, 11, 17, 18).astimezone(UTC)):
         listed = steward(env, "feedback", "list", "--tenant", "acme").stdout
         lines = {line.split("\t")[1]: line.split("\t") for line in listed.splitlines()}
         assert lines["order"][:4] == ["id", "order", "contact", "status"]
-        assert lines["ORD-1"][3] == "answered" and lines["ORD-1"][7:11] == [
+        assert lines["ORD-1001"][3] == "answered" and lines["ORD-1001"][7:11] == [
             "negative", "-1.00", "1/5", str(ann["case_id"])]
-        assert lines["ORD-5"][3] == "skipped"
-        assert lines["ORD-5"][11] == "dee@client.example is suppressed (unsubscribe)"
+        assert lines["ORD-1005"][3] == "skipped"
+        assert lines["ORD-1005"][11] == "dee@client.example is suppressed (unsubscribe)"
         negative = steward(env, "feedback", "list", "--tenant", "acme", "--sentiment",
                            "negative").stdout.splitlines()
-        assert [line.split("\t")[1] for line in negative[1:]] == ["ORD-1"]
+        assert [line.split("\t")[1] for line in negative[1:]] == ["ORD-1001"]
 
         shown = steward(env, "feedback", "show", str(ann["id"]), "--tenant", "acme").stdout
-        assert "order: ORD-1" in shown and "status: answered" in shown
+        assert "order: ORD-1001" in shown and "status: answered" in shown
         assert "request planned 2026-11-17T18:00Z: sent" in shown
         assert "request sent 2026-11-17T18:05Z as <" in shown
         assert "answer: negative at 2026-11-17T20:00Z, score -1.00 from the rating 1/5" in shown
@@ -55,11 +55,12 @@ def test_feedback_and_cases_from_the_command_line(acme: Database, env, tmp_path:
         case_id = ann["case_id"]
         cases = steward(env, "case", "list", "--tenant", "acme", "--status", "open").stdout
         (line,) = [c.split("\t") for c in cases.splitlines() if c.startswith(f"{case_id}\t")]
-        assert line[1:7] == ["open", "feedback", "ORD-1", "Ann Co", "ann@client.example",
+        assert line[1:7] == ["open", "feedback", "ORD-1001", "Ann Co", "ann@client.example",
                              "owner@acme.example"]
         shown = steward(env, "case", "show", str(case_id), "--tenant", "acme").stdout
-        assert "title: Unhappy with ORD-1" in shown
-        assert "Service recovery: call ann@client.example about ORD-1" in shown.split("task: ")[1]
+        assert "title: Unhappy with ORD-1001" in shown
+        task = shown.split("task: ")[1]
+        assert "Service recovery: call ann@client.example about ORD-1001" in task
         assert "(open)" in shown.split("alert: ")[1]
 
         assigned = steward(env, "case", "assign", str(case_id), "pat@acme.example", "--tenant",

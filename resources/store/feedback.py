@@ -119,13 +119,15 @@ REPLY_COLUMNS = (messages.c.id, messages.c.message_id_header, messages.c.in_repl
 def person_replies(scope: TenantScope, message_ids: list[str], contact_ids: list[int],
                    since: datetime) -> list[dict[str, Any]]:
     """Inbound mail from a person (ingest gave it an inbound touch: machine mail never gets one),
-    not an opt-out, that answers one of these Message-IDs (In-Reply-To, or the thread it
-    started), or that ingest classified as a feedback reply from one of these contacts since
-    `since`; oldest first."""
+    not an opt-out and not already the scored answer of an order, that answers one of these
+    Message-IDs (In-Reply-To, or the thread it started), or that ingest classified as a feedback
+    reply from one of these contacts since `since`; oldest first."""
     person = sa.exists().where(touches.c.message_id == messages.c.id,
                                touches.c.touch_type == "email_in")
+    scored = sa.exists().where(feedback.c.reply_message_id == messages.c.id,
+                               feedback.c.status == "answered")
     base = scope.select(*REPLY_COLUMNS).where(
-        messages.c.direction == "in", messages.c.status == "stored", person,
+        messages.c.direction == "in", messages.c.status == "stored", person, ~scored,
         sa.or_(messages.c.classification.is_(None), messages.c.classification != "unsubscribe"))
     found: dict[int, dict[str, Any]] = {}
     for part in chunks(message_ids):

@@ -35,6 +35,7 @@ from resources.store.schema import feedback
 from services.cadence.advance import Advanced, advance, calendar_of
 from services.cadence.feedback_replies import advance_follow_ups, read_replies
 from services.cadence.stops import shared_stops
+from services.cases import holding_case
 
 NAME = "feedback_request"
 CADENCE = Cadence(NAME, "order", (Step(0, "feedback_request"),))
@@ -123,7 +124,7 @@ def _request_or_skip(scope: TenantScope, due: list[dict[str, Any]], hour: dateti
     enroll = []
     for row in due:
         address = (row["email"] or "").lower()
-        case = open_case_for(row, cases)
+        case = holding_case(row, cases)
         late = hour - row["due_at"] > TOO_LATE
         why = (f"too late to ask: the request fell due on {row['due_at']:%Y-%m-%d}, more than "
                f"{TOO_LATE.days} days ago" if late
@@ -140,17 +141,6 @@ def _request_or_skip(scope: TenantScope, due: list[dict[str, Any]], hour: dateti
                        "round": 1, "contact_id": row["contact_id"], "address": row["email"],
                        "started_at": hour})
     enrollments.enroll(scope, enroll)
-
-
-def open_case_for(row: dict[str, Any], cases: list[dict[str, Any]]) -> str | None:
-    """Why an open case holds this order's feedback (the order's own, then its account's)."""
-    for case in cases:
-        if case["order_id"] is not None and case["order_id"] == row["order_id"]:
-            return f"case {case['id']} is open for the order: {case['title']}"
-    for case in cases:
-        if row["account_id"] is not None and case["account_id"] == row["account_id"]:
-            return f"case {case['id']} is open for the account: {case['title']}"
-    return None
 
 
 def _requests(scope: TenantScope, hour: datetime) -> Advanced:
@@ -211,7 +201,7 @@ def _stops(rows: list[dict[str, Any]], orders: dict[int, dict[str, Any]],
             found[row["id"]] = "the order is gone"
         elif order["status"] == "answered":
             found[row["id"]] = f"the client already answered about {order['order_number']}"
-        elif why := open_case_for(order, cases):
+        elif why := holding_case(order, cases):
             found[row["id"]] = why
     return found
 

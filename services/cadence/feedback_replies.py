@@ -39,7 +39,7 @@ from resources.store.schema import feedback
 from resources.store.warehouse import record_event
 from services.cadence.advance import Advanced, advance
 from services.cadence.stops import shared_stops
-from services.cases import open_case
+from services.cases import holding_case, open_case
 
 RECOVERY = "service_recovery"
 RECOVERY_CADENCE = Cadence(RECOVERY, "case", (Step(0, "service_recovery"),), kind="create_task")
@@ -90,12 +90,14 @@ def _by_request(rows: list[dict[str, Any]], replies: list[dict[str, Any]]) -> di
 
 
 def _named_or_latest(rows: list[dict[str, Any]], reply: dict[str, Any]) -> dict | None:
-    """The contact's request for the order the reply names, else their latest one before it."""
+    """The contact's request for the order the reply names, else (naming none) their latest one
+    before it; a reply about another order answers none of these."""
     at = aware(reply["at"])
     mine = [r for r in rows if r["contact_id"] == reply["contact_id"] and r["requested_at"] <= at]
     named = {o.get("id") for o in (reply["links"] or {}).get("orders", [])}
-    return next((r for r in mine if r["order_id"] in named), None) or max(
-        mine, key=lambda r: r["requested_at"], default=None)
+    if named:
+        return next((r for r in mine if r["order_id"] in named), None)
+    return max(mine, key=lambda r: r["requested_at"], default=None)
 
 
 def _answer(scope: TenantScope, row: dict[str, Any], replies: list[dict[str, Any]],
@@ -191,13 +193,11 @@ def _praise(scope: TenantScope, hour: datetime) -> Advanced:
     cases = case_store.open_cases(scope)
     stops = shared_stops(scope, rows)
     for row in rows:
-        case = next((c for c in cases if c["account_id"] is not None
-                     and c["account_id"] == (orders.get(row["entity_id"]) or {}).get("account_id")),
-                    None)
+        order = orders.get(row["entity_id"])
         if template is None:
             stops[row["id"]] = "the tenant turned off review and referral requests"
-        elif case:
-            stops[row["id"]] = f"case {case['id']} is open for the account: {case['title']}"
+        elif order and (held := holding_case(order, cases)):
+            stops[row["id"]] = held
     return advance(scope, lambda _row: PRAISE_CADENCE, rows, stops, {}, hour,
                    lambda row, _step: _ask(scope, orders.get(row["entity_id"]) or {}, row,
                                            template or "referral_request", settings))

@@ -4,8 +4,8 @@ The planner proposes; the gate decides. It still proposes with judgement, so the
 like a sensible day's work rather than a flood of deferrals: follow-ups go to the contacts the
 engagement engine ranks first, only as many as the hour's email budget allows; every open client
 request for a person becomes a human task with its evidence; research is proposed once a day
-and only when the follow-up list is done and the goals or the pipeline call for it; order fixes
-and what the cadence engines propose are passed on.
+and only when the follow-up list is done and the goals or the pipeline call for it. Order fixes
+and what the cadence engines propose come first, and their mail counts against the budget.
 
 Each action's idempotency key names what makes it the same action: a follow-up is keyed to the
 contact's last touch, so rerunning an hour proposes the very same actions and the gate does
@@ -19,9 +19,10 @@ from datetime import datetime
 
 import pandas as pd
 
-from agent.actions import Action, action_key
+from agent.actions import EMAIL_KINDS, Action, action_key
 from agent.engagement import OVERDUE, EngagementStats, next_to_touch
 from agent.goals import Pace
+from agent.policy import address_of
 
 
 @dataclass
@@ -39,21 +40,31 @@ class PlanInputs:
 
 
 def plan(inputs: PlanInputs) -> list[Action]:
-    actions = follow_ups(inputs) + human_tasks(inputs.requests)
+    """What the engines and the order check pass on comes first: a deal's or a quote's
+    follow-up answers a business question and is also the contact's engagement touch, so the
+    engagement check-ins fill the email budget that is left, and skip the contacts an engine
+    writes to this hour."""
+    passed = list(inputs.passed_on)
+    mail = [a for a in passed if a.kind in EMAIL_KINDS]
+    actions = passed + follow_ups(inputs, max(0, inputs.email_budget - len(mail)),
+                                  {address_of(a.target) for a in mail})
+    actions += human_tasks(inputs.requests)
     research = research_action(inputs)
     if research is not None:
         actions.append(research)
-    return actions + list(inputs.passed_on)
+    return actions
 
 
-def follow_ups(inputs: PlanInputs) -> list[Action]:
+def follow_ups(inputs: PlanInputs, budget: int, written: set[str]) -> list[Action]:
     """The best-ranked due contacts whose follow-up for this touch period no earlier cycle has
     decided already (it is queued, waiting, deferred or blocked: the gate owns it now), so a
-    dry run that never touches anyone still moves down the list hour by hour."""
-    ranked = next_to_touch(inputs.clocks, len(inputs.clocks), exclude=set(inputs.suppressed))
+    dry run that never touches anyone still moves down the list hour by hour; at most `budget`
+    of them, none to the addresses in `written`."""
+    ranked = next_to_touch(inputs.clocks, len(inputs.clocks),
+                           exclude=set(inputs.suppressed) | written)
     actions: list[Action] = []
     for row in ranked.itertuples():
-        if len(actions) >= inputs.email_budget:
+        if len(actions) >= budget:
             break
         since = "never" if pd.isna(row.last_touch_at) else f"{row.last_touch_at:%Y-%m-%d}"
         key = action_key("follow_up", row.email, f"engagement:{since}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from agent.actions import Action
@@ -84,9 +84,9 @@ def advance(
                             "planned_at": hour})
             done.counts["proposed"] += 1
         else:
-            if (row["waiting"], _aware(row["next_due_at"])) != (decision.why, decision.until):
+            if (row["waiting"], _aware(row["next_due_at"])) != (decision.why, _utc(decision.until)):
                 changes.append({"id": row["id"], "waiting": decision.why,
-                                "next_due_at": decision.until, "updated_at": hour})
+                                "next_due_at": _utc(decision.until), "updated_at": hour})
             done.counts["waiting"] += 1
     store.update_enrollments(scope, changes)
     store.record_steps(scope, planned)
@@ -96,6 +96,11 @@ def advance(
 
 def _aware(value: datetime | None) -> datetime | None:
     return aware(value) if value is not None else None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Stored in UTC: SQLite keeps a datetime's wall-clock time and drops its zone."""
+    return value.astimezone(UTC) if value is not None else None
 
 
 def _enrollment(row: dict[str, Any], away: dict[int, date]) -> Enrollment:

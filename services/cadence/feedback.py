@@ -119,6 +119,8 @@ def _fall_due(scope: TenantScope, hour: datetime, counts: Counter) -> None:
 
 def _request_or_skip(scope: TenantScope, due: list[dict[str, Any]], hour: datetime,
                      counts: Counter) -> None:
+    if not due:
+        return
     cases = case_store.open_cases(scope)
     suppressed = store.suppressed(scope, [r["email"].lower() for r in due if r["email"]])
     enroll = []
@@ -145,6 +147,8 @@ def _request_or_skip(scope: TenantScope, due: list[dict[str, Any]], hour: dateti
 
 def _requests(scope: TenantScope, hour: datetime) -> Advanced:
     rows = enrollments.open_enrollments(scope, NAME)
+    if not rows:
+        return Advanced()
     orders = store.by_orders(scope, [r["entity_id"] for r in rows])
     stops = {**shared_stops(scope, rows), **_stops(rows, orders, case_store.open_cases(scope))}
     calendar = calendar_of(scope)

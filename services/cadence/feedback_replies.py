@@ -187,6 +187,8 @@ def _task(case: dict[str, Any], row: dict[str, Any]) -> Action:
 
 def _praise(scope: TenantScope, hour: datetime) -> Advanced:
     rows = enrollments.open_enrollments(scope, PRAISE)
+    if not rows:
+        return Advanced()
     settings = scope.tenant.settings.feedback
     template = praise_template(settings)
     orders = store.by_orders(scope, [r["entity_id"] for r in rows])

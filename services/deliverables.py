@@ -93,6 +93,7 @@ def local_outcome(db, mailer, tenant, row, refused, provider, now) -> dict[str, 
         "send_mode": "dry_run",
         "provider": "dry_run",
         "provider_ref": msg["Message-ID"],
+        "message_id": msg["Message-ID"].strip("<>"),
         "sent_at": now,
     }
 

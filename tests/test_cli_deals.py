@@ -52,7 +52,8 @@ def test_list_show_stage_pause_resume(acme: Database, env, tmp_path: Path) -> No
 
         wrong = steward(env, "deal", "stage", str(ann["id"]), "closing", "--tenant", "acme",
                         ok=False)
-        assert "unknown stage 'closing': choose one of lead, negotiation, proposal, qualified, won, lost" in wrong.stderr
+        assert ("unknown stage 'closing': choose one of lead, negotiation, proposal, qualified, "
+                "won, lost") in wrong.stderr
         missing = steward(env, "deal", "show", "999", "--tenant", "acme", ok=False)
         assert "no deal 999 for tenant acme" in missing.stderr
 

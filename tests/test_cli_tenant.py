@@ -90,6 +90,15 @@ def test_public_holidays_are_set_from_the_cli_and_checked(cli_env) -> None:
     assert settings(cli_env)["holidays"] == {"country": None, "subdivision": None}
 
 
+def test_what_happy_clients_are_asked_is_set_from_the_cli(cli_env) -> None:
+    steward(cli_env, "db", "upgrade")
+    steward(cli_env, "tenant", "add", "acme", "--referral-requests")
+    assert settings(cli_env)["feedback"] == {"referral_requests": True, "review_url": None}
+    steward(cli_env, "tenant", "update", "acme", "--review-url", "https://g.page/acme/review")
+    assert settings(cli_env)["feedback"] == {"referral_requests": True,
+                                             "review_url": "https://g.page/acme/review"}
+
+
 @pytest.mark.parametrize(("window", "said"), [
     ("25-3", "hours run from 0 to 24, got '25-3'"),
     ("x", "takes START-END in hours, e.g. 8-18, got 'x'"),

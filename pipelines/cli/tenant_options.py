@@ -167,6 +167,19 @@ SETTING_OPTIONS = (
         switch=True,
     ),
     SettingOption(
+        "review_url",
+        "--review-url",
+        "Where happy clients are asked to leave a review ('' for none).",
+        lambda url: {"feedback": {"review_url": url.strip() or None}},
+    ),
+    SettingOption(
+        "referral_requests",
+        "--referral-requests/--no-referral-requests",
+        "Whether a happy client (with no review page set) is asked for a referral.",
+        lambda on: {"feedback": {"referral_requests": on}},
+        switch=True,
+    ),
+    SettingOption(
         "holidays",
         "--holidays",
         "Country whose public holidays are not business days, e.g. US, GB, DE ('' for none).",

@@ -63,3 +63,21 @@ def test_list_show_stage_pause_resume(acme: Database, env, tmp_path: Path) -> No
                     if e["address"] == "ann@client.example"]
     assert round_one["status"] == "stopped"
     assert round_one["end_reason"].startswith("activity on the deal at 2026-10-28 14:00")
+
+
+def test_the_cycle_report_names_each_engines_steps_with_a_reason() -> None:
+    from pipelines.cli.cycle_report import engine_lines
+
+    metrics = {"cadence_deals_proposed": 2, "cadence_deals_waiting": 5, "cadence_deals_ms": 40,
+               "cadence_quotes_waiting": 1, "cadence_quotes_stopped": 0, "planned": 9}
+    planned = [
+        {"idempotency_key": "follow_up:x@y:engagement:never", "kind": "follow_up",
+         "target": "x@y", "reason": "21 days past"},
+        {"idempotency_key": "deal_follow_up:deal:7:1", "kind": "follow_up",
+         "target": "ann@client.example", "reason": "deal 'Roof' (proposal) quiet since 2026-11-02"},
+    ]
+    assert engine_lines(metrics, planned) == [
+        "deals: proposed 2, waiting 5; e.g. follow_up ann@client.example: deal 'Roof' (proposal) "
+        "quiet since 2026-11-02",
+        "quotes: waiting 1",
+    ]

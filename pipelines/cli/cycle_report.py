@@ -38,6 +38,8 @@ def print_cycle(db: Database, slugs: list[str], run_id: str) -> None:
         out.print(f"{head}, {len(decisions)} action(s){replay}", highlight=False)
         for line in outcome_lines(decisions):
             out.print(f"  {line}", highlight=False)
+        for line in engine_lines(run["metrics"], (run["plan"] or {}).get("actions", [])):
+            out.print(f"  {line}", highlight=False)
         out.print(f"  {delivery_line(run['metrics'])}", highlight=False)
         for hint in hints or []:
             out.print(f"  hint: {hint}", highlight=False)
@@ -51,6 +53,26 @@ def delivery_line(metrics: dict) -> str:
         f"(.eml or file, not sent), applied {m['applied']} (order fixes, tasks), "
         f"failed {m['failed']}"
     )
+
+
+def engine_lines(metrics: dict, planned: list[dict]) -> list[str]:
+    """Per cadence engine: its steps by outcome this hour and one proposed step with the reason
+    the engine gave (what the gate then decided is in the lines above). An engine's step keys
+    start with its entity: deal_follow_up:... for `deals`, feedback_request:... for `feedback`."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, value in metrics.items():
+        if key.startswith("cadence_") and not key.endswith("_ms") and value:
+            engine, _, outcome = key.removeprefix("cadence_").partition("_")
+            counts[engine][outcome] = value
+    lines = []
+    for engine, outcomes in sorted(counts.items()):
+        line = f"{engine}: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+        example = next((a for a in planned if a["idempotency_key"].split(":")[0].startswith(
+            engine.rstrip("s"))), None)
+        if example:
+            line += f"; e.g. {example['kind']} {example['target'] or ''}: {example['reason']}"
+        lines.append(line)
+    return lines
 
 
 def outcome_lines(decisions: list[dict]) -> list[str]:

@@ -23,6 +23,7 @@ from email.policy import Policy
 # Characters of a header field name (RFC 5322 ftext), as FeedParser's headerRE has them.
 NAME_CHARS = frozenset(chr(c) for c in range(0o41, 0o177) if c != 0o72)
 PLAIN_CTE = ("7bit", "8bit", "binary")
+MAX_DEPTH = 20  # nested multiparts read here; deeper ones (hostile mail) go to FeedParser
 
 
 class _Unusual(Exception):
@@ -36,7 +37,7 @@ def read_message(data: bytes, policy: Policy) -> Message:
     newline = "\r\n" if crlf else "\n"
     if crlf == text.count("\r") and (not crlf or crlf == text.count("\n")):
         try:
-            return _Reader(text, newline, policy).entity(0, len(text))
+            return _Reader(text, newline, policy).entity(0, len(text), 0)
         except _Unusual:
             pass
     return email.message_from_bytes(data, policy=policy)
@@ -48,15 +49,17 @@ class _Reader:
         self.newline = newline
         self.policy = policy
 
-    def entity(self, start: int, end: int) -> Message:
-        """The message or part in text[start:end]."""
+    def entity(self, start: int, end: int, depth: int) -> Message:
+        """The message or part in text[start:end], `depth` multiparts down."""
+        if depth > MAX_DEPTH:
+            raise _Unusual("multiparts nested too deep")
         msg = self.policy.message_factory(policy=self.policy)  # type: ignore[misc]
         body = self._headers(msg, start, end)
         kind = msg.get_content_type()
         if msg.get_content_maintype() == "message" or kind == "multipart/digest":
             raise _Unusual(kind)
         if msg.get_content_maintype() == "multipart":
-            self._multipart(msg, body, end)
+            self._multipart(msg, body, end, depth)
         else:
             msg.set_payload(self.text[body:end])
         return msg
@@ -90,7 +93,7 @@ class _Reader:
             msg.set_raw(*self.policy.header_source_parse(lines))
         return stop
 
-    def _multipart(self, msg: Message, start: int, end: int) -> None:
+    def _multipart(self, msg: Message, start: int, end: int, depth: int) -> None:
         boundary = msg.get_boundary()
         if boundary is None:
             raise _Unusual("multipart without a boundary")
@@ -106,7 +109,7 @@ class _Reader:
         for stop, closing in delimiters:
             if stop == after:
                 raise _Unusual("repeated delimiter")
-            part = self.entity(after, stop)
+            part = self.entity(after, stop, depth + 1)
             self._trim(part)
             msg.attach(part)
             if closing:

@@ -60,6 +60,9 @@ ODD = {
     "x\n--b--\n",
     "encoded multipart": HEAD + "Content-Transfer-Encoding: base64\n"
     'Content-Type: multipart/mixed; boundary="b"\n\n--b\n\nx\n--b--\n',
+    "deep nesting": HEAD + "".join(f'Content-Type: multipart/mixed; boundary="b{n}"\n\n--b{n}\n'
+                                   for n in range(100)) + "\nx\n"
+    + "".join(f"--b{n}--\n" for n in reversed(range(100))),
     "outer delimiter inside": HEAD + 'Content-Type: multipart/mixed; boundary="o"\n\n--o\n'
     'Content-Type: multipart/alternative; boundary="i"\n\n--i\n\nx\n--o\n\ny\n--i--\n--o--\n',
 }

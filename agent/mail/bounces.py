@@ -129,6 +129,8 @@ def _failure(address: str, status: str, smtp: str | None, diagnostic: str | None
 
 
 def _from_reports(msg: ParsedMessage) -> list[Failure]:
+    if not msg.delivery_reports:  # most mail: no report, and reading its text costs milliseconds
+        return []
     failed: list[Failure] = []
     human = _report_text(msg.body_text)
     sent_to = set(msg.original_recipients)

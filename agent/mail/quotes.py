@@ -124,20 +124,24 @@ def unquoted(text: str) -> str:
     unmarked quote). An attribution over ">" lines is dropped alone: a bottom-posted or inline
     answer below it is the sender's."""
     lines = text.replace("\r\n", "\n").split("\n")
+    # Every marker but the dashed line has a colon in it or in the next two lines (never in a
+    # quoted one): most lines are passed over without a regex (a millisecond a long reply).
+    colon = [":" in line and not line.lstrip().startswith(">") for line in lines] + [False] * 2
     kept: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.lstrip().startswith(">"):
+        stripped = line.lstrip()
+        if stripped.startswith(">"):
             i += 1
             continue
-        if DASHED.match(line) or FORWARDED.match(line):
+        if stripped.startswith("-") and DASHED.match(line) or colon[i] and FORWARDED.match(line):
             break
-        if _header_block(lines, i):
+        if colon[i] and _header_block(lines, i):
             while kept and (not kept[-1].strip() or SEPARATOR.match(kept[-1])):
                 kept.pop()  # the "________" Outlook draws above its header
             break
-        span, follows = _attribution_span(lines, i)
+        span, follows = _attribution_span(lines, i) if any(colon[i:i + 3]) else (0, False)
         if span and not follows:
             break
         if not span:

@@ -73,6 +73,12 @@ def by_orders(scope: TenantScope, order_ids: list[int]) -> dict[int, dict[str, A
     return found
 
 
+def update_many(scope: TenantScope, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Each row's values (with its `id`) on its feedback row, batched: a tenant's first cycle
+    settles every order it ever delivered."""
+    scope.update_rows(feedback, [{**row, "updated_at": now} for row in rows])
+
+
 def update(scope: TenantScope, feedback_id: int, now: datetime, **values: Any) -> None:
     scope.execute(
         sa.update(feedback).where(feedback.c.id == feedback_id).values(updated_at=now, **values)

@@ -96,24 +96,25 @@ def _fall_due(scope: TenantScope, hour: datetime, counts: Counter) -> None:
     rows = store.with_orders(scope, sa.or_(
         feedback.c.status == "scheduled",
         sa.and_(feedback.c.status == "skipped", feedback.c.skip_reason.like(f"{FUTURE}:%"))))
-    due = []
+    due, changes = [], []
     for row in rows:
         delivered = aware(row["delivered_at"]) if row["delivered_at"] else None
         why = ("the order has no delivery date now" if delivered is None
                else "the order was cancelled" if row["order_status"] == "cancelled" else None)
         if why:
-            store.update(scope, row["id"], hour, status="skipped", skip_reason=why)
+            changes.append({"id": row["id"], "status": "skipped", "skip_reason": why})
             counts["skipped"] += 1
             continue
         if delivered > hour + FUTURE_GRACE:
             continue  # still ahead of this hour (or of a backfilled one): not due, nothing to do
         due_at = delivered + days
         if (row["status"], aware(row["due_at"])) != ("scheduled", due_at):
-            store.update(scope, row["id"], hour, status="scheduled", skip_reason=None,
-                         due_at=due_at)
+            changes.append({"id": row["id"], "status": "scheduled", "skip_reason": None,
+                            "due_at": due_at})
         row["due_at"] = due_at
         if due_at <= hour:
             due.append(row)
+    store.update_many(scope, changes, hour)
     _request_or_skip(scope, due, hour, counts)
 
 
@@ -123,7 +124,7 @@ def _request_or_skip(scope: TenantScope, due: list[dict[str, Any]], hour: dateti
         return
     cases = case_store.open_cases(scope)
     suppressed = store.suppressed(scope, [r["email"].lower() for r in due if r["email"]])
-    enroll = []
+    enroll, changes = [], []
     for row in due:
         address = (row["email"] or "").lower()
         case = holding_case(row, cases)
@@ -135,13 +136,14 @@ def _request_or_skip(scope: TenantScope, due: list[dict[str, Any]], hour: dateti
                else f"{address} is suppressed ({suppressed[address]})" if address in suppressed
                else case)
         if why:
-            store.update(scope, row["id"], hour, status="skipped", skip_reason=why)
+            changes.append({"id": row["id"], "status": "skipped", "skip_reason": why})
             counts["skipped"] += 1
             continue
-        store.update(scope, row["id"], hour, status="requested")
+        changes.append({"id": row["id"], "status": "requested"})
         enroll.append({"cadence": NAME, "entity_type": "order", "entity_id": row["order_id"],
                        "round": 1, "contact_id": row["contact_id"], "address": row["email"],
                        "started_at": hour})
+    store.update_many(scope, changes, hour)
     enrollments.enroll(scope, enroll)
 
 

@@ -15,8 +15,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from agent.actions import EMAIL_KINDS
 from agent.policy import Decision, allowlisted
 from agent.settings import PROVIDER_KINDS
@@ -27,8 +25,8 @@ from resources.providers import Provider, ProviderError, Providers, file_name
 from resources.store import ledger
 from resources.store import outbox as box
 from resources.store import tasks as task_store
-from resources.store.schema import suppressions
 from resources.store.signals import mark_actioned
+from resources.store.suppressions import reasons
 from resources.store.tenants import get_tenant
 from services.cadence.recheck import stopped_steps
 from services.killswitch import kill_state
@@ -202,13 +200,7 @@ def recipient_refusals(
         return {}
     addresses = {(r["target"] or "").lower() for r in rows}
     with db.for_tenant(tenant.slug) as scope:
-        suppressed = dict(
-            scope.execute(
-                scope.select(sa.func.lower(suppressions.c.email), suppressions.c.reason).where(
-                    sa.func.lower(suppressions.c.email).in_(addresses)
-                )
-            ).all()
-        )
+        suppressed = reasons(scope, addresses)
         stopped = stopped_steps(scope, [r["idempotency_key"] for r in rows])
     settings = tenant.settings
     refusals = {}

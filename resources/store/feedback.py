@@ -19,7 +19,6 @@ from resources.store.schema import (
     messages,
     orders,
     outbox,
-    suppressions,
     touches,
 )
 
@@ -83,18 +82,6 @@ def update(scope: TenantScope, feedback_id: int, now: datetime, **values: Any) -
     scope.execute(
         sa.update(feedback).where(feedback.c.id == feedback_id).values(updated_at=now, **values)
     )
-
-
-def suppressed(scope: TenantScope, addresses: list[str]) -> dict[str, str]:
-    """The suppression reason of each of these (lower-case) addresses that has one."""
-    found: dict[str, str] = {}
-    for part in chunks(sorted(set(addresses))):
-        rows = scope.execute(
-            scope.select(sa.func.lower(suppressions.c.email), suppressions.c.reason).where(
-                sa.func.lower(suppressions.c.email).in_(part))
-        ).all()
-        found.update(dict(rows))
-    return found
 
 
 def sent_messages(scope: TenantScope, keys: list[str]) -> dict[str, dict[str, Any]]:

@@ -5,6 +5,7 @@ suppression, with a reason that is kept."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from resources.database import TenantScope
 from resources.database.clock import aware
+from resources.store.contacts import chunks
 from resources.store.schema import cadence_pauses, suppressions
 from resources.store.warehouse import record_event
 
@@ -30,6 +32,19 @@ def suppress(scope: TenantScope, rows: list[dict[str, Any]]) -> Counter[str]:
         )
         for reason, group in by_reason.items()
     })
+
+
+def reasons(scope: TenantScope, addresses: Iterable[str]) -> dict[str, str]:
+    """The suppression reason of each of these addresses that has one, by lower-cased address."""
+    found: dict[str, str] = {}
+    for part in chunks(sorted({a.lower() for a in addresses})):
+        rows = scope.execute(
+            scope.select(sa.func.lower(suppressions.c.email), suppressions.c.reason).where(
+                sa.func.lower(suppressions.c.email).in_(part)
+            )
+        ).all()
+        found.update(dict(rows))
+    return found
 
 
 def pause_cadences(scope: TenantScope, rows: list[dict[str, Any]]) -> int:

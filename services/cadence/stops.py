@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store.contacts import chunks
-from resources.store.schema import suppressions, touches
+from resources.store.schema import touches
+from resources.store.suppressions import reasons
 
 
 def shared_stops(scope: TenantScope, enrollments: list[dict[str, Any]]) -> dict[int, str]:
@@ -23,7 +24,7 @@ def shared_stops(scope: TenantScope, enrollments: list[dict[str, Any]]) -> dict[
     contact_ids = sorted({e["contact_id"] for e in enrollments if e["contact_id"]})
     addresses = sorted({e["address"].lower() for e in enrollments if e["address"]})
     replied = _last_replies(scope, contact_ids)
-    suppressed = _suppressed(scope, addresses)
+    suppressed = reasons(scope, addresses)
     stops: dict[int, str] = {}
     for e in enrollments:
         started = aware(e["started_at"])
@@ -47,16 +48,4 @@ def _last_replies(scope: TenantScope, contact_ids: list[int]) -> dict[int, datet
             .group_by(touches.c.contact_id)
         ).all()
         found.update({contact: aware(when) for contact, when in rows})
-    return found
-
-
-def _suppressed(scope: TenantScope, addresses: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for part in chunks(addresses):
-        rows = scope.execute(
-            scope.select(sa.func.lower(suppressions.c.email), suppressions.c.reason).where(
-                sa.func.lower(suppressions.c.email).in_(part)
-            )
-        ).all()
-        found.update(dict(rows))
     return found

@@ -18,22 +18,22 @@ CLOSED = ("won", "lost")
 def open_deals(scope: TenantScope) -> list[dict[str, Any]]:
     """Open deals with their contact and `activity`: the latest of the deal's own activity and a
     touch with its contact that was not Steward's own mail (its creation when it has neither)."""
-    activity = (
-        scope.select(touches.c.contact_id, sa.func.max(touches.c.occurred_at).label("touched"))
-        .where(touches.c.by_whom != "steward")
-        .group_by(touches.c.contact_id)
-        .subquery()
+    # Per deal, an index probe of its contact's touches (not an aggregate of every touch).
+    touched = (
+        sa.select(sa.func.max(touches.c.occurred_at))
+        .where(touches.c.contact_id == deals.c.contact_id, touches.c.by_whom != "steward")
+        .scalar_subquery()
+        .label("touched")
     )
     query = (
         scope.select(
             deals.c.id, deals.c.title, deals.c.stage, deals.c.contact_id, deals.c.created_at,
             deals.c.last_activity_at, deals.c.stalled_at, deals.c.auto_follow_up_enabled,
             deals.c.needs_attention, contacts.c.email, contacts.c.first_name,
-            contacts.c.ooo_until, activity.c.touched,
+            contacts.c.ooo_until, touched,
         )
         .select_from(deals)
         .outerjoin(contacts, contacts.c.id == deals.c.contact_id)
-        .outerjoin(activity, activity.c.contact_id == deals.c.contact_id)
         .where(deals.c.stage.not_in(CLOSED))
     )
     found = []

@@ -18,9 +18,24 @@ from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
+
+class _Policy(Compat32):
+    """compat32 folds every header through `email.header.Header` (about 0.17 ms a header, most
+    of a dry-run mail's cost); a short one-line ASCII header comes out of it unchanged."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (isinstance(value, str) and len(name) + 2 + len(value) <= (self.max_line_length or 78)
+                and value.isascii() and not _BREAKS & set(value)):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_BREAKS = {"\n", "\r"}
+POLICY = _Policy()
 UTF8_QP = charset.Charset("utf-8")
 UTF8_QP.body_encoding = charset.QP
 MAX_LINE = 998  # RFC 5322: longer lines must be encoded
@@ -39,6 +54,7 @@ def build_message(tenant_slug: str, key: str, payload: dict[str, Any], now: date
         plain, msg = msg, MIMEMultipart("alternative")
         msg.attach(plain)
         msg.attach(_part(payload["html"], "html"))
+    msg.policy = POLICY
     msg["From"] = _address(payload["from"])
     msg["To"] = _address(payload["to"])
     msg["Subject"] = _header(payload["subject"])

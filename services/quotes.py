@@ -129,6 +129,28 @@ def expire(scope: TenantScope, quote: dict[str, Any], by: str, now: datetime,
                 outcome_reason=detail)
 
 
+def expire_many(scope: TenantScope, lapsed: list[tuple[dict[str, Any], str]], by: str,
+                now: datetime) -> list[dict[str, Any]]:
+    """`expire` for many quotes, each with its detail (a tenant's first cycle finds every quote
+    that ever lapsed): a compare-and-set per status seen, a batch of reasons, a batch of log
+    rows. Returns the quotes expired, as they are now; one moved meanwhile is left out."""
+    code = UNANSWERED if UNANSWERED in scope.tenant.settings.quote_reasons else None
+    values = {"status": "expired", "updated_at": now, "decided_at": now, "reason_code": code,
+              "next_follow_up_at": None, "needs_attention": None}
+    moved: set[int] = set()
+    for before in OPEN:
+        ids = [q["id"] for q, _ in lapsed if q["status"] == before]
+        if ids:
+            moved.update(scope.execute(
+                sa.update(quotes).where(quotes.c.id.in_(ids), quotes.c.status == before)
+                .values(**values).returning(quotes.c.id)).scalars())
+    done = [(q, detail) for q, detail in lapsed if q["id"] in moved]
+    scope.update_rows(quotes, [{"id": q["id"], "outcome_reason": d} for q, d in done])
+    note_many(scope, [{"quote_id": q["id"], "activity": "expired", "from_status": q["status"],
+                       "to_status": "expired", "detail": d} for q, d in done], by, now)
+    return [{**q, **values, "outcome_reason": d} for q, d in done]
+
+
 def move(
     scope: TenantScope, quote: dict[str, Any], to: str, by: str, now: datetime, *,
     detail: str | None = None, evidence: str | None = None, message_id: int | None = None,
@@ -176,12 +198,22 @@ def note_many(scope: TenantScope, notes: list[dict[str, Any]], by: str, now: dat
 def attention(scope: TenantScope, quote: dict[str, Any], why: str | None, now: datetime,
               by: str = "steward") -> None:
     """Mark (or, with None, clear) why the quote needs a person; logged when it changes."""
-    if quote["needs_attention"] == why:
+    attention_many(scope, [(quote, why)], now, by)
+
+
+def attention_many(scope: TenantScope, marks: list[tuple[dict[str, Any], str | None]],
+                   now: datetime, by: str = "steward") -> None:
+    """`attention` for many quotes at once (an hour's ended follow-ups), in two statements."""
+    marks = [(quote, why) for quote, why in marks if quote["needs_attention"] != why]
+    if not marks:
         return
-    scope.execute(sa.update(quotes).where(quotes.c.id == quote["id"])
-                  .values(needs_attention=why, updated_at=now))
-    quote["needs_attention"] = why
-    note(scope, quote["id"], "needs_attention" if why else "attention_cleared", by, now, why)
+    scope.update_rows(quotes, [{"id": quote["id"], "needs_attention": why, "updated_at": now}
+                               for quote, why in marks])
+    for quote, why in marks:
+        quote["needs_attention"] = why
+    note_many(scope, [{"quote_id": quote["id"], "detail": why,
+                       "activity": "needs_attention" if why else "attention_cleared"}
+                      for quote, why in marks], by, now)
 
 
 def _log(scope: TenantScope, quote_id: int, activity: str, before: str | None,

@@ -39,8 +39,7 @@ def record_hour(scope: TenantScope, rows: list[dict], done: Advanced, by_id: dic
                           if status == "completed"
                           else f"follow-ups stopped without a decision: {reason}"))
     lifecycle.note_many(scope, notes, "steward", hour)
-    for quote, mark in marks:
-        lifecycle.attention(scope, quote, mark, hour)
+    lifecycle.attention_many(scope, marks, hour)
     on_the_way = set(why) | ended | {row["entity_id"] for row in rows if row["pending"]}
     calendar, away, changes = calendar_of(scope), away_until(by_id), []
     for row in rows:

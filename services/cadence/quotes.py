@@ -89,15 +89,12 @@ def _missing(scope: TenantScope, rows: list[dict], known: dict[int, dict]) -> di
 
 def _expire(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) -> int:
     today = lifecycle.local_today(scope, hour)
-    for quote in open_quotes.values():
-        if quote["valid_until"] is not None and quote["valid_until"] < today:
-            quote.update(lifecycle.expire(
-                scope, quote, "steward", hour,
-                f"valid until {quote['valid_until']}, which passed without a decision"))
-    gone = [k for k, q in open_quotes.items() if q["status"] == "expired"]
-    for quote_id in gone:
-        del open_quotes[quote_id]
-    return len(gone)
+    lapsed = [(q, f"valid until {q['valid_until']}, which passed without a decision")
+              for q in open_quotes.values()
+              if q["valid_until"] is not None and q["valid_until"] < today]
+    for quote, _ in lapsed:  # one moved meanwhile is read as it is next hour
+        del open_quotes[quote["id"]]
+    return len(lifecycle.expire_many(scope, lapsed, "steward", hour))
 
 
 def _workable(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) -> dict:
@@ -105,7 +102,7 @@ def _workable(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) 
     reachable = shared_stops(scope, [
         {"id": q["id"], "contact_id": None, "address": q["email"], "started_at": hour}
         for q in open_quotes.values() if q["contact_id"]])
-    workable = {}
+    workable, marks, unscheduled = {}, [], []
     for quote in open_quotes.values():
         why = None
         if quote["valid_until"] is None:
@@ -117,14 +114,15 @@ def _workable(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) 
         ours = not quote["needs_attention"] or quote["needs_attention"].startswith(UNWORKABLE)
         if not why:
             if ours and quote["needs_attention"]:  # the cause is fixed
-                lifecycle.attention(scope, quote, None, hour)
+                marks.append((quote, None))
             workable[quote["id"]] = quote
             continue
         if ours:  # a client's answer waiting for a person is not overwritten
-            lifecycle.attention(scope, quote, UNWORKABLE + why, hour)
+            marks.append((quote, UNWORKABLE + why))
         if quote["next_follow_up_at"]:  # none is coming
-            scope.execute(sa.update(quotes).where(quotes.c.id == quote["id"])
-                          .values(next_follow_up_at=None, updated_at=hour))
+            unscheduled.append({"id": quote["id"], "next_follow_up_at": None, "updated_at": hour})
+    lifecycle.attention_many(scope, marks, hour)
+    scope.update_rows(quotes, unscheduled)
     return workable
 
 

@@ -52,8 +52,9 @@ def main() -> None:
     parser.add_argument(
         "--hour-margin",
         type=float,
-        default=8.0,
-        help="minutes the cycle needs before the hour turns; with fewer left, wait for the turn",
+        help="minutes the cycle needs before the hour turns; with fewer left, wait for the turn "
+        "(default 8, with --production 23: the daemon's first minute and its sensors' runs come "
+        "first)",
     )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds for all runs")
     parser.add_argument("--dagster-storage", choices=("postgres", "sqlite"), default="postgres")
@@ -62,6 +63,14 @@ def main() -> None:
         action="store_true",
         help="the project's dagster.postgres.yaml (queued runs) with dagster-daemon running "
         "every schedule and sensor; the cycle starts once the sensors' first runs are done",
+    )
+    parser.add_argument(
+        "--next-hour",
+        action="store_true",
+        help="with --production: keep the daemon running after the first cycle and measure the "
+        "next hour's cycle too, which the daemon's schedule launches on its own when the hour "
+        "turns (a tenant's first cycle with the engines enrolls everything it ever had; the "
+        "next one is the hourly cycle of a running installation)",
     )
     parser.add_argument(
         "--pg-url",
@@ -124,16 +133,20 @@ def run(args, admin_url: str, app_url: str, tmp: Path, storage_url: str | None) 
     instance = get_instance()
     sync_partitions(instance, [t.slug for t in app.tenants()])
     log = tmp / "dagster.log"
-    # the daemon's first minute and the sensors' runs come first: the hour must not turn
-    hour = wait_for_margin(args.hour_margin + (15 if args.production else 0))
+    if args.next_hour and not args.production:
+        raise SystemExit("--next-hour needs --production: the daemon's schedule launches it")
+    margin = args.hour_margin if args.hour_margin is not None else 23 if args.production else 8
+    hour = wait_for_margin(margin)
+    later = None
     with stderr_to(log), daemon_running(args.production, tmp) as settled:
         cycle = runs.run_cycle(instance, hour, args.timeout)
+        crossed = datetime.now(UTC) >= hour + timedelta(hours=1)
+        if args.next_hour:
+            later = runs.scheduled_cycle(instance, hour + timedelta(hours=1), args.timeout)
         others = runs.other_runs(instance)
     if args.production:
         print(f"daemon: the sensors' first runs took {settled():.1f}s before the cycle; runs "
               f"by job when it ended: {others}")
-    crossed = datetime.now(UTC) >= hour + timedelta(hours=1)
-    cycles, complete, outbox = data.outcome_counts(admin, hour)
     eml = sum(1 for _ in (tmp / "steward" / "outbox").rglob("*.eml"))
 
     print(f"machine: {platform.node()} {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
@@ -154,16 +167,31 @@ def run(args, admin_url: str, app_url: str, tmp: Path, storage_url: str | None) 
         f"({floor_s / args.tenants * 1000:.1f} ms per tenant; rounds "
         f"{'/'.join(f'{s:.2f}s' for s, _ in floors)})"
     )
-    runs.report(args.tenants, cycle, floor_s)
-    print(
-        f"outcome: cycles for {hour:%Y-%m-%dT%H} by status {dict(cycles)}; tenants with one "
-        f"completed cycle: {complete}/{args.tenants}; .eml files written: {eml:,}"
-    )
-    print("outbox rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(outbox.items())))
-    for engine, cost in sorted(data.engine_costs(admin, hour).items()):
-        steps = ", ".join(f"{k} {int(v):,}" for k, v in sorted(cost.items()) if k != "ms")
-        print(f"engine {engine}: {cost['ms']:.1f} ms per tenant; {steps}")
-    problems = verify(args, cycle, complete, outbox, crossed)
+    problems = []
+    for figures in (cycle, later):
+        if figures is None:
+            continue
+        if figures is later:
+            floor_s, rows = min(floor.read_state(app_url, loaded.tenants) for _ in range(2))
+            print(f"-- next hour, launched by the daemon's schedule {figures.evaluate:.1f}s after "
+                  f"the hour turned; the floor read again (the engines' tables hold rows now): "
+                  f"{floor_s:.2f}s for {rows:,} rows")
+        elif later is not None:
+            print("-- first cycle with the engines")
+        runs.report(args.tenants, figures, floor_s)
+        cycles, complete, outbox = data.outcome_counts(admin, figures.hour)
+        print(
+            f"outcome: cycles for {figures.hour:%Y-%m-%dT%H} by status {dict(cycles)}; tenants "
+            f"with one completed cycle: {complete}/{args.tenants}; .eml files written in all: "
+            f"{eml:,}"
+        )
+        print("outbox rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(outbox.items())))
+        for engine, cost in sorted(data.engine_costs(admin, figures.hour).items()):
+            steps = ", ".join(f"{k} {int(v):,}" for k, v in sorted(cost.items()) if k != "ms")
+            print(f"engine {engine}: {cost['ms']:.1f} ms per tenant; {steps}")
+        problems += verify(args, figures, complete, outbox, crossed and figures is cycle)
+    if later is not None and datetime.now(UTC) >= later.hour + timedelta(hours=1):
+        problems.append("the next hour turned before its cycle ended")
     if problems:
         print("last lines of the runs' log:\n" + "\n".join(log.read_text().splitlines()[-40:]))
     if args.profile_tenants:

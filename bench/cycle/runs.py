@@ -22,8 +22,10 @@ from pathlib import Path
 import dagster as dg
 
 from assets.batch import FAILED_CHECK
+from assets.hour import HOUR_FORMAT, HOUR_TAG
+from assets.partitions import TENANTS
 from pipelines.launch import DONE, launch_job
-from pipelines.schedules import cycle_schedule
+from pipelines.schedules import batches, cycle_schedule
 from resources.database import Database
 
 EV = dg.DagsterEventType
@@ -109,6 +111,28 @@ def run_cycle(instance: dg.DagsterInstance, hour: datetime, timeout_s: float) ->
     wall = time.perf_counter() - started
     runs = [run_figures(instance, run_id, call) for run_id, call in launched]
     return CycleFigures(hour, wall, evaluated - started, runs)
+
+
+def scheduled_cycle(instance: dg.DagsterInstance, hour: datetime, timeout_s: float) -> CycleFigures:
+    """The cycle the daemon's own schedule launches when `hour` begins, as on a production
+    instance, from the schedule's tick time until its last run has finished. Its evaluation
+    figure is the time from the tick to the first run's creation."""
+    expected = len(batches(instance.get_dynamic_partitions(TENANTS)))
+    wanted = dg.RunsFilter(job_name="cycle", tags={HOUR_TAG: hour.strftime(HOUR_FORMAT)})
+    deadline = hour.timestamp() + timeout_s
+    while True:
+        found = instance.get_runs(filters=wanted)
+        if len(found) >= expected and all(r.status in DONE for r in found):
+            break
+        if time.time() > deadline:
+            raise SystemExit(f"the {hour:%H:%M} cycle: {len(found)} of {expected} runs, not all "
+                             f"done after {timeout_s:.0f}s")
+        time.sleep(2)
+    records = instance.get_run_records(filters=wanted)
+    created = min(r.create_timestamp.timestamp() for r in records)
+    ended = max(instance.get_run_stats(r.dagster_run.run_id).end_time for r in records)
+    figures = [run_figures(instance, r.dagster_run.run_id, 0.0) for r in records]
+    return CycleFigures(hour, ended - hour.timestamp(), created - hour.timestamp(), figures)
 
 
 def busy(instance: dg.DagsterInstance) -> bool:

@@ -15,9 +15,10 @@ from resources.store.schema import accounts, contacts, deal_stage_history, deals
 CLOSED = ("won", "lost")
 
 
-def open_deals(scope: TenantScope) -> list[dict[str, Any]]:
-    """Open deals with their contact and `activity`: the latest of the deal's own activity and a
-    touch with its contact that was not Steward's own mail (its creation when it has neither)."""
+def open_deals(scope: TenantScope, ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Open deals (of `ids` only, when given) with their contact and `activity`: the latest of
+    the deal's own activity and a touch with its contact that was not Steward's own mail (its
+    creation when it has neither)."""
     # Per deal, an index probe of its contact's touches (not an aggregate of every touch).
     touched = (
         sa.select(sa.func.max(touches.c.occurred_at))
@@ -36,6 +37,8 @@ def open_deals(scope: TenantScope) -> list[dict[str, Any]]:
         .outerjoin(contacts, contacts.c.id == deals.c.contact_id)
         .where(deals.c.stage.not_in(CLOSED))
     )
+    if ids is not None:
+        query = query.where(deals.c.id.in_(ids))
     found = []
     for row in scope.execute(query).mappings():
         deal = dict(row)

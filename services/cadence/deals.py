@@ -114,7 +114,8 @@ def _enroll(scope: TenantScope, workable: dict[int, dict], hour: datetime) -> No
 
 def deal_stops(scope: TenantScope, rows: list[dict[str, Any]]) -> dict[int, str]:
     """The deal's own stop rules for these enrollments (dispatch asks again before sending)."""
-    return _deal_stops(rows, {d["id"]: d for d in open_deals(scope)})
+    deals = open_deals(scope, sorted({row["entity_id"] for row in rows}))
+    return _deal_stops(rows, {d["id"]: d for d in deals})
 
 
 def _deal_stops(rows: list[dict[str, Any]], by_id: dict[int, dict]) -> dict[int, str]:

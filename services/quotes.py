@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from resources.database import TenantScope
-from resources.store.schema import contacts, deals, quote_activities, quotes
+from resources.store import quotes as store
+from resources.store.schema import contacts, deals, quotes
 
 OPEN = ("sent", "viewed")
 DECIDED = ("accepted", "rejected", "expired")
@@ -47,16 +48,12 @@ def get(scope: TenantScope, ref: str | int) -> dict[str, Any]:
     key = sa.func.upper(quotes.c.quote_number) == text.upper()
     if text.isdigit():  # an id, or a number made of digits
         key = sa.or_(quotes.c.id == int(text), key)
-    found = scope.execute(
-        scope.select(quotes, contacts.c.email)
-        .select_from(quotes.outerjoin(contacts, contacts.c.id == quotes.c.contact_id))
-        .where(key)
-    ).mappings().all()
+    found = store.with_contacts(scope, key)
     row = next((r for r in found if str(r["id"]) == text), found[0] if found else None)
     if row is None:
         raise QuoteError(f"no quote {text} for tenant {scope.tenant.slug} "
                          "(see `steward quote list`)")
-    return dict(row)
+    return row
 
 
 def create(
@@ -80,9 +77,9 @@ def create(
     if amount < 0:
         raise QuoteError(f"a quote's amount cannot be negative, got {amount}")
     number = (number or _next_number(scope)).strip().upper()
-    if scope.scalar(scope.select(quotes.c.id).where(quotes.c.quote_number == number)):
+    if store.number_taken(scope, number):
         raise QuoteError(f"quote {number} exists already (see `steward quote show {number}`)")
-    scope.insert(quotes, {
+    store.add(scope, {
         "quote_number": number, "contact_id": contact.id, "account_id": contact.account_id,
         "deal_id": deal_id, "amount": amount, "valid_until": valid_until, "status": "draft",
         "created_at": now, "updated_at": now})
@@ -92,8 +89,7 @@ def create(
 
 
 def _next_number(scope: TenantScope) -> str:
-    numbers = scope.execute(scope.select(quotes.c.quote_number)).scalars()
-    taken = [int(n[2:]) for n in numbers if n.startswith("Q-") and n[2:].isdigit()]
+    taken = [int(n[2:]) for n in store.numbers(scope) if n.startswith("Q-") and n[2:].isdigit()]
     return f"Q-{max(taken, default=1000) + 1}"
 
 
@@ -139,14 +135,11 @@ def expire_many(scope: TenantScope, lapsed: list[tuple[dict[str, Any], str]], by
               "next_follow_up_at": None, "needs_attention": None}
     moved: set[int] = set()
     for before in OPEN:
-        ids = [q["id"] for q, _ in lapsed if q["status"] == before]
-        if ids:
-            moved.update(scope.execute(
-                sa.update(quotes).where(quotes.c.id.in_(ids), quotes.c.status == before)
-                .values(**values).returning(quotes.c.id)).scalars())
+        moved |= store.move(scope, [q["id"] for q, _ in lapsed if q["status"] == before], before,
+                            values)
     done = [(q, detail) for q, detail in lapsed if q["id"] in moved]
-    scope.update_rows(quotes, [{"id": q["id"], "outcome_reason": d} for q, d in done])
-    note_many(scope, [{"quote_id": q["id"], "activity": "expired", "from_status": q["status"],
+    store.update_many(scope, [{"id": q["id"], "outcome_reason": d} for q, d in done])
+    store.log(scope, [{"quote_id": q["id"], "activity": "expired", "from_status": q["status"],
                        "to_status": "expired", "detail": d} for q, d in done], by, now)
     return [{**q, **values, "outcome_reason": d} for q, d in done]
 
@@ -169,11 +162,7 @@ def move(
         values.update(decided_at=now, next_follow_up_at=None, needs_attention=None)
     else:
         values[STAMPS[to]] = now
-    moved = scope.execute(
-        sa.update(quotes).where(quotes.c.id == quote["id"], quotes.c.status == before)
-        .values(**values)
-    )
-    if moved.rowcount != 1:
+    if not store.move(scope, [quote["id"]], before, values):
         raise QuoteError(f"quote {number} changed while moving it to {to}; try again")
     _log(scope, quote["id"], to, before, to, by, now, detail, evidence, message_id)
     return {**quote, **values}
@@ -189,10 +178,7 @@ def note(scope: TenantScope, quote_id: int, activity: str, by: str, now: datetim
 def note_many(scope: TenantScope, notes: list[dict[str, Any]], by: str, now: datetime) -> None:
     """Many such events at once (an hour's follow-ups), each with its quote_id, activity and
     detail."""
-    if notes:
-        scope.insert(quote_activities, [
-            {"from_status": None, "to_status": None, "evidence": None, "message_id": None,
-             "at": now, "by_whom": by, "created_at": now, **n} for n in notes])
+    store.log(scope, notes, by, now)
 
 
 def attention(scope: TenantScope, quote: dict[str, Any], why: str | None, now: datetime,
@@ -207,8 +193,8 @@ def attention_many(scope: TenantScope, marks: list[tuple[dict[str, Any], str | N
     marks = [(quote, why) for quote, why in marks if quote["needs_attention"] != why]
     if not marks:
         return
-    scope.update_rows(quotes, [{"id": quote["id"], "needs_attention": why, "updated_at": now}
-                               for quote, why in marks])
+    store.update_many(scope, [{"id": quote["id"], "needs_attention": why, "updated_at": now}
+                              for quote, why in marks])
     for quote, why in marks:
         quote["needs_attention"] = why
     note_many(scope, [{"quote_id": quote["id"], "detail": why,
@@ -219,10 +205,9 @@ def attention_many(scope: TenantScope, marks: list[tuple[dict[str, Any], str | N
 def _log(scope: TenantScope, quote_id: int, activity: str, before: str | None,
          after: str | None, by: str, now: datetime, detail: str | None = None,
          evidence: str | None = None, message_id: int | None = None) -> None:
-    scope.insert(quote_activities, {
-        "quote_id": quote_id, "activity": activity, "from_status": before, "to_status": after,
-        "at": now, "by_whom": by[:200], "detail": detail, "evidence": evidence,
-        "message_id": message_id, "created_at": now})
+    store.log(scope, [{"quote_id": quote_id, "activity": activity, "from_status": before,
+                       "to_status": after, "detail": detail, "evidence": evidence,
+                       "message_id": message_id}], by, now)
 
 
 def local_today(scope: TenantScope, now: datetime) -> date:
@@ -232,17 +217,12 @@ def local_today(scope: TenantScope, now: datetime) -> date:
 
 def listing(scope: TenantScope, status: str | None, attention_only: bool,
             limit: int) -> list[dict[str, Any]]:
-    query = (scope.select(quotes, contacts.c.email)
-             .select_from(quotes.outerjoin(contacts, contacts.c.id == quotes.c.contact_id))
-             .order_by(quotes.c.id.desc()).limit(limit))
-    if status:
-        query = query.where(quotes.c.status == status)
+    where = [quotes.c.status == status] if status else []
     if attention_only:
-        query = query.where(quotes.c.needs_attention.is_not(None))
-    return [dict(r) for r in scope.execute(query).mappings()]
+        where.append(quotes.c.needs_attention.is_not(None))
+    return store.with_contacts(scope, sa.and_(*where) if where else None,
+                               order=quotes.c.id.desc(), limit=limit)
 
 
 def activities(scope: TenantScope, quote_id: int) -> list[dict[str, Any]]:
-    query = scope.select(quote_activities).where(quote_activities.c.quote_id == quote_id)
-    return [dict(r) for r in scope.execute(
-        query.order_by(quote_activities.c.at, quote_activities.c.id)).mappings()]
+    return store.activities(scope, quote_id)

@@ -12,7 +12,7 @@ from agent.cadence import Cadence, Enrollment, next_step
 from agent.calendar import BusinessCalendar
 from resources.database import TenantScope
 from resources.database.clock import aware
-from resources.store.schema import quotes
+from resources.store import quotes as quote_store
 from services import quotes as lifecycle
 from services.cadence.advance import Advanced, calendar_of
 
@@ -52,7 +52,7 @@ def record_hour(scope: TenantScope, rows: list[dict], done: Advanced, by_id: dic
             values["next_follow_up_at"] = due
         if values:
             changes.append({"id": quote["id"], "updated_at": hour, **values})
-    scope.update_rows(quotes, changes)
+    quote_store.update_many(scope, changes)
 
 
 def away_until(by_id: dict[int, dict]) -> dict[int, date]:

@@ -26,7 +26,8 @@ from agent.settings import Thresholds
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store import cadences as store
-from resources.store.schema import cadence_steps, contacts, quotes
+from resources.store import quotes as quote_store
+from resources.store.schema import cadence_steps, quotes
 from services import quotes as lifecycle
 from services.cadence.advance import Advanced, advance, calendar_of
 from services.cadence.quote_hour import away_until, next_due, record_hour
@@ -73,12 +74,7 @@ def quotes_engine(scope: TenantScope, hour: datetime) -> Advanced:
 
 
 def _quotes(scope: TenantScope, where: Any) -> list[dict[str, Any]]:
-    query = (
-        scope.select(quotes, contacts.c.email, contacts.c.first_name, contacts.c.ooo_until)
-        .select_from(quotes.outerjoin(contacts, contacts.c.id == quotes.c.contact_id))
-        .where(where)
-    )
-    return [dict(r) for r in scope.execute(query).mappings()]
+    return quote_store.with_contacts(scope, where)
 
 
 def _missing(scope: TenantScope, rows: list[dict], known: dict[int, dict]) -> dict[int, dict]:
@@ -122,7 +118,7 @@ def _workable(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) 
         if quote["next_follow_up_at"]:  # none is coming
             unscheduled.append({"id": quote["id"], "next_follow_up_at": None, "updated_at": hour})
     lifecycle.attention_many(scope, marks, hour)
-    scope.update_rows(quotes, unscheduled)
+    quote_store.update_many(scope, unscheduled)
     return workable
 
 

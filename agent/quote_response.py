@@ -57,6 +57,9 @@ ACCEPTANCE = any_of(
 YES = re.compile(r"\s*(?:yes|yep|yup|yeah|sure|absolutely)\b[\s,!.]*(?:please|thanks|"
                  r"thank you)?[\s,!.]*$", re.IGNORECASE)
 COMPETITOR_NOUN = r"(?:\s+(?!and\b|but\b|for\b|as\b|because\b|since\b|who\b|that\b)[a-z]+)?"
+# "We're going with our ...": said by the client of itself (an order "go with our team to the
+# site" is not an answer).
+WE_GO = r"(?:we|i)(?:'ll|'re|'ve| will| are| have| had)?(?: be| been)? (?:go(?:ing)?|gone|went)"
 # Phrases that decide a rejection, with the reason they state (None: no reason in the words).
 REJECTIONS = [(any_of(*patterns), code) for patterns, code in (
     ((r"\bdeclin(?:e|ed|ing)\b", r"\bnot interested\b",
@@ -75,7 +78,11 @@ REJECTIONS = [(any_of(*patterns), code) for patterns, code in (
       rf"other) \w+){COMPETITOR_NOUN}",
       r"\b(?:found|using|use|stay(?:ing)? with|stick(?:ing)? with|keep(?:ing)?) (?:someone|"
       r"somebody|a firm|a company|another \w+|our (?:current|existing|usual|regular|own) \w+|"
-      r"the other \w+)(?: (?:else|cheaper|closer|local))?\b"), "competitor"),
+      r"the other \w+)(?: (?:else|cheaper|closer|local))?\b",
+      rf"\b(?:{WE_GO} with|decided to go with|chose|chosen|selected|picked) our "
+      r"(?:[a-z-]+ ){0,2}(?:panel|vendors?|providers?|appraisers?|inspectors?|firm|company|"
+      r"team|network|amc|partners?|suppliers?|contractors?|agency|people|staff)\b"),
+     "competitor"),
     ((r"(?:\b(?:the |your |this |that )?(?:price|quote|fee|cost|estimate|bid|rate|pricing)s?\s+"
       r"(?:is|was|are|were|seems?|looks?|'s)\s+(?:a (?:bit|little) |way |just |far |rather |"
       r"simply |much |slightly )?too much\b)",

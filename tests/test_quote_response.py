@@ -95,6 +95,10 @@ REJECTED = [
     ("Your price is way too high compared to the other quotes we received.", "too high",
      "price", "price is way too high"),
     ("The deal is off, sorry.", "deal is off", "cancelled", "deal is off"),
+    ("We have decided to go with our AMC panel for this one.", "our AMC panel", "competitor",
+     "our AMC panel"),
+    ("Thanks, but we are going with our usual vendor.", "our usual vendor", "competitor",
+     "our usual vendor"),
 ]
 # (reply, rule, words the evidence must hold)
 UNCLEAR = [

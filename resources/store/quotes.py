@@ -34,6 +34,11 @@ def with_contacts(scope: TenantScope, where: Any = None, *, order: Any = None,
     return [dict(r) for r in scope.execute(query).mappings()]
 
 
+def by_ids(scope: TenantScope, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """These quotes (with_contacts), by id."""
+    return {q["id"]: q for q in with_contacts(scope, quotes.c.id.in_(ids))} if ids else {}
+
+
 def numbers(scope: TenantScope) -> list[str]:
     return list(scope.execute(scope.select(quotes.c.quote_number)).scalars())
 

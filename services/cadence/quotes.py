@@ -54,7 +54,8 @@ def quote_cadence(thresholds: Thresholds) -> Cadence:
 def quotes_engine(scope: TenantScope, hour: datetime) -> Advanced:
     cadence = quote_cadence(scope.tenant.settings.thresholds)
     answers = read_responses(scope, hour)
-    open_quotes = {q["id"]: q for q in _quotes(scope, quotes.c.status.in_(lifecycle.OPEN))}
+    open_quotes = {q["id"]: q for q in
+                   quote_store.with_contacts(scope, quotes.c.status.in_(lifecycle.OPEN))}
     expired = _expire(scope, open_quotes, hour)
     workable = _workable(scope, open_quotes, hour)
     if cadence.maximum:
@@ -73,14 +74,10 @@ def quotes_engine(scope: TenantScope, hour: datetime) -> Advanced:
     return done
 
 
-def _quotes(scope: TenantScope, where: Any) -> list[dict[str, Any]]:
-    return quote_store.with_contacts(scope, where)
-
-
 def _missing(scope: TenantScope, rows: list[dict], known: dict[int, dict]) -> dict[int, dict]:
     """The quotes of open enrollments that are no longer open (decided, or gone: absent)."""
     wanted = sorted({r["entity_id"] for r in rows} - set(known))
-    return {q["id"]: q for q in _quotes(scope, quotes.c.id.in_(wanted))} if wanted else {}
+    return quote_store.by_ids(scope, wanted)
 
 
 def _expire(scope: TenantScope, open_quotes: dict[int, dict], hour: datetime) -> int:
@@ -145,7 +142,7 @@ def _enroll(scope: TenantScope, workable: dict[int, dict], hour: datetime) -> No
 def quote_stops(scope: TenantScope, rows: list[dict[str, Any]]) -> dict[int, str]:
     """The quote's own stop rules for these enrollments (dispatch asks again before sending)."""
     ids = sorted({r["entity_id"] for r in rows})
-    by_id = {q["id"]: q for q in _quotes(scope, quotes.c.id.in_(ids))} if ids else {}
+    by_id = quote_store.by_ids(scope, ids)
     return _quote_stops(scope, rows, by_id)
 
 
@@ -203,7 +200,7 @@ def late_follow_ups(scope: TenantScope, now: datetime) -> list[dict[str, Any]]:
     cadence, calendar = quote_cadence(scope.tenant.settings.thresholds), calendar_of(scope)
     rows = [r for r in store.open_enrollments(scope, NAME) if r["status"] == "active"]
     ids = sorted({r["entity_id"] for r in rows})
-    by_id = {q["id"]: q for q in _quotes(scope, quotes.c.id.in_(ids))} if ids else {}
+    by_id = quote_store.by_ids(scope, ids)
     planned = _planned_at(scope, [(r["id"], r["steps_planned"]) for r in rows if r["pending"]])
     late = []
     for row in rows:

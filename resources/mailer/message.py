@@ -29,12 +29,11 @@ class _Policy(Compat32):
 
     def fold_binary(self, name: str, value: Any) -> bytes:
         if (isinstance(value, str) and len(name) + 2 + len(value) <= (self.max_line_length or 78)
-                and value.isascii() and not _BREAKS & set(value)):
+                and value.isascii() and "\n" not in value and "\r" not in value):
             return f"{name}: {value}{self.linesep}".encode("ascii")
         return super().fold_binary(name, value)
 
 
-_BREAKS = {"\n", "\r"}
 POLICY = _Policy()
 UTF8_QP = charset.Charset("utf-8")
 UTF8_QP.body_encoding = charset.QP

@@ -159,17 +159,19 @@ def _requests(scope: TenantScope, hour: datetime) -> Advanced:
         scope, lambda _row: CADENCE, rows, stops,
         {f["contact_id"]: f["ooo_until"] for f in orders.values() if f["ooo_until"]}, hour,
         lambda row, step: _request(orders.get(row["entity_id"], {}), row, calendar))
+    changes = []
     for row, status, why in done.ended:
         found = orders.get(row["entity_id"])
         if found is None or found["status"] != "requested":
             continue
         if row["outcome"] == "sent":
             if found["requested_at"] is None:
-                store.update(scope, found["id"], hour, requested_at=row["settled_at"])
+                changes.append({"id": found["id"], "requested_at": row["settled_at"]})
         else:
             why = why if status == "stopped" else row["outcome"] or why
-            store.update(scope, found["id"], hour, status="skipped",
-                         skip_reason=f"request not sent: {why}")
+            changes.append({"id": found["id"], "status": "skipped",
+                            "skip_reason": f"request not sent: {why}"})
+    store.update_many(scope, changes, hour)
     return done
 
 

@@ -56,16 +56,17 @@ def read_replies(scope: TenantScope, hour: datetime, request_key: Callable[[int]
         feedback.c.status == "requested",
         sa.or_(feedback.c.requested_at.is_(None), feedback.c.requested_at >= hour - REPLY_WINDOW)))
     sent = store.sent_messages(scope, [request_key(r["order_id"]) for r in rows])
-    live = []
+    live, stamped = [], []
     for row in rows:
         request = sent.get(request_key(row["order_id"]))
         if request is None:
             continue
         if row["requested_at"] is None:
             row["requested_at"] = request["sent_at"]
-            store.update(scope, row["id"], hour, requested_at=request["sent_at"])
+            stamped.append({"id": row["id"], "requested_at": request["sent_at"]})
         live.append({**row, "request_id": request["message_id"],
                      "requested_at": aware(row["requested_at"])})
+    store.update_many(scope, stamped, hour)
     if not live:
         return
     replies = store.person_replies(

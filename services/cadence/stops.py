@@ -22,9 +22,8 @@ from resources.store.suppressions import reasons
 def shared_stops(scope: TenantScope, enrollments: list[dict[str, Any]]) -> dict[int, str]:
     """The first shared stop rule that holds, by enrollment id."""
     contact_ids = sorted({e["contact_id"] for e in enrollments if e["contact_id"]})
-    addresses = sorted({e["address"].lower() for e in enrollments if e["address"]})
     replied = _last_replies(scope, contact_ids)
-    suppressed = reasons(scope, addresses)
+    suppressed = reasons(scope, [e["address"] for e in enrollments if e["address"]])
     stops: dict[int, str] = {}
     for e in enrollments:
         started = aware(e["started_at"])

@@ -17,6 +17,7 @@ atomically afterwards; the counts here only spare it the obvious cases.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,7 +25,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from agent.actions import APPROVAL_REQUESTED, EMAIL_KINDS, KINDS, Action
 from agent.killswitch import KillState
@@ -78,14 +79,34 @@ def evaluate(action: Action, state: PolicyState, now: datetime) -> Decision:
     return Decision("allow", "allowed", _allowed_reason(action))
 
 
+# A plain ASCII address email_validator would accept: dot-atom local part, letter-digit-hyphen
+# labels (none with "--", so no Punycode to decode), an alphabetic top-level domain.
+_PLAIN = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+
+
 @lru_cache(maxsize=65536)
 def address_problem(address: str) -> str | None:
-    """Why `address` cannot be mailed, or None; syntax only, no DNS (nothing may go online)."""
+    """Why `address` cannot be mailed, or None; syntax only, no DNS (nothing may go online).
+    A plain address is settled by one regular expression (email_validator costs 0.4 ms an
+    address, a fifth of the gate's time on a tenant's hour); anything else is left to it."""
+    if _plain(address):
+        return None
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
         return f"invalid address {address!r}: {exc}"
     return None
+
+
+def _plain(address: str) -> bool:
+    local, _, domain = address.rpartition("@")
+    if len(address) > 254 or len(local) > 64 or "--" in domain or not _PLAIN.fullmatch(address):
+        return False
+    labels = domain.lower().split(".")
+    return not any(".".join(labels[i:]) in SPECIAL_USE_DOMAIN_NAMES for i in range(len(labels)))
 
 
 def _human_tasks(action: Action, state: PolicyState, now: datetime) -> Decision | None:

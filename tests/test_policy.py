@@ -219,3 +219,38 @@ def test_window_helpers_use_the_tenants_day():
     chicago = ZoneInfo("America/Chicago")
     assert window_start("day", NOW, chicago).isoformat() == "2026-11-24T00:00:00-06:00"
     assert next_window_open(NOW, TenantSettings(), chicago) is None
+
+
+ADDRESSES = [
+    "kelly.garcia@kennedyshire-realty-group.example", "Ab@B.COM", "a+b@c.d", "o'neil@x.com",
+    "a{b}@c.com", "-a@b.com", "a_b@c.com", "a@1.com", "a@123.com", "a@b.co-m",
+    "a@" + "b" * 63 + ".com", "a@" + "b" * 64 + ".com", "x" * 64 + "@b.com", "x" * 65 + "@b.com",
+    "a@" + ".".join(["abcdefghi"] * 26) + ".com", "a..b@c.com", ".a@b.com", "a.@b.com",
+    "a@c.com.", "a@-b.com", "a@b-.com", "a@b.c1", "a@b.123", "a@b", "x@localhost",
+    "x@foo.test", "a@b.local", "a@b.arpa", "a@b.onion", "a@b.invalid", "a@test", "a@ab--cd.com",
+    "a@xn--bcher-kva.com", "a@xn--invalid.com", "a@b_c.com", "a b@c.com", "a@b c.com",
+    "\"a\"@b.com", "a@[127.0.0.1]", "jöe@b.com", "a@bü.com", "a@b.com\n", " a@b.com", "@b.com",
+    "a@", "", "a@@b.com",
+]
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_the_plain_address_shortcut_agrees_with_email_validator(address):
+    """The regular expression only ever accepts what email_validator accepts."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from agent.policy import _plain
+
+    try:
+        validate_email(address, check_deliverability=False)
+        valid = True
+    except EmailNotValidError:
+        valid = False
+    assert not _plain(address) or valid
+
+
+@pytest.mark.parametrize("address", ADDRESSES[:11])
+def test_common_addresses_take_the_shortcut(address):
+    from agent.policy import _plain
+
+    assert _plain(address) == (address not in ("a+b@c.d", "a@b.co-m"))

@@ -262,3 +262,26 @@ def test_bulk_insert_gives_left_out_columns_their_defaults(db: Database) -> None
         active = scope.execute(scope.select(schema.accounts.c.active, sa.func.count())
                                .group_by(schema.accounts.c.active)).all()
     assert dict(active) == {True: 300 + 1, False: 300}
+
+
+def test_nested_selects_see_only_their_tenant(db: Database) -> None:
+    """Subqueries in the columns, an IN list, EXISTS, a FROM and an UPDATE's WHERE are each
+    scoped (on SQLite nothing else stands behind the scoping)."""
+    seed_tenant(db, "alpha", contacts=2)
+    seed_tenant(db, "beta", contacts=3)
+    contacts = schema.contacts
+    everyone = sa.select(sa.func.count()).select_from(contacts).scalar_subquery()
+    emails = sa.select(contacts.c.email)
+    counted = sa.select(contacts.c.id).subquery()
+    with db.for_tenant("alpha") as scope:
+        assert scope.scalar(sa.select(everyone)) == 2
+        assert scope.scalar(sa.select(sa.func.count()).select_from(contacts)
+                            .where(contacts.c.email.in_(emails))) == 2
+        assert scope.scalar(sa.select(sa.func.count()).where(
+            sa.exists().where(contacts.c.email == "c2@beta.example"))) == 0
+        assert scope.scalar(sa.select(sa.func.count()).select_from(counted)) == 2
+        scope.execute(sa.update(contacts).values(title="Seen")
+                      .where(contacts.c.email.in_(emails)))
+    with db.for_tenant("beta") as scope:
+        assert scope.scalar(sa.select(sa.func.count()).select_from(contacts)
+                            .where(contacts.c.title == "Seen")) == 0

@@ -58,6 +58,8 @@ class PolicyState:
     goals_behind: bool = False
     pipeline_thin: bool = False
     usage: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Actions this batch already deferred for each full (bucket, window), in decision order.
+    waiting: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def evaluate(action: Action, state: PolicyState, now: datetime) -> Decision:
@@ -244,17 +246,33 @@ def _rate(action: Action, state: PolicyState, now: datetime) -> Decision | None:
     bucket = KINDS[action.kind].bucket
     if bucket is None:
         return None
-    zone = ZoneInfo(state.timezone)
+    window, cap = _full_window(bucket, state)
+    if window is None:
+        return None
+    used, ahead = state.usage.get((bucket, window), 0), state.waiting.get((bucket, window), 0)
+    # The cap lets `cap` through a window: the one `ahead` others wait before goes in a later
+    # one, so a backlog is not tried again every hour only to wait once more.
+    until = window_end(window, now, ZoneInfo(state.timezone), later=ahead // max(cap, 1))
+    line = f"; {ahead} waiting before it" if ahead else ""
+    return Decision(
+        "defer", "rate_limit", f"{bucket} cap reached: {used} of {cap} per {window}{line}", until
+    )
+
+
+def _full_window(bucket: str, state: PolicyState) -> tuple[str | None, int]:
     for window, cap in state.settings.caps.limits(bucket).items():
-        used = state.usage.get((bucket, window), 0)
-        if used >= cap:
-            return Decision(
-                "defer",
-                "rate_limit",
-                f"{bucket} cap reached: {used} of {cap} per {window}",
-                window_end(window, now, zone),
-            )
-    return None
+        if state.usage.get((bucket, window), 0) >= cap:
+            return window, cap
+    return None, 0
+
+
+def count_waiting(action: Action, state: PolicyState) -> None:
+    """Count an action deferred for a full bucket in the state, so the next one of the batch
+    waits behind it (the gate calls this, as it counts the slots an allowed action takes)."""
+    bucket = KINDS[action.kind].bucket
+    window, _cap = _full_window(bucket, state) if bucket else (None, 0)
+    if window is not None:
+        state.waiting[(bucket, window)] = state.waiting.get((bucket, window), 0) + 1
 
 
 def allowlisted(address: str, allowlist: list[str]) -> bool:
@@ -285,11 +303,12 @@ def window_start(window: str, now: datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(now.astimezone(zone).date(), time(0), zone)
 
 
-def window_end(window: str, now: datetime, zone: ZoneInfo) -> datetime:
+def window_end(window: str, now: datetime, zone: ZoneInfo, later: int = 0) -> datetime:
+    """The end of the window holding `now`, or of the `later`-th window after it."""
     start = window_start(window, now, zone)
     if window == "hour":
-        return start + timedelta(hours=1)
-    return datetime.combine(start.date() + timedelta(days=1), time(0), zone)
+        return start + timedelta(hours=1 + later)
+    return datetime.combine(start.date() + timedelta(days=1 + later), time(0), zone)
 
 
 def _id(value: object) -> int | None:

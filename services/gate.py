@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agent.actions import EMAIL_KINDS, KINDS, Action
-from agent.policy import Decision, PolicyState, address_of, evaluate
+from agent.policy import Decision, PolicyState, address_of, count_waiting, evaluate
 from resources.database import Database, TenantScope
 from resources.mailer.render import RenderError, render_email
 from resources.store import ledger, ratelimit
@@ -87,13 +87,15 @@ def _batch(
     keys = [a.idempotency_key for a in batch]
     if len(batch) < 2 or len(set(keys)) < len(keys):
         return None
-    usage, last_touch = dict(state.usage), state.last_touch
+    usage, waiting, last_touch = dict(state.usage), dict(state.waiting), state.last_touch
     try:
         with scope.conn.begin_nested():
             return _decide_batch(scope, batch, state, now, run_id)
     except (sa.exc.SQLAlchemyError, ratelimit.Moved):
         state.usage.clear()
         state.usage.update(usage)
+        state.waiting.clear()
+        state.waiting.update(waiting)
         state.last_touch = last_touch
         return None
 
@@ -115,6 +117,8 @@ def _decide_batch(
         decision, rendered = _decide(scope, action, state, now)
         if decision.outcome == "allow":
             slots.update(_count_slot(action, state, now))
+        elif decision.rule == "rate_limit":
+            count_waiting(action, state)
         task_id = None
         if decision.outcome == "allow":
             queued.append(_outbox_row(action, decision, rendered, now))
@@ -214,6 +218,8 @@ def _one(
     decision, rendered = _decide(scope, action, state, now)
     if decision.outcome == "allow":
         decision = _take_slot(scope, action, state, now) or decision
+    elif decision.rule == "rate_limit":
+        count_waiting(action, state)
     task_id = None
     if decision.outcome == "allow":
         box.queue(scope, [_outbox_row(action, decision, rendered, now)])

@@ -135,6 +135,23 @@ def test_a_full_bucket_defers_and_the_action_goes_out_in_the_next_window(acme: D
     assert ledger["evaluations"] == 2
 
 
+def test_a_backlog_waits_in_line_and_each_hour_tries_only_its_turn(acme: Database):
+    """Seven actions for a cap of two an hour: two go now, the others are deferred to the hour
+    their place in line reaches, so each later hour tries two of them, not all that wait."""
+    morning = NOW - timedelta(hours=5)  # the send window stays open for the four hours
+    update_tenant(acme, "acme", settings_patch={"caps": {"emails_per_hour": 2}})
+    results = propose(acme, "acme", [follow_up(n) for n in range(7)], morning)
+    assert [r.status for r in results] == ["queued"] * 2 + ["deferred"] * 5
+    assert [r.not_before - morning for r in results[2:]] == [
+        timedelta(hours=h) for h in (1, 1, 2, 2, 3)]
+    assert "2 waiting before it" in results[4].reason
+    for hour in (1, 2, 3):
+        retried = propose(acme, "acme", [], morning + timedelta(hours=hour), retry_deferred=True)
+        assert [r.status for r in retried] == ["queued"] * (2 if hour < 3 else 1)
+    assert len(rows(acme, schema.outbox)) == 7
+    assert {r["evaluations"] for r in rows(acme, schema.actions)} == {1, 2}
+
+
 def test_two_mails_to_one_contact_in_a_batch_respect_the_touch_gap(acme: Database):
     first, second = follow_up(5, step="a"), follow_up(5, step="b")
     results = propose(acme, "acme", [first, second], NOW)

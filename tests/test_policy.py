@@ -213,6 +213,15 @@ def test_a_full_bucket_defers_to_the_next_window():
     assert daily.not_before.isoformat() == "2026-11-25T00:00:00-06:00"
 
 
+def test_a_deferral_behind_others_waits_for_its_turn_of_the_cap():
+    behind = decide(act("follow_up"), usage={("email", "hour"): 10},
+                    waiting={("email", "hour"): 25})
+    assert behind.not_before == datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+    assert "25 waiting before it" in behind.reason
+    daily = decide(act("follow_up"), usage={("email", "day"): 50}, waiting={("email", "day"): 50})
+    assert daily.not_before.isoformat() == "2026-11-26T00:00:00-06:00"
+
+
 def test_window_helpers_use_the_tenants_day():
     from zoneinfo import ZoneInfo
 

@@ -8,7 +8,7 @@ while anyone is past their engagement touch or while goals are on pace with a he
 sensitive actions, actions whose proposer asks for a person (a semi-automated task's send) and
 kinds whose tier asks for it wait for a person (rule 4 and the approval tiers); email waits for
 the minimum touch gap, an out-of-office date and the send window (rule 3); and a full
-rate-limit bucket defers. Deferral keeps the action; only blocks are violations.
+rate-limit bucket defers, an action behind others to the window its place in line reaches. Deferral keeps the action; only blocks are violations.
 
 `evaluate` is pure: it reads a `PolicyState` gathered once per batch and never touches a database,
 so a cycle can decide thousands of actions per second. The gate reserves rate-limit slots
@@ -250,8 +250,8 @@ def _rate(action: Action, state: PolicyState, now: datetime) -> Decision | None:
     if window is None:
         return None
     used, ahead = state.usage.get((bucket, window), 0), state.waiting.get((bucket, window), 0)
-    # The cap lets `cap` through a window: the one `ahead` others wait before goes in a later
-    # one, so a backlog is not tried again every hour only to wait once more.
+    # A window lets `cap` through: an action with `ahead` others deferred before it waits for
+    # the window its turn reaches, so a backlog is not tried every hour only to wait again.
     until = window_end(window, now, ZoneInfo(state.timezone), later=ahead // max(cap, 1))
     line = f"; {ahead} waiting before it" if ahead else ""
     return Decision(

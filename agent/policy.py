@@ -8,7 +8,8 @@ while anyone is past their engagement touch or while goals are on pace with a he
 sensitive actions, actions whose proposer asks for a person (a semi-automated task's send) and
 kinds whose tier asks for it wait for a person (rule 4 and the approval tiers); email waits for
 the minimum touch gap, an out-of-office date and the send window (rule 3); and a full
-rate-limit bucket defers, an action behind others to the window its place in line reaches. Deferral keeps the action; only blocks are violations.
+rate-limit bucket defers, an action behind others to the window its place in line reaches.
+Deferral keeps the action; only blocks are violations.
 
 `evaluate` is pure: it reads a `PolicyState` gathered once per batch and never touches a database,
 so a cycle can decide thousands of actions per second. The gate reserves rate-limit slots

@@ -23,6 +23,7 @@ from pipelines.cli import (
     actions,
     alert,
     case,
+    compliance,
     db,
     deal,
     demo,
@@ -41,6 +42,7 @@ from pipelines.cli.common import CliError, err
 from resources.database import DatabaseError, UnknownTenantError
 from resources.database.scoping import UnscopedQueryError
 from resources.store.alerts import AlertError
+from resources.store.compliance import ComplianceError
 from resources.store.tasks import TaskError
 from services.approvals import ApprovalError
 
@@ -49,6 +51,7 @@ KNOWN_ERRORS = (
     ApprovalError,
     TaskError,
     AlertError,
+    ComplianceError,
     DatabaseError,
     UnknownTenantError,
     UnscopedQueryError,
@@ -122,6 +125,7 @@ app.add_typer(deal.app, name="deal")
 app.add_typer(quote.app, name="quote")
 app.add_typer(feedback.app, name="feedback")
 app.add_typer(case.app, name="case")
+app.add_typer(compliance.app, name="compliance")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

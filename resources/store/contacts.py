@@ -1,5 +1,6 @@
 """The `contacts` and `touches` tables: the people we hear from and write to, created from mail
-and enriched from signatures, and the touches on their engagement clocks.
+and enriched from signatures, and the touches on their engagement clocks; and the profile of a
+contact or an account (what compliance checks verify).
 
 A field a person set by hand is never overwritten (provenance "manual"); see agent.mail.names.
 """
@@ -18,7 +19,7 @@ from agent.mail.model import Address
 from agent.mail.names import merge_contact, split_name
 from agent.mail.signals import is_automatic
 from resources.database import Database, TenantScope
-from resources.store.schema import contacts, touches
+from resources.store.schema import accounts, contacts, touches
 
 SIGNATURE_FIELDS = ("phone", "title", "company", "linkedin_url", "address")
 
@@ -191,3 +192,21 @@ def set_away(scope: TenantScope, away_until: dict[int, date]) -> None:
             .values(ooo_until=sa.bindparam("until")),
             [{"contact": c, "until": d} for c, d in away_until.items()],
         )
+
+
+def set_profile(scope: TenantScope, kind: str, name: str, fields: dict[str, str],
+                now: datetime) -> dict[str, Any]:
+    """Merge `fields` into the profile of the account named `name` or the contact with that
+    address (an empty value removes the field); returns the profile as stored."""
+    table = accounts if kind == "account" else contacts
+    match = accounts.c.name == name if kind == "account" else \
+        sa.func.lower(contacts.c.email) == name.strip().lower()
+    row = scope.execute(scope.select(table.c.id, table.c.profile).where(match)).first()
+    if row is None:
+        raise ValueError(f"no {kind} {name!r}")
+    merged = {**(row.profile or {}), **{k: v for k, v in fields.items() if v.strip()}}
+    for key in [k for k, v in fields.items() if not v.strip()]:
+        merged.pop(key, None)
+    scope.execute(sa.update(table).where(table.c.id == row.id)
+                  .values(profile=merged, updated_at=now))
+    return merged

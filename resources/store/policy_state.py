@@ -2,7 +2,8 @@
 
 The rules then run in memory over the whole batch (see agent/policy.py): reading suppressions,
 last touches and open requests once per batch instead of once per action is what makes the gate
-fast. Goals and compliance come from engines later issues add; their callers pass them in.
+fast. Whether goals are behind comes from the caller; the compliance checks escalated to the
+tenant's manager (the `compliance_due` basis for a human task) are read here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from agent.policy import PolicyState
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store import ratelimit
+from resources.store.compliance import escalated_ids
 from resources.store.schema import contacts, deals, outbox, signals, suppressions, touches
 
 OUTBOUND_TOUCHES = ("email_out", "call", "meeting", "visit", "sms_out")
@@ -27,7 +29,7 @@ def load_state(
     now: datetime,
     kill: KillState,
     goals_behind: bool = False,
-    compliance_due: frozenset[int] = frozenset(),
+    compliance_due: frozenset[int] | None = None,
     engagement_violations: int | None = None,
     addresses: frozenset[str] | None = None,
 ) -> PolicyState:
@@ -45,7 +47,7 @@ def load_state(
         last_touch=_last_touches(scope, addresses),
         ooo_until=_out_of_office(scope, now),
         request_signals=_open_requests(scope),
-        compliance_due=compliance_due,
+        compliance_due=compliance_due if compliance_due is not None else escalated_ids(scope),
         engagement_violations=engagement_violations
         if engagement_violations is not None
         else _engagement_violations(scope, now),

@@ -124,6 +124,7 @@ contacts = sa.Table(
     sa.Column("provenance", JSON),
     sa.Column("last_touch_at", sa.DateTime(timezone=True)),
     sa.Column("ooo_until", sa.Date),
+    sa.Column("profile", JSON),  # what compliance checks verify (license, insurance, W-9...)
     _now(),
     _updated(),
     sa.UniqueConstraint("tenant_id", "email"),
@@ -282,6 +283,53 @@ cases = sa.Table(
     _now(),
     _updated(),
     sa.Index("ix_cases_status", "tenant_id", "status"),
+)
+
+# A tenant's recurring compliance checks (agent/compliance.py ScheduleSpec, kept whole in
+# `spec`); a removed schedule is deactivated, so its checks keep their history.
+compliance_schedules = sa.Table(
+    "compliance_schedules",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("spec", JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("note", sa.Text),  # what the last hour found (a filter matching nobody...)
+    sa.Column("created_by", sa.String(200)),
+    sa.Column("removed_at", sa.DateTime(timezone=True)),
+    sa.Column("removed_by", sa.String(200)),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "name"),
+)
+
+# One check per schedule, entity and period: open until its profile fields are valid (complete,
+# by itself or by a person), waived (who, why, until when) or cancelled with its schedule.
+compliance_checks = sa.Table(
+    "compliance_checks",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("schedule_id", sa.BigInteger,
+              sa.ForeignKey("compliance_schedules.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("entity_type", sa.String(20), nullable=False),  # account | contact
+    sa.Column("entity_id", sa.BigInteger, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("problems", JSON),  # what the last validation found, one line each
+    sa.Column("checked_at", sa.DateTime(timezone=True)),
+    sa.Column("completed_at", sa.DateTime(timezone=True)),
+    sa.Column("completed_by", sa.String(200)),
+    sa.Column("note", sa.Text),  # how it was completed, why it was waived or cancelled
+    sa.Column("waived_by", sa.String(200)),
+    sa.Column("waived_until", sa.Date),
+    sa.Column("escalated_at", sa.DateTime(timezone=True)),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "schedule_id", "entity_type", "entity_id", "due_on",
+                        name="uq_compliance_checks_period"),
+    sa.Index("ix_compliance_checks_status", "tenant_id", "status"),
 )
 
 # One feedback request per delivered order: scheduled, requested, skipped (with why) or

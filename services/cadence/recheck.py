@@ -9,6 +9,7 @@ from typing import Any
 from resources.database import TenantScope
 from resources.store.contacts import chunks
 from resources.store.schema import cadence_enrollments, cadence_steps
+from services.cadence.compliance import ESCALATION, REMINDER, compliance_stops
 from services.cadence.deals import NAME as DEALS
 from services.cadence.deals import deal_stops
 from services.cadence.feedback import NAME as FEEDBACK
@@ -21,6 +22,8 @@ ENTITY_STOPS: dict[str, Callable[[TenantScope, list[dict[str, Any]]], dict[int, 
     DEALS: deal_stops,
     FEEDBACK: feedback_stops,
     QUOTES: quote_stops,
+    REMINDER: compliance_stops,
+    ESCALATION: compliance_stops,
 }
 
 

@@ -35,6 +35,7 @@ from resources.store.schema import (
     touches,
 )
 from services.cadence.advance import Advanced
+from services.cadence.compliance import compliance_engine
 from services.cadence.deals import deals_engine
 from services.cadence.feedback import feedback_engine
 from services.cadence.quotes import quotes_engine
@@ -46,6 +47,7 @@ ENGINES: dict[str, Callable[[TenantScope, datetime], Advanced]] = {
     "deals": deals_engine,
     "quotes": quotes_engine,
     "feedback": feedback_engine,
+    "compliance": compliance_engine,
 }
 
 

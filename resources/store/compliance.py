@@ -83,7 +83,7 @@ def targets(scope: TenantScope, target: str) -> list[dict[str, Any]]:
                  "contact_id": r["id"]} for r in rows]
     first = (sa.select(sa.func.min(contacts.c.id)).where(
         contacts.c.account_id == accounts.c.id, contacts.c.email.is_not(None))
-        .scalar_subquery())
+        .correlate(accounts).scalar_subquery())
     rows = scope.execute(scope.select(
         accounts.c.id, accounts.c.name, accounts.c.industry, accounts.c.billing_type,
         accounts.c.active, accounts.c.terms, accounts.c.profile,

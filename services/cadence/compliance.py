@@ -109,6 +109,7 @@ def _settle(scope: TenantScope, active: dict[int, dict], entities: dict, today, 
         if now.state == "reopen":
             values.update(status="open", waived_until=None, note=now.why)
             counts["checks_reopened"] += 1
+            now = standing({**check, **values}, spec, today)
         found = problems(entity.get("profile"), spec.fields, check_day(check["due_on"], today))
         if not found:
             values.update(status="complete", completed_at=hour, completed_by="steward",

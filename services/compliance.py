@@ -1,16 +1,19 @@
 """A person's hand on compliance: schedules created (refused with one clear line when they could
-never check anyone), checks completed or waived with who and why. The hourly work is
-services/cadence/compliance.py."""
+never check anyone), checks completed or waived with who and why; and where a tenant's checks
+stand, for the `compliance` asset's checks. The hourly work is services/cadence/compliance.py."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from agent.compliance import ScheduleSpec, matches
+from agent.compliance import ScheduleSpec, current_due, matches, standing
 from resources.database import TenantScope
+from resources.database.clock import aware
 from resources.store import compliance as store
 from resources.store.compliance import ComplianceError
+from services.cadence.advance import calendar_of
 
 
 def create_schedule(scope: TenantScope, spec: ScheduleSpec, by: str, now: datetime) -> int:
@@ -58,3 +61,56 @@ def _reason(reason: str, verb: str) -> str:
     if not reason.strip():
         raise ComplianceError(f"to {verb} a check needs a reason (--reason)")
     return reason.strip()
+
+
+@dataclass
+class TenantCompliance:
+    """Where a tenant's checks stand on a day. `covered` of `targeted` entities have a check for
+    their schedule's current period; `missing`, `overdue` (past the escalation delay without a
+    waiver) and `due_soon` list the others with why."""
+
+    targeted: int = 0
+    covered: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # checks by standing
+    missing: list[str] = field(default_factory=list)
+    overdue: list[str] = field(default_factory=list)
+    due_soon: list[str] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        return self.covered / self.targeted if self.targeted else 1.0
+
+
+def tenant_compliance(scope: TenantScope, today: date) -> TenantCompliance:
+    found, calendar = TenantCompliance(), calendar_of(scope)
+    active = {s["id"]: s for s in store.schedules(scope)}
+    entities = {kind: store.targets(scope, kind) for kind in {s["spec"].target
+                                                               for s in active.values()}}
+    checks = store.active_checks(scope)
+    names = {(c["entity_type"], c["entity_id"]): c for c in checks}
+    labels = store.entity_names(scope, list(names.values()))
+    periods = {(c["schedule_id"], c["entity_type"], c["entity_id"], c["due_on"]) for c in checks}
+    for schedule in active.values():
+        spec: ScheduleSpec = schedule["spec"]
+        due = current_due(spec, today, calendar.local_date(aware(schedule["created_at"])))
+        for entity in entities[spec.target]:
+            if due is None or not matches(entity, spec.filter):
+                continue
+            found.targeted += 1
+            if (schedule["id"], spec.target, entity["id"], due) in periods:
+                found.covered += 1
+            else:
+                found.missing.append(f"{spec.target} {entity['name']}: no check for "
+                                     f"{spec.name} due {due}")
+    for check in checks:
+        spec = active[check["schedule_id"]]["spec"]
+        now = standing(check, spec, today)
+        found.counts[now.state] = found.counts.get(now.state, 0) + 1
+        who = f"check {check['id']} {labels.get((check['entity_type'], check['entity_id']))} " \
+              f"({spec.name}, due {check['due_on']})"
+        problems = "; ".join(check["problems"] or []) or "-"
+        if now.state == "escalate":
+            found.overdue.append(f"{who}: {now.why}: {problems}")
+        elif now.state == "due_soon":
+            found.due_soon.append(f"{who}: {problems}")
+    return found

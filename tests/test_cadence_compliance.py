@@ -11,15 +11,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from agent.compliance import ScheduleSpec
+from assets.compliance import compliance
+from assets.partitions import TENANTS
 from resources.database import Database
 from resources.store import schema
 from resources.store.contacts import set_profile
 from resources.store.tenants import add_tenant, update_tenant
 from services.compliance import create_schedule, waive_check
-from tests.helpers import rows
+from tests.helpers import clock_at, rows
 from tests.test_cadence_deals import NY, Cycles
 
 START = datetime(2028, 2, 10, 9, tzinfo=NY)
@@ -147,3 +150,21 @@ def test_six_weeks_of_compliance_cycles(acme: Database, tmp_path: Path) -> None:
     assert (enrollment["status"], enrollment["end_reason"]) == (
         "stopped", "no address to write to")
     assert elm["problems"] and "license number missing" in elm["problems"]
+
+    # The asset the owner sees in the UI: Cedar and Elm are past their escalation, red.
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(TENANTS, ["acme"])
+    with clock_at(datetime(2028, 3, 24, 10, 5, tzinfo=NY)):
+        result = dg.materialize([compliance], instance=instance, partition_key="acme",
+                                resources={"database": acme})
+    assert result.success
+    (mat,) = result.asset_materializations_for_node("compliance")
+    assert (mat.metadata["checks_complete"].value, mat.metadata["checks_escalate"].value) == (2, 2)
+    checked = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    overdue = checked["compliance_overdue"]
+    assert not overdue.passed and overdue.severity == dg.AssetCheckSeverity.ERROR
+    listed = overdue.metadata["checks"].value
+    assert "Cedar Credit" in listed and "Elm Escrow" in listed and "Brook Bank" not in listed
+    assert checked["compliance_coverage"].passed
+    assert checked["compliance_coverage"].metadata["coverage"].value == 1.0
+    assert checked["compliance_due_soon"].passed

@@ -169,3 +169,14 @@ def entity_names(scope: TenantScope, checks: list[dict[str, Any]]) -> dict[tuple
                                .where(contacts.c.id.in_(contact_ids))):
             names[("contact", r.id)] = r.full_name or r.email or f"contact {r.id}"
     return names
+
+
+def active_checks(scope: TenantScope) -> list[dict[str, Any]]:
+    """Every check of the active schedules, oldest due first."""
+    return [dict(r) for r in scope.execute(
+        scope.select(compliance_checks)
+        .select_from(compliance_checks)
+        .join(compliance_schedules,
+              compliance_schedules.c.id == compliance_checks.c.schedule_id)
+        .where(compliance_schedules.c.active.is_(True))
+        .order_by(compliance_checks.c.due_on, compliance_checks.c.id)).mappings()]

@@ -2,7 +2,7 @@
 leap day), on both databases: a quarterly schedule anchored on 30 November falls due on 29
 February 2028; its checks open fourteen days before; a valid profile completes its check at
 once; missing fields are reminded every five business days, at most three times, the last one
-final; a reply stops the reminders; a check past due a week is escalated to a task for a person
+final; a reply or the fields completed stop the reminders; a check past due a week is escalated to a task for a person
 on the compliance_due basis; a recorded field completes a check; a waiver holds a check until it
 runs out; an entity without an address is recorded, not mailed; a rerun sends nothing twice."""
 
@@ -41,7 +41,8 @@ def acme(db: Database, steward_env: Path) -> Database:
                 ("Brook Bank", "Lending", {**VALID, "w9_on_file": False}, "bob"),
                 ("Cedar Credit", "Lending", {**VALID, "license_number": ""}, "cy"),
                 ("Dune Insurance", "Insurance", {}, "dee"),
-                ("Elm Escrow", "Lending", {}, None)]
+                ("Elm Escrow", "Lending", {}, None),
+                ("Fir Finance", "Lending", {**VALID, "signed_agreement": None}, "fay")]
     with db.for_tenant("acme") as scope:
         for name, industry, profile, person in accounts:
             scope.insert(schema.accounts, {"name": name, "industry": industry,
@@ -98,6 +99,9 @@ def test_six_weeks_of_compliance_cycles(acme: Database, tmp_path: Path) -> None:
                 waive_check(scope, checks(acme)["Cedar Credit"]["id"], "cli:kim",
                             "licence renewal filed, copy promised", date(2028, 3, 20),
                             datetime(2028, 2, 25, 8, tzinfo=NY))
+            if day == date(2028, 2, 18):  # Fay's signed agreement arrives after one reminder
+                set_profile(scope, "account", "Fir Finance", {"signed_agreement": "2028-02-17"},
+                            datetime(2028, 2, 18, 8, tzinfo=NY))
             if day == date(2028, 3, 10):
                 set_profile(scope, "account", "Brook Bank", {"w9_on_file": "2028-03-09"},
                             datetime(2028, 3, 10, 8, tzinfo=NY))
@@ -111,7 +115,8 @@ def test_six_weeks_of_compliance_cycles(acme: Database, tmp_path: Path) -> None:
             assert len(rows(acme, schema.outbox)) == sent
 
     found = checks(acme)
-    assert set(found) == {"Acme Lenders", "Brook Bank", "Cedar Credit", "Elm Escrow"}
+    assert set(found) == {"Acme Lenders", "Brook Bank", "Cedar Credit", "Elm Escrow",
+                          "Fir Finance"}
     assert {c["due_on"] for c in found.values()} == {date(2028, 2, 29)}
     # Opened with the window on 15 February; a valid profile completes at once.
     assert {local_day(c["created_at"]) for c in found.values()} == {"2028-02-15"}
@@ -143,6 +148,13 @@ def test_six_weeks_of_compliance_cycles(acme: Database, tmp_path: Path) -> None:
     assert cedar["status"] == "open" and cedar["waived_by"] == "cli:kim"
     assert local_day(cedar["escalated_at"]) == "2028-03-21"
 
+    fir = found["Fir Finance"]
+    assert [local_day(r["sent_at"]) for r in reminders(acme, fir["id"])] == ["2028-02-15"]
+    assert (fir["status"], local_day(fir["completed_at"])) == ("complete", "2028-02-18")
+    (stopped,) = [e for e in rows(acme, schema.cadence_enrollments)
+                  if e["cadence"] == "compliance_reminder" and e["entity_id"] == fir["id"]]
+    assert stopped["end_reason"] == f"compliance check {fir['id']} is complete"
+
     elm = found["Elm Escrow"]
     assert reminders(acme, elm["id"]) == []
     (enrollment,) = [e for e in rows(acme, schema.cadence_enrollments)
@@ -159,7 +171,7 @@ def test_six_weeks_of_compliance_cycles(acme: Database, tmp_path: Path) -> None:
                                 resources={"database": acme})
     assert result.success
     (mat,) = result.asset_materializations_for_node("compliance")
-    assert (mat.metadata["checks_complete"].value, mat.metadata["checks_escalate"].value) == (2, 2)
+    assert (mat.metadata["checks_complete"].value, mat.metadata["checks_escalate"].value) == (3, 2)
     checked = {c.check_name: c for c in result.get_asset_check_evaluations()}
     overdue = checked["compliance_overdue"]
     assert not overdue.passed and overdue.severity == dg.AssetCheckSeverity.ERROR
@@ -168,3 +180,4 @@ def test_six_weeks_of_compliance_cycles(acme: Database, tmp_path: Path) -> None:
     assert checked["compliance_coverage"].passed
     assert checked["compliance_coverage"].metadata["coverage"].value == 1.0
     assert checked["compliance_due_soon"].passed
+    assert checked["tenants_failed"].passed

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.demo.compliance import load_compliance
 from pipelines.demo.documents import write_documents
 from pipelines.demo.load import demo_settings, replace_tenant
 from pipelines.demo.mail import write_maildir
@@ -58,6 +59,7 @@ def generate_demo(db: Database, out_dir: Path, size: DemoSize = DEFAULT_SIZE, se
         rows = build_tenant_rows(index, size, seed, clock)
         with db.for_tenant(spec.slug) as scope:
             ids = load_rows(scope, rows)
+            load_compliance(scope, rows["accounts"], seed, clock)
         report(f"{spec.slug}: rows", sum(len(r) for r in rows.values()))
         messages = documents = 0
         if write_files:

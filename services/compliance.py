@@ -84,6 +84,8 @@ class TenantCompliance:
 def tenant_compliance(scope: TenantScope, today: date) -> TenantCompliance:
     found, calendar = TenantCompliance(), calendar_of(scope)
     active = {s["id"]: s for s in store.schedules(scope)}
+    if not active:
+        return found
     entities = {kind: store.targets(scope, kind) for kind in {s["spec"].target
                                                                for s in active.values()}}
     checks = store.active_checks(scope)

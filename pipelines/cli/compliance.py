@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pydantic
 import typer
 
 from agent.compliance import DEFAULT_FIELDS, FieldRule, ScheduleSpec, read_date, standing
+from agent.validation import problems
 from pipelines.cli.common import CliError, actor, out, pairs, ready_database, utc_minute
 from resources.store import compliance as store
 from resources.store import contacts as contact_store
@@ -49,12 +51,15 @@ def add(
     max_reminders: int = typer.Option(3, "--max-reminders"),
 ) -> None:
     """Add a schedule; refused with the reason when it could never check anyone."""
-    fields = [_known(n) for n in require] + [_own(f) for f in field]
-    spec = ScheduleSpec(
-        name=name, frequency=frequency, first_due=_date(first_due, "--first-due"), target=target,
-        filter=_filter(pairs(where, "--filter")), notify_days=notify_days,
-        escalate_after_days=escalate_after, max_reminders=max_reminders,
-        **({"fields": fields} if fields else {}))
+    try:
+        fields = [_known(n) for n in require] + [_own(f) for f in field]
+        spec = ScheduleSpec(
+            name=name, frequency=frequency, first_due=_date(first_due, "--first-due"),
+            target=target, filter=_filter(pairs(where, "--filter")), notify_days=notify_days,
+            escalate_after_days=escalate_after, max_reminders=max_reminders,
+            **({"fields": fields} if fields else {}))
+    except pydantic.ValidationError as exc:
+        raise CliError(f"invalid schedule: {problems(exc)}") from None
     with ready_database().for_tenant(tenant) as scope:
         schedule_id = service.create_schedule(scope, spec, actor(), datetime.now(UTC))
     print(f"schedule {schedule_id} {name!r}: {frequency} from {spec.first_due}, {target}s, "

@@ -194,18 +194,19 @@ def set_away(scope: TenantScope, away_until: dict[int, date]) -> None:
         )
 
 
-def set_profile(scope: TenantScope, kind: str, name: str, fields: dict[str, str],
+def set_profile(scope: TenantScope, kind: str, name: str, fields: dict[str, Any],
                 now: datetime) -> dict[str, Any]:
     """Merge `fields` into the profile of the account named `name` or the contact with that
-    address (an empty value removes the field); returns the profile as stored."""
+    address (None or an empty text removes the field); returns the profile as stored."""
     table = accounts if kind == "account" else contacts
     match = accounts.c.name == name if kind == "account" else \
         sa.func.lower(contacts.c.email) == name.strip().lower()
     row = scope.execute(scope.select(table.c.id, table.c.profile).where(match)).first()
     if row is None:
         raise ValueError(f"no {kind} {name!r}")
-    merged = {**(row.profile or {}), **{k: v for k, v in fields.items() if v.strip()}}
-    for key in [k for k, v in fields.items() if not v.strip()]:
+    gone = {k for k, v in fields.items() if v is None or (isinstance(v, str) and not v.strip())}
+    merged = {**(row.profile or {}), **{k: v for k, v in fields.items() if k not in gone}}
+    for key in gone:
         merged.pop(key, None)
     scope.execute(sa.update(table).where(table.c.id == row.id)
                   .values(profile=merged, updated_at=now))

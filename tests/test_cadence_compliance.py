@@ -2,9 +2,9 @@
 leap day), on both databases: a quarterly schedule anchored on 30 November falls due on 29
 February 2028; its checks open fourteen days before; a valid profile completes its check at
 once; missing fields are reminded every five business days, at most three times, the last one
-final; a reply or the fields completed stop the reminders; a check past due a week is escalated to a task for a person
-on the compliance_due basis; a recorded field completes a check; a waiver holds a check until it
-runs out; an entity without an address is recorded, not mailed; a rerun sends nothing twice."""
+final; a reply or the fields completed stop the reminders; a check past due a week is escalated
+to a task for a person on the compliance_due basis; a waiver holds a check until it runs out;
+an entity without an address is recorded, not mailed; a rerun sends nothing twice."""
 
 from __future__ import annotations
 

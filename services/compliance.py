@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from agent.compliance import ScheduleSpec, current_due, matches, standing
+from agent.compliance import ScheduleSpec, matches, standing
 from resources.database import TenantScope
-from resources.database.clock import aware
 from resources.store import compliance as store
 from resources.store.compliance import ComplianceError
 from services.cadence.advance import calendar_of
+from services.cadence.compliance import current_period, entities_of
 
 
 def create_schedule(scope: TenantScope, spec: ScheduleSpec, by: str, now: datetime) -> int:
@@ -86,18 +86,15 @@ def tenant_compliance(scope: TenantScope, today: date) -> TenantCompliance:
     active = {s["id"]: s for s in store.schedules(scope)}
     if not active:
         return found
-    entities = {kind: store.targets(scope, kind) for kind in {s["spec"].target
-                                                               for s in active.values()}}
+    entities = entities_of(scope, active.values())
     checks = store.active_checks(scope)
-    names = {(c["entity_type"], c["entity_id"]): c for c in checks}
-    labels = store.entity_names(scope, list(names.values()))
     periods = {(c["schedule_id"], c["entity_type"], c["entity_id"], c["due_on"]) for c in checks}
     for schedule in active.values():
         spec: ScheduleSpec = schedule["spec"]
-        due = current_due(spec, today, calendar.local_date(aware(schedule["created_at"])))
-        for entity in entities[spec.target]:
-            if due is None or not matches(entity, spec.filter):
-                continue
+        due, chosen = current_period(schedule, entities, calendar, today)
+        if due is None:
+            continue
+        for entity in chosen:
             found.targeted += 1
             if (schedule["id"], spec.target, entity["id"], due) in periods:
                 found.covered += 1
@@ -108,8 +105,8 @@ def tenant_compliance(scope: TenantScope, today: date) -> TenantCompliance:
         spec = active[check["schedule_id"]]["spec"]
         now = standing(check, spec, today)
         found.counts[now.state] = found.counts.get(now.state, 0) + 1
-        who = f"check {check['id']} {labels.get((check['entity_type'], check['entity_id']))} " \
-              f"({spec.name}, due {check['due_on']})"
+        entity = entities.get((check["entity_type"], check["entity_id"]), {})
+        who = f"check {check['id']} {entity.get('name')} ({spec.name}, due {check['due_on']})"
         problems = "; ".join(check["problems"] or []) or "-"
         if now.state == "escalate":
             found.overdue.append(f"{who}: {now.why}: {problems}")

@@ -115,7 +115,7 @@ def checks(
         now = standing(r, specs[r["schedule_id"]], today)
         print("\t".join((
             str(r["id"]), r["schedule"], f"{r['entity_type']} {entity}", str(r["due_on"]),
-            now.why if now.state != "complete" else "complete",
+            now.why,
             "; ".join(r["problems"] or []) or "-", utc_minute(r["escalated_at"]),
             r["note"] or "-")))
     if not rows:

@@ -17,11 +17,12 @@ is proposed through the gate, keyed per check.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from agent.actions import Action
 from agent.cadence import Cadence, Step
+from agent.calendar import BusinessCalendar
 from agent.compliance import ScheduleSpec, check_day, current_due, matches, problems, standing
 from resources.database import TenantScope
 from resources.database.clock import aware
@@ -54,7 +55,7 @@ def compliance_engine(scope: TenantScope, hour: datetime) -> Advanced:
     if not every:  # most tenants until they set compliance up: one statement an hour
         return Advanced()
     active = {s["id"]: s for s in every if s["active"]}
-    entities = _entities(scope, active.values())
+    entities = entities_of(scope, active.values())
     _open_checks(scope, active, entities, today, hour, counts)
     checks = _settle(scope, active, entities, today, hour, counts)
     _enroll(scope, checks, active, entities, hour)
@@ -66,9 +67,20 @@ def compliance_engine(scope: TenantScope, hour: datetime) -> Advanced:
     return done
 
 
-def _entities(scope: TenantScope, schedules) -> dict[tuple[str, int], dict[str, Any]]:
+def entities_of(scope: TenantScope, schedules) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every entity of the kinds the schedules target, by (kind, id)."""
     kinds = {s["spec"].target for s in schedules}
     return {(kind, e["id"]): e for kind in sorted(kinds) for e in store.targets(scope, kind)}
+
+
+def current_period(schedule: dict[str, Any], entities: dict[tuple[str, int], dict[str, Any]],
+                   calendar: BusinessCalendar, today: date) -> tuple[date | None, list[dict]]:
+    """The due date of the schedule's period a check is open for today (None: none yet) and
+    the entities its filter picks."""
+    spec: ScheduleSpec = schedule["spec"]
+    due = current_due(spec, today, calendar.local_date(aware(schedule["created_at"])))
+    return due, [e for (kind, _id), e in entities.items()
+                 if kind == spec.target and matches(e, spec.filter)]
 
 
 def _open_checks(scope: TenantScope, active: dict[int, dict], entities: dict, today, hour,
@@ -76,9 +88,7 @@ def _open_checks(scope: TenantScope, active: dict[int, dict], entities: dict, to
     calendar, rows, notes = calendar_of(scope), [], {}
     for schedule in active.values():
         spec: ScheduleSpec = schedule["spec"]
-        due = current_due(spec, today, calendar.local_date(aware(schedule["created_at"])))
-        chosen = [e for (kind, _id), e in entities.items()
-                  if kind == spec.target and matches(e, spec.filter)]
+        due, chosen = current_period(schedule, entities, calendar, today)
         note = None if chosen else f"the filter {spec.filter} matches no {spec.target}"
         if note != schedule["note"]:
             notes[schedule["id"]] = note
@@ -151,8 +161,7 @@ def _remind(scope: TenantScope, checks: dict[int, dict], active: dict[int, dict]
     rows = enrollments.open_enrollments(scope, REMINDER)
     if not rows:
         return Advanced()
-    known = {**store.by_ids(scope, [r["entity_id"] for r in rows if r["entity_id"] not in checks]),
-             **checks}
+    known = _known(scope, rows, checks)
     stops = {**shared_stops(scope, rows), **_check_stops(rows, known, active)}
     return advance(
         scope,
@@ -177,11 +186,16 @@ def _escalate(scope: TenantScope, checks: dict[int, dict], active: dict[int, dic
     rows = enrollments.open_enrollments(scope, ESCALATION)
     if not rows:
         return Advanced()
-    known = {**store.by_ids(scope, [r["entity_id"] for r in rows if r["entity_id"] not in checks]),
-             **checks}
+    known = _known(scope, rows, checks)
     return advance(
         scope, lambda _row: ESCALATION_CADENCE, rows, _check_stops(rows, known, active), {}, hour,
         lambda row, _step: _task(scope, known[row["entity_id"]], active, entities, row))
+
+
+def _known(scope: TenantScope, rows: list[dict], checks: dict[int, dict]) -> dict[int, dict]:
+    """The enrollments' checks: the hour's open ones, the others (settled since) as stored."""
+    return {**store.by_ids(scope, [r["entity_id"] for r in rows if r["entity_id"] not in checks]),
+            **checks}
 
 
 def compliance_stops(scope: TenantScope, rows: list[dict[str, Any]]) -> dict[int, str]:

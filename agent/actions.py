@@ -34,7 +34,10 @@ KINDS: dict[str, KindSpec] = {
     "create_task": KindSpec(bucket=None, needs_target=False),
     "research": KindSpec(bucket="research"),
     "contact_discovery": KindSpec(bucket=None),
+    # A campaign's batch (agent/broadcast.py): the gate decides it, the dispatcher expands it
+    # into its recipients' mail, which took its email slots with the batch.
     "broadcast_batch": KindSpec(bucket="broadcast", sensitive=True, tier="approval"),
+    "broadcast_email": KindSpec(bucket=None, email=True, sensitive=True, tier="approval"),
     "order_fix": KindSpec(bucket=None),
     "social_post": KindSpec(bucket="social", sensitive=True, tier="approval"),
     "newsletter": KindSpec(bucket="newsletter", sensitive=True, tier="approval"),

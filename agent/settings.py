@@ -24,9 +24,10 @@ STORED = "stored"
 MAILBOX_SCHEMES = ("maildir", "imap", "imaps", "gmail")
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # Kinds whose delivery a provider makes (a file today, a webhook or a platform client); mail goes
-# through the mailer and order fixes and human tasks are carried out inside Steward.
+# through the mailer; order fixes, human tasks and campaign batches are carried out inside Steward.
 PROVIDER_KINDS = tuple(
-    k for k, spec in KINDS.items() if not spec.email and k not in ("order_fix", "create_task")
+    k for k, spec in KINDS.items()
+    if not spec.email and k not in ("order_fix", "create_task", "broadcast_batch")
 )
 PROVIDER_KEYS = frozenset(PROVIDER_KINDS) | {
     KINDS[k].bucket for k in PROVIDER_KINDS if KINDS[k].bucket is not None
@@ -175,6 +176,25 @@ class FeedbackSettings(BaseModel):
     review_url: str | None = None
 
 
+class BroadcastSettings(BaseModel):
+    """How a tenant's campaigns go out (agent/broadcast.py): the batch a cycle sends at most, the
+    bounce rate that pauses a campaign (complaints pause it at `complaint_rate_alert_pct`), and
+    the page an RFC 8058 one-click unsubscribe posts to, if the tenant has one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    batch_size: int = Field(200, ge=1, le=100_000)
+    bounce_pause_pct: float = Field(10.0, gt=0, le=100)
+    unsubscribe_url: str | None = None
+
+    @field_validator("unsubscribe_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and (urlparse(value).scheme != "https" or not urlparse(value).netloc):
+            raise ValueError(f"unsubscribe_url must be an https:// URL (RFC 8058), got {value!r}")
+        return value
+
+
 class TenantSettings(BaseModel):
     """Everything a tenant can configure; unknown keys are refused rather than ignored."""
 
@@ -200,6 +220,7 @@ class TenantSettings(BaseModel):
     deal_stages: dict[str, DealStage] = Field(default_factory=lambda: dict(DEFAULT_DEAL_STAGES))
     quote_reasons: list[str] = Field(default_factory=lambda: list(QUOTE_REASONS), min_length=1)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    broadcasts: BroadcastSettings = Field(default_factory=BroadcastSettings)
 
     @classmethod
     def stored(cls, data: dict[str, Any]) -> TenantSettings:

@@ -28,6 +28,7 @@ from resources.store import tasks as task_store
 from resources.store.signals import mark_actioned
 from resources.store.suppressions import reasons
 from resources.store.tenants import get_tenant
+from services.broadcasts.sending import BATCH_KIND, expand_batch
 from services.cadence.recheck import stopped_steps
 from services.killswitch import kill_state
 from services.orders import apply_fix
@@ -79,6 +80,8 @@ def local_outcome(db, mailer, tenant, row, refused, provider, now) -> dict[str, 
             "provider_ref": f"task {task_id}",
             "sent_at": now,
         }
+    if row["kind"] == BATCH_KIND:
+        return expand_batch(db, tenant, row, now)
     if row["kind"] not in EMAIL_KINDS:
         return provider_outcome(provider, tenant, row, now)
     if row["id"] in refused:
@@ -181,7 +184,7 @@ def record(scope, outcomes: list[tuple[dict[str, Any], dict[str, Any]]], now: da
                 row["kind"],
                 row["target"],
                 row["idempotency_key"],
-                Decision("block", values.pop("rule"), values["last_error"]),
+                Decision("block", values["rule"], values["last_error"]),
             )
         counts["retry" if values["status"] == "pending" else values["status"]] += 1
         params = {"row_id": row["id"], **{f"v_{k}": v for k, v in values.items()}}

@@ -26,10 +26,12 @@ from resources.database import Database, Tenant
 from resources.mailer import Mailer
 from resources.mailer.message import build_message
 from resources.mailer.render import is_placeholder
+from resources.mailer.smtp import SmtpSession
 from resources.store import outbox as box
 from resources.store.contacts import record_outbound_touch
 from resources.store.tenants import get_tenant
 from services.alerts import record_provider_failure
+from services.broadcasts.sending import BATCH_KIND, MAIL_KIND, throttle
 from services.config_problems import (
     configuration_complete,
     live_mail_problem,
@@ -95,9 +97,13 @@ def dispatch_tenant(
     if email_hold:
         report.held = email_hold
     due = box.due(db, slug, now, limit, kinds)
-    live = [r for r in due if r["kind"] in EMAIL_KINDS and tenant.settings.send_mode != "dry_run"]
-    local = [r for r in due if r not in live]
+    live, local = _split(due, tenant)
     report.counts.update(deliver_local(db, mailer, clients.providers, tenant, local, worker, now))
+    if any(r["kind"] == BATCH_KIND for r in local) and (kinds is None or MAIL_KIND in kinds):
+        more_live, more_local = _split(box.due(db, slug, now, limit, (MAIL_KIND,)), tenant)
+        live += more_live  # the mail of the batches just expanded goes in this pass too
+        report.counts.update(
+            deliver_local(db, mailer, clients.providers, tenant, more_local, worker, now))
     problem = live_mail_problem(tenant, mailer) if live else None
     if problem:
         report.counts["deferred"] += wait_for_configuration(db, alerts, tenant, live, problem, now)
@@ -105,19 +111,42 @@ def dispatch_tenant(
         return report
     if live:
         configuration_complete(db, tenant, now)
-    for row in live:
-        if not box.claim(db, slug, row["id"], worker, now):
-            continue
-        outcome = _deliver(db, clients, tenant, row, worker, now)
-        report.counts[outcome] += 1
-        if outcome == "held":
-            report.held = _held_reason(db, tenant, mailer) or report.held
-            break
+    if live:
+        _send_live(db, clients, tenant, live, worker, now, report)
     return report
 
 
+def _split(rows: list[dict[str, Any]], tenant: Tenant) -> tuple[list, list]:
+    """(mail that leaves the system, rows delivered here)."""
+    live = [r for r in rows if r["kind"] in EMAIL_KINDS and tenant.settings.send_mode != "dry_run"]
+    return live, [r for r in rows if r not in live]
+
+
+def _send_live(db: Database, clients: Clients, tenant: Tenant, rows: list[dict[str, Any]],
+               worker: str, now: datetime, report: DispatchReport) -> None:
+    """One SMTP connection for the pass. After a throttle, the pass leaves the campaigns'
+    mail for later (services/broadcasts/sending.py) and goes on with the rest."""
+    session = clients.mailer.session()
+    throttled = False
+    try:
+        for row in rows:
+            if throttled and row["kind"] == MAIL_KIND:
+                continue
+            if not box.claim(db, tenant.slug, row["id"], worker, now):
+                continue
+            outcome = _deliver(db, clients, tenant, row, worker, now, session)
+            report.counts[outcome] += 1
+            throttled = throttled or outcome == "throttled"
+            if outcome == "held":
+                report.held = _held_reason(db, tenant, clients.mailer) or report.held
+                break
+    finally:
+        session.close()
+
+
 def _deliver(
-    db: Database, clients: Clients, tenant: Tenant, row: dict[str, Any], worker: str, now: datetime
+    db: Database, clients: Clients, tenant: Tenant, row: dict[str, Any], worker: str,
+    now: datetime, session: SmtpSession,
 ) -> str:
     """One email that leaves the system: switches, send mode and suppressions are checked again
     right before it goes."""
@@ -137,19 +166,20 @@ def _deliver(
         box.readdress(db, slug, row["id"], payload, now)
         row = {**row, "payload": payload}
     msg = build_message(slug, row["idempotency_key"], payload, now)
-    return _smtp(db, clients, tenant, row, msg, worker, now)
+    return _smtp(db, clients, tenant, row, msg, worker, now, session)
 
 
-def _smtp(db, clients: Clients, tenant, row, msg, worker, now) -> str:
-    slug, mailer = tenant.slug, clients.mailer
+def _smtp(db, clients: Clients, tenant, row, msg, worker, now, session: SmtpSession) -> str:
+    slug = tenant.slug
     try:
-        outcome = mailer.send(
+        outcome = clients.mailer.send(
             msg,
             row["payload"]["from"],
             row["target"],
             before_data=lambda: box.mark_sending(
                 db, slug, row["id"], worker, now, msg["Message-ID"].strip("<>")
             ),
+            session=session,
         )
     except box.LeaseLost:
         return "lease_lost"
@@ -168,7 +198,8 @@ def _smtp(db, clients: Clients, tenant, row, msg, worker, now) -> str:
             last_error=None,
             claimed_by=None,
         )
-        record_outbound_touch(db, slug, row, now)
+        if row["kind"] != MAIL_KIND:  # a campaign is not a conversation: no touch
+            record_outbound_touch(db, slug, row, now)
         return "sent"
     with db.for_tenant(slug) as scope:
         record_provider_failure(
@@ -202,6 +233,9 @@ def _smtp(db, clients: Clients, tenant, row, msg, worker, now) -> str:
             db, slug, row["id"], now, status="failed", last_error=outcome.detail, claimed_by=None
         )
         return "failed"
+    if row["kind"] == MAIL_KIND and (outcome.quota or (outcome.code or 0) // 100 == 4):
+        throttle(db, tenant, row, outcome.detail, now)
+        return "throttled"
     return box.retry_or_fail(db, slug, row, now, outcome.detail)
 
 

@@ -53,6 +53,7 @@ class SmtpSink:
         self.port = _free_port()
         self._controller: Controller | None = None
         self._hold = False
+        self._hold_at: int | None = None
         self._held = threading.Event()
         self._release = threading.Event()
 
@@ -62,6 +63,12 @@ class SmtpSink:
         self._held.clear()
         self._release.clear()
         self._hold = True
+
+    def hold_data_after(self, n: int) -> None:
+        """Like `hold_next_data`, for the n-th message from now (1: the next one)."""
+        self._held.clear()
+        self._release.clear()
+        self._hold_at = len(self.received) + n
 
     def wait_data_held(self, timeout: float) -> bool:
         return self._held.wait(timeout)
@@ -153,6 +160,8 @@ class _Handler:
         if self.sink.data_reply:
             return self.sink.data_reply
         self.sink._keep(envelope)
+        if self.sink._hold_at is not None and len(self.sink.received) >= self.sink._hold_at:
+            self.sink._hold, self.sink._hold_at = True, None
         if self.sink._hold:  # queued, as a real server does at the final dot; the reply waits
             self.sink._held.set()
             await asyncio.get_running_loop().run_in_executor(None, self.sink._release.wait, 60)

@@ -30,7 +30,7 @@ import pytest
 
 from resources.database import Database, engine_for
 from resources.mailer import Mailer
-from resources.mailer.smtp import SmtpOutcome
+from resources.mailer.smtp import SmtpOutcome, SmtpSession
 from resources.store import schema
 from resources.store.tenants import update_tenant
 from services.dispatch import dispatch_tenant
@@ -52,14 +52,15 @@ class PausingMailer(Mailer):
     ready_fd: int
 
     def send(
-        self, msg: Message, sender: str, recipient: str, before_data: Callable[[], None]
+        self, msg: Message, sender: str, recipient: str, before_data: Callable[[], None],
+        session: SmtpSession | None = None,
     ) -> SmtpOutcome:
         def recorded_then_wait() -> None:
             before_data()
             os.write(self.ready_fd, b"!")
             time.sleep(WAIT_S * 5)
 
-        return super().send(msg, sender, recipient, before_data=recorded_then_wait)
+        return super().send(msg, sender, recipient, recorded_then_wait, session)
 
 
 def _dispatch_then_exit(url: str, mailer: Mailer, now: datetime) -> None:

@@ -64,7 +64,13 @@ def build_message(tenant_slug: str, key: str, payload: dict[str, Any], now: date
         msg["In-Reply-To"] = payload["in_reply_to"]
         msg["References"] = payload["in_reply_to"]
     if payload.get("unsubscribe"):
-        msg["List-Unsubscribe"] = f"<mailto:{parseaddr(payload['from'])[1]}?subject=unsubscribe>"
+        mailto = f"<mailto:{parseaddr(payload['from'])[1]}?subject=unsubscribe>"
+        url = payload.get("one_click_url")
+        msg["List-Unsubscribe"] = f"{mailto}, <{url}>" if url else mailto
+        if url:  # RFC 8058: one-click needs an HTTPS target to POST to
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if payload.get("bulk"):
+        msg["Precedence"] = "bulk"  # asks auto-responders not to answer a campaign
     return msg
 
 

@@ -16,7 +16,14 @@ from pathlib import Path
 import dagster as dg
 
 from agent.killswitch import env_switch_on
-from resources.mailer.smtp import SmtpConfigError, SmtpOutcome, SmtpTarget, parse_smtp_url, send
+from resources.mailer.smtp import (
+    SmtpConfigError,
+    SmtpOutcome,
+    SmtpSession,
+    SmtpTarget,
+    parse_smtp_url,
+    send,
+)
 from resources.paths import steward_home
 
 SEND_DISABLED_ENV = "STEWARD_EMAIL_SEND_DISABLED"
@@ -57,5 +64,13 @@ class Mailer(dg.ConfigurableResource):
         sender: str,
         recipient: str,
         before_data: Callable[[], None],
+        session: SmtpSession | None = None,
     ) -> SmtpOutcome:
+        """On `session`'s connection (see `session()`), else on a connection of its own."""
+        if session is not None:
+            return session.send(msg, sender, recipient, before_data)
         return send(self.target(), msg, sender, recipient, self.timeout_s, before_data)
+
+    def session(self) -> SmtpSession:
+        """A connection reused across messages (close it when done)."""
+        return SmtpSession(self.target(), self.timeout_s)

@@ -104,6 +104,79 @@ def _connect(target: SmtpTarget, timeout: float) -> smtplib.SMTP:
     return smtp
 
 
+class SmtpSession:
+    """One connection kept for a dispatch pass's messages: a campaign of thousands pays the
+    connection, TLS and login once, not per message. A connection the server dropped while
+    idle is opened again before MAIL FROM (nothing was sent on it); after any other error it is
+    closed, and the next message opens a new one."""
+
+    def __init__(self, target: SmtpTarget, timeout: float):
+        self.target, self.timeout = target, timeout
+        self._smtp: smtplib.SMTP | None = None
+        self._dirty = False  # the last transaction failed: RSET before the next one
+
+    def send(self, msg: Message, sender: str, recipient: str,
+             before_data: Callable[[], None]) -> SmtpOutcome:
+        handed: list[bool] = []
+
+        def handing_over() -> None:
+            handed.append(True)
+            before_data()
+
+        for reused in (self._smtp is not None, False):
+            if self._smtp is None and (refused := self._open()) is not None:
+                return refused
+            if self._dirty and not self._reset():
+                continue
+            self._dirty = True  # until the reply: a LeaseLost before DATA leaves it mid-way
+            outcome = _transaction(self._smtp, self.target, msg, sender, recipient, handing_over)
+            self._dirty = outcome.status != "sent"
+            if outcome.status == "sent" or _reusable(outcome):
+                return outcome
+            self.close()
+            if not (reused and outcome.code is None and not handed):
+                return outcome
+        return SmtpOutcome("retry", f"{self.target.where()}: the connection keeps dropping")
+
+    def _reset(self) -> bool:
+        try:
+            self._smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self.close()
+            return False
+        self._dirty = False
+        return True
+
+    def _open(self) -> SmtpOutcome | None:
+        try:
+            self._smtp = _connect(self.target, self.timeout)
+        except smtplib.SMTPAuthenticationError as exc:
+            return SmtpOutcome(
+                "retry", f"{self.target.where()}: login refused ({exc.smtp_code})", exc.smtp_code
+            )
+        except smtplib.SMTPResponseException as exc:
+            return _classify(exc.smtp_code, _reply_text(exc.smtp_error), self.target.where())
+        except (OSError, smtplib.SMTPException) as exc:
+            return SmtpOutcome("retry", f"{self.target.where()}: {type(exc).__name__}: {exc}")
+        return None
+
+    def close(self) -> None:
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            self._smtp.close()
+        self._smtp, self._dirty = None, False
+
+
+def _reusable(outcome: SmtpOutcome) -> bool:
+    """A refusal the server answered (not 421, which closes the channel) leaves the
+    connection usable after RSET."""
+    return outcome.code is not None and outcome.code != 421 and outcome.status in ("retry",
+                                                                                  "failed")
+
+
 def send(
     target: SmtpTarget,
     msg: Message,
@@ -112,23 +185,12 @@ def send(
     timeout: float,
     before_data: Callable[[], None],
 ) -> SmtpOutcome:
+    """One message on a connection of its own."""
+    session = SmtpSession(target, timeout)
     try:
-        smtp = _connect(target, timeout)
-    except smtplib.SMTPAuthenticationError as exc:
-        return SmtpOutcome(
-            "retry", f"{target.where()}: login refused ({exc.smtp_code})", exc.smtp_code
-        )
-    except smtplib.SMTPResponseException as exc:
-        return _classify(exc.smtp_code, _reply_text(exc.smtp_error), target.where())
-    except (OSError, smtplib.SMTPException) as exc:
-        return SmtpOutcome("retry", f"{target.where()}: {type(exc).__name__}: {exc}")
-    try:
-        return _transaction(smtp, target, msg, sender, recipient, before_data)
+        return session.send(msg, sender, recipient, before_data)
     finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
+        session.close()
 
 
 def _transaction(

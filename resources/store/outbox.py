@@ -123,6 +123,17 @@ def release(db: Database, slug: str, row_id: int, now: datetime, reason: str) ->
     )
 
 
+def put_back(scope: TenantScope, row_id: int, until: datetime, reason: str, now: datetime) -> None:
+    """A row the provider refused for now (a throttle) is due again at `until`, its attempt
+    uncounted: it did not fail, it was asked to wait."""
+    scope.execute(
+        sa.update(outbox)
+        .where(outbox.c.id == row_id)
+        .values(status="pending", not_before=until, claimed_by=None, claimed_at=None,
+                attempts=outbox.c.attempts - 1, last_error=reason, updated_at=now)
+    )
+
+
 def defer(
     scope: TenantScope, row_ids: list[int], until: datetime, reason: str, now: datetime
 ) -> int:

@@ -332,6 +332,60 @@ compliance_checks = sa.Table(
     sa.Index("ix_compliance_checks_status", "tenant_id", "status"),
 )
 
+# A tenant's campaigns (agent/broadcast.py): the segment and template kept whole, who approved
+# it, where it stands, and its pace (batch size now, throttled until, throttles in a row).
+broadcasts = sa.Table(
+    "broadcasts",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="draft"),
+    sa.Column("segment", JSON, nullable=False),
+    sa.Column("template", JSON, nullable=False),
+    sa.Column("starts_at", sa.DateTime(timezone=True)),  # not before; None: once started
+    sa.Column("batch_size", sa.Integer, nullable=False),
+    sa.Column("pace_size", sa.Integer, nullable=False),  # the batch size after throttling
+    sa.Column("throttled_until", sa.DateTime(timezone=True)),
+    sa.Column("throttles", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("batches", sa.Integer, nullable=False, server_default="0"),  # batches planned
+    sa.Column("created_by", sa.String(200)),
+    sa.Column("approved_by", sa.String(200)),
+    sa.Column("approved_at", sa.DateTime(timezone=True)),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("paused_at", sa.DateTime(timezone=True)),
+    sa.Column("paused_by", sa.String(200)),  # a person, or `steward` (a rate crossed its limit)
+    sa.Column("note", sa.Text),  # why it is paused, waiting or ended
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    _now(),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "name"),
+    sa.Index("ix_broadcasts_status", "tenant_id", "status"),
+)
+
+# The audience frozen at start: one row per recipient, its batch, its mail's outbox key and
+# what became of it (RECIPIENT_STATUSES), with the reason when it was skipped or failed.
+broadcast_recipients = sa.Table(
+    "broadcast_recipients",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("broadcast_id", sa.BigInteger,
+              sa.ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=False),
+    _ref("contact_id", "contacts"),
+    sa.Column("address", sa.String(320)),
+    sa.Column("vars", JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
+    sa.Column("reason", sa.Text),
+    sa.Column("batch", sa.Integer),
+    sa.Column("outbox_key", sa.String(300)),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "broadcast_id", "contact_id"),
+    sa.Index("ix_broadcast_recipients_status", "tenant_id", "broadcast_id", "status"),
+    sa.Index("ix_broadcast_recipients_key", "tenant_id", "outbox_key"),
+)
+
 # One feedback request per delivered order: scheduled, requested, skipped (with why) or
 # answered, the answer scored (agent/feedback_score.py) and kept with the order and account.
 feedback = sa.Table(

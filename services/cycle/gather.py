@@ -16,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import pandas as pd
 import sqlalchemy as sa
 
-from agent.engagement import contact_clocks, stats
+from agent.engagement import stats
 from agent.goals import month_bounds, pace
 from agent.planner import PlanInputs
 from resources.database import TenantScope
@@ -32,13 +31,14 @@ from resources.store.schema import (
     orders,
     signals,
     suppressions,
-    touches,
 )
+from services.broadcasts.engine import broadcasts_engine
 from services.cadence.advance import Advanced
 from services.cadence.compliance import compliance_engine
 from services.cadence.deals import deals_engine
 from services.cadence.feedback import feedback_engine
 from services.cadence.quotes import quotes_engine
+from services.clocks import engagement_clocks
 from services.orders import OrdersResult, validate_new_orders
 
 # The cadence engines (services/cadence): each moves its enrollments for one tenant and hour and
@@ -48,6 +48,7 @@ ENGINES: dict[str, Callable[[TenantScope, datetime], Advanced]] = {
     "quotes": quotes_engine,
     "feedback": feedback_engine,
     "compliance": compliance_engine,
+    "broadcasts": broadcasts_engine,
 }
 
 
@@ -94,14 +95,7 @@ def gather(
     `cycle_id` is this cycle's record, whose own earlier proposals (a rerun of the hour) are
     proposed again."""
     settings = scope.tenant.settings
-    clocks = contact_clocks(
-        _contacts(scope),
-        _last_touches(scope),
-        _open_deals(scope),
-        hour,
-        settings.thresholds.engagement_days,
-        settings.thresholds.engagement_due_soon_days,
-    )
+    clocks = engagement_clocks(scope, hour)
     engagement = stats(clocks)
     order_check = validate_new_orders(scope, now) if validate_orders else OrdersResult()
     advanced = _run_engines(scope, hour) if validate_orders else {}
@@ -148,60 +142,6 @@ def _decided_follow_ups(scope: TenantScope, cycle_id: int | None) -> frozenset[s
             sa.or_(actions.c.agent_run_id.is_(None), actions.c.agent_run_id != cycle_id)
         )
     return frozenset(r[0] for r in scope.execute(query))
-
-
-def _contacts(scope: TenantScope) -> pd.DataFrame:
-    return scope.frame(
-        scope.select(
-            contacts.c.id,
-            contacts.c.email,
-            contacts.c.first_name,
-            contacts.c.account_id,
-            contacts.c.created_at,
-            contacts.c.last_touch_at,
-        )
-    )
-
-
-def _last_touches(scope: TenantScope) -> pd.DataFrame:
-    inbound = touches.c.touch_type.like("%\\_in", escape="\\")
-    ranked = (
-        scope.select(
-            touches.c.contact_id,
-            touches.c.touch_type,
-            touches.c.occurred_at,
-            touches.c.by_whom,
-            sa.func.row_number()
-            .over(partition_by=touches.c.contact_id, order_by=touches.c.occurred_at.desc())
-            .label("n"),
-        )
-        .where(touches.c.contact_id.is_not(None), sa.not_(inbound))
-        .subquery()
-    )
-    ours = scope.frame(
-        sa.select(
-            ranked.c.contact_id, ranked.c.touch_type, ranked.c.occurred_at, ranked.c.by_whom
-        ).where(ranked.c.n == 1)
-    )
-    theirs = scope.frame(
-        scope.select(
-            touches.c.contact_id,
-            sa.literal("email_in").label("touch_type"),
-            sa.func.max(touches.c.occurred_at).label("occurred_at"),
-            sa.literal("contact").label("by_whom"),
-        )
-        .where(touches.c.contact_id.is_not(None), inbound)
-        .group_by(touches.c.contact_id)
-    )
-    return pd.concat([ours, theirs], ignore_index=True)
-
-
-def _open_deals(scope: TenantScope) -> pd.DataFrame:
-    return scope.frame(
-        scope.select(deals.c.contact_id, deals.c.account_id, deals.c.stage, deals.c.amount).where(
-            deals.c.stage.not_in(("won", "lost"))
-        )
-    )
 
 
 def _open_deal_count(scope: TenantScope) -> int:

@@ -38,6 +38,7 @@ from resources.store.policy_state import load_state
 from resources.store.schema import cadence_pauses, messages, outbox, suppressions
 from services import approvals
 from services.alerts import check_policy_block_spike
+from services.broadcasts.alerts import alert_paused_campaigns
 from services.cases import alert_new_cases
 from services.cycle.gather import gather
 from services.dispatch import dispatch_tenant
@@ -153,6 +154,7 @@ def act_phase(c: Cycle, clients: Clients) -> Outcome:
         if not c.replay:  # the blocks this hour (and any other source) may be a spike
             check_policy_block_spike(scope, c.alerts, c.now)
             alert_new_cases(scope, c.alerts, c.now)  # service-recovery cases the plan opened
+            alert_paused_campaigns(scope, c.alerts, c.now)  # a campaign's rates crossed a limit
         runs.update(
             scope,
             record["id"],

@@ -1,0 +1,147 @@
+"""The broadcasts engine: what the hourly cycle does for each tenant's campaigns (the plan's
+"broadcasts due").
+
+An approved campaign whose start time has come is started (its audience frozen). A running one
+has its recipients brought up to date (sent, bounced, unsubscribed, replied); one whose bounce
+or complaint rate crossed the tenant's threshold is paused for a person (the act phase raises
+the alert); one with nobody left to send to is completed. Otherwise, once its previous batch is
+settled (decided by the gate, queued, and all its mail out), not throttled, on a business day
+inside the send window and with email caps left, it proposes its next batch: one
+`broadcast_batch` action keyed (campaign, batch number), approved by the campaign's approver,
+which the gate decides like any other (the daily batch cap) and the dispatcher expands into the
+recipients' mail (services/broadcasts/sending.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from agent.actions import Action
+from agent.broadcast import Pace, batch_key, batch_size, pause_reason, recovered
+from agent.policy import next_window_open
+from resources.database import TenantScope
+from resources.database.clock import aware
+from resources.store import broadcasts as store
+from resources.store import ratelimit
+from resources.store.schema import actions, broadcast_recipients, outbox
+from services.broadcasts.campaigns import STEWARD, start
+from services.cadence.advance import Advanced, calendar_of
+
+IN_FLIGHT = ("pending", "claimed", "sending", "delivery_unknown", "paused")
+# Mail refreshed after a campaign ended: bounces and replies keep arriving for a while.
+FOLLOW_UP = timedelta(days=14)
+
+
+def broadcasts_engine(scope: TenantScope, hour: datetime) -> Advanced:
+    live = store.listing(scope, ("approved", "running"))
+    done = Advanced()
+    for row in live:
+        if row["status"] == "approved":
+            if row["starts_at"] is None or aware(row["starts_at"]) > hour:
+                continue
+            start(scope, row["id"], "schedule", hour)
+            done.counts["started"] += 1
+            row = store.find(scope, row["id"])
+        action = _running(scope, row, hour, done.counts)
+        if action is not None:
+            done.actions.append(action)
+    for row in store.listing(scope, ("completed", "paused", "cancelled")):
+        if row["ended_at"] is None or aware(row["ended_at"]) > hour - FOLLOW_UP:
+            store.refresh(scope, row["id"], hour)
+    return done
+
+
+def _running(scope: TenantScope, row: dict[str, Any], hour: datetime,
+             counts: Counter) -> Action | None:
+    store.refresh(scope, row["id"], hour)
+    stats = store.stats(scope, row["id"])
+    settings = scope.tenant.settings
+    paused = pause_reason(stats, settings.broadcasts.bounce_pause_pct,
+                          settings.thresholds.complaint_rate_alert_pct)
+    if paused:
+        if store.change(scope, row["id"], ("running",), hour, status="paused", paused_at=hour,
+                        paused_by=STEWARD, note=f"paused by steward: {paused}"):
+            store.hold_mail(scope, row["id"], "paused", "pending", f"campaign paused: {paused}",
+                            hour)
+            counts["paused"] += 1
+        return None
+    waiting = _in_flight(scope, row)
+    if waiting is None and stats.pending == 0:
+        store.change(scope, row["id"], ("running",), hour, status="completed", ended_at=hour,
+                     note=f"completed: {stats.sent} sent of {stats.audience}")
+        counts["completed"] += 1
+        return None
+    waiting = waiting or _closed(scope, hour) or _throttled(row, hour)
+    pace = _pace(scope, row, hour)
+    size = batch_size(pace, stats.pending, _email_left(scope, hour))
+    if waiting is None and size == 0:
+        waiting = "the email caps are used up for now"
+    if waiting:
+        store.change(scope, row["id"], ("running",), hour, note=f"waiting: {waiting}")
+        counts["waiting"] += 1
+        return None
+    number = row["batches"] + 1
+    store.change(scope, row["id"], ("running",), hour, batches=number, pace_size=pace.batch_size,
+                 throttled_until=None, throttles=pace.throttles, note=f"batch {number} planned")
+    counts["proposed"] += 1
+    return Action(kind="broadcast_batch", target=f"campaign:{row['name']}"[:300],
+                  payload={"broadcast_id": row["id"], "batch": number, "size": size},
+                  reason=f"campaign {row['name']!r} batch {number}: {size} of {stats.pending} "
+                         "recipients left", priority=40,
+                  idempotency_key=batch_key(row["id"], number), approved_by=row["approved_by"])
+
+
+def _in_flight(scope: TenantScope, row: dict[str, Any]) -> str | None:
+    """Why the previous batch is not settled yet, or None."""
+    if row["batches"] == 0:
+        return None
+    key = batch_key(row["id"], row["batches"])
+    decided = scope.execute(scope.select(actions.c.status, actions.c.reason)
+                            .where(actions.c.idempotency_key == key)).first()
+    if decided is None:
+        return None  # planned in an hour whose act never ran: proposed again under its key
+    if decided.status != "queued":
+        return f"batch {row['batches']} {decided.status}: {decided.reason}"
+    expanded = scope.scalar(scope.select(outbox.c.status).where(outbox.c.idempotency_key == key))
+    if expanded in IN_FLIGHT:
+        return f"batch {row['batches']} is not queued yet"
+    r = broadcast_recipients
+    queued = scope.scalar(scope.select(sa.func.count()).where(
+        r.c.broadcast_id == row["id"], r.c.status == "queued"))
+    return f"batch {row['batches']}: {queued} messages still going out" if queued else None
+
+
+def _closed(scope: TenantScope, hour: datetime) -> str | None:
+    calendar = calendar_of(scope)
+    closed = calendar.closed(calendar.local_date(hour))
+    if closed:
+        return f"not a business day ({closed})"
+    opens = next_window_open(hour, scope.tenant.settings, ZoneInfo(scope.tenant.timezone))
+    return f"outside the send window (opens {opens:%Y-%m-%d %H:%M %Z})" if opens else None
+
+
+def _throttled(row: dict[str, Any], hour: datetime) -> str | None:
+    until = row["throttled_until"]
+    if until is not None and aware(until) > hour:
+        return f"the provider throttled it: slowed until {aware(until):%Y-%m-%d %H:%M %Z}"
+    return None
+
+
+def _pace(scope: TenantScope, row: dict[str, Any], hour: datetime) -> Pace:
+    """The pace for the next batch: a batch that went out without a throttle since the last
+    one was planned lets the size grow back."""
+    pace = Pace(row["pace_size"], row["throttled_until"], row["throttles"])
+    if row["throttled_until"] is None and row["batches"] > 0:
+        return recovered(pace, row["batch_size"])
+    return pace
+
+
+def _email_left(scope: TenantScope, hour: datetime) -> int:
+    caps = scope.tenant.settings.caps.limits("email")
+    used = ratelimit.usage(scope, hour)
+    return max(0, min(cap - used.get(("email", window), 0) for window, cap in caps.items()))

@@ -3,6 +3,7 @@ with the resources they are given and the executor runs use."""
 
 import dagster as dg
 
+from assets.broadcasts import broadcasts
 from assets.compliance import compliance
 from assets.cycle import cycle_phases
 from assets.inbox import inbox
@@ -28,7 +29,7 @@ orders_defs = dg.Definitions(
     assets=[order_validation], jobs=[orders_job], sensors=[new_orders_sensor]
 )
 cycle_defs = dg.Definitions(
-    assets=[cycle_phases, compliance],
+    assets=[cycle_phases, compliance, broadcasts],
     jobs=[cycle_job],
     schedules=[cycle_schedule],
 )

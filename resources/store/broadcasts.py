@@ -170,13 +170,15 @@ def _after_sending(scope: TenantScope, broadcast_id: int, now: datetime) -> None
         .join(f, sa.and_(f.c.email == r.c.address, f.c.occurred_at >= r.c.sent_at))
         .where(*sent)
     ).all()
-    s = suppressions
+    s, m = suppressions, messages
+    # When the opt-out was written: its mail's date (ingest may run later), else the row's.
+    said = sa.func.coalesce(m.c.sent_at, s.c.created_at)
     unsubscribed = scope.execute(
         scope.select(r.c.id)
-        .join(s, sa.and_(s.c.email == r.c.address, s.c.created_at >= r.c.sent_at))
-        .where(*sent, s.c.reason == "unsubscribe")
+        .join(s, s.c.email == r.c.address)
+        .outerjoin(m, m.c.id == s.c.message_id)
+        .where(*sent, s.c.reason == "unsubscribe", said >= r.c.sent_at)
     ).all()
-    m = messages
     replies = scope.execute(
         scope.select(r.c.id).join(m, sa.and_(sa.func.lower(m.c.from_addr) == r.c.address,
                                              m.c.sent_at >= r.c.sent_at))

@@ -22,6 +22,7 @@ from agent.validation import problems
 from pipelines.cli import (
     actions,
     alert,
+    broadcast,
     case,
     compliance,
     db,
@@ -42,6 +43,7 @@ from pipelines.cli.common import CliError, err
 from resources.database import DatabaseError, UnknownTenantError
 from resources.database.scoping import UnscopedQueryError
 from resources.store.alerts import AlertError
+from resources.store.broadcasts import BroadcastError
 from resources.store.compliance import ComplianceError
 from resources.store.tasks import TaskError
 from services.approvals import ApprovalError
@@ -52,6 +54,7 @@ KNOWN_ERRORS = (
     TaskError,
     AlertError,
     ComplianceError,
+    BroadcastError,
     DatabaseError,
     UnknownTenantError,
     UnscopedQueryError,
@@ -126,6 +129,7 @@ app.add_typer(quote.app, name="quote")
 app.add_typer(feedback.app, name="feedback")
 app.add_typer(case.app, name="case")
 app.add_typer(compliance.app, name="compliance")
+app.add_typer(broadcast.app, name="broadcast")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

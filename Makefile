@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python -m bench.cycle --production
 	$(BIN)/python -m bench.production
 	$(BIN)/python -m bench.executor
+	$(BIN)/python -m bench.broadcast
 
 clean:
 	rm -rf .steward

@@ -24,21 +24,17 @@ from agent.actions import EMAIL_KINDS, KINDS
 from resources.clients import Clients
 from resources.database import Database, Tenant
 from resources.mailer import Mailer
-from resources.mailer.message import build_message
-from resources.mailer.render import is_placeholder
-from resources.mailer.smtp import SmtpSession
 from resources.store import outbox as box
-from resources.store.contacts import record_outbound_touch
 from resources.store.tenants import get_tenant
-from services.alerts import record_provider_failure
-from services.broadcasts.sending import BATCH_KIND, MAIL_KIND, throttle
+from services.broadcasts.sending import BATCH_KIND, MAIL_KIND
 from services.config_problems import (
     configuration_complete,
     live_mail_problem,
     wait_for_configuration,
 )
-from services.deliverables import blocked, deliver_local, recipient_refusals, record
+from services.deliverables import deliver_local
 from services.killswitch import kill_state
+from services.live_mail import send_live
 from services.reconcile import reconcile
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -112,7 +108,8 @@ def dispatch_tenant(
     if live:
         configuration_complete(db, tenant, now)
     if live:
-        _send_live(db, clients, tenant, live, worker, now, report)
+        stopped = send_live(db, clients, tenant, live, worker, now, report.counts)
+        report.held = stopped or report.held
     return report
 
 
@@ -120,130 +117,6 @@ def _split(rows: list[dict[str, Any]], tenant: Tenant) -> tuple[list, list]:
     """(mail that leaves the system, rows delivered here)."""
     live = [r for r in rows if r["kind"] in EMAIL_KINDS and tenant.settings.send_mode != "dry_run"]
     return live, [r for r in rows if r not in live]
-
-
-def _send_live(db: Database, clients: Clients, tenant: Tenant, rows: list[dict[str, Any]],
-               worker: str, now: datetime, report: DispatchReport) -> None:
-    """One SMTP connection for the pass. After a throttle, the pass leaves the campaigns'
-    mail for later (services/broadcasts/sending.py) and goes on with the rest."""
-    session = clients.mailer.session()
-    throttled = False
-    try:
-        for row in rows:
-            if throttled and row["kind"] == MAIL_KIND:
-                continue
-            if not box.claim(db, tenant.slug, row["id"], worker, now):
-                continue
-            outcome = _deliver(db, clients, tenant, row, worker, now, session)
-            report.counts[outcome] += 1
-            throttled = throttled or outcome == "throttled"
-            if outcome == "held":
-                report.held = _held_reason(db, tenant, clients.mailer) or report.held
-                break
-    finally:
-        session.close()
-
-
-def _deliver(
-    db: Database, clients: Clients, tenant: Tenant, row: dict[str, Any], worker: str,
-    now: datetime, session: SmtpSession,
-) -> str:
-    """One email that leaves the system: switches, send mode and suppressions are checked again
-    right before it goes."""
-    slug = tenant.slug
-    stop = _held_reason(db, tenant, clients.mailer)
-    if stop:
-        box.release(db, slug, row["id"], now, stop)
-        return "held"
-    refusal = recipient_refusals(db, get_tenant(db, slug), [row]).get(row["id"])
-    if refusal:
-        with db.for_tenant(slug) as scope:
-            record(scope, [(row, blocked(row, refusal))], now)
-        return "blocked"
-    payload = row["payload"] or {}
-    if is_placeholder(payload["from"]):  # rendered while the tenant had no sender; it has one now
-        payload = {**payload, "from": tenant.settings.sender_address}
-        box.readdress(db, slug, row["id"], payload, now)
-        row = {**row, "payload": payload}
-    msg = build_message(slug, row["idempotency_key"], payload, now)
-    return _smtp(db, clients, tenant, row, msg, worker, now, session)
-
-
-def _smtp(db, clients: Clients, tenant, row, msg, worker, now, session: SmtpSession) -> str:
-    slug = tenant.slug
-    try:
-        outcome = clients.mailer.send(
-            msg,
-            row["payload"]["from"],
-            row["target"],
-            before_data=lambda: box.mark_sending(
-                db, slug, row["id"], worker, now, msg["Message-ID"].strip("<>")
-            ),
-            session=session,
-        )
-    except box.LeaseLost:
-        return "lease_lost"
-    mode = tenant.settings.send_mode
-    if outcome.status == "sent":
-        box.settle(
-            db,
-            slug,
-            row["id"],
-            now,
-            status="sent",
-            sent_at=now,
-            send_mode=mode,
-            provider="smtp",
-            provider_ref=f"{msg['Message-ID']} {outcome.detail}"[:500],
-            last_error=None,
-            claimed_by=None,
-        )
-        if row["kind"] != MAIL_KIND:  # a campaign is not a conversation: no touch
-            record_outbound_touch(db, slug, row, now)
-        return "sent"
-    with db.for_tenant(slug) as scope:
-        record_provider_failure(
-            scope,
-            clients.alerts,
-            "smtp",
-            outcome.detail,
-            now,
-            code=outcome.code,
-            quota=outcome.quota,
-            outbox_id=row["id"],
-        )
-    if outcome.status == "unknown":
-        box.settle(
-            db,
-            slug,
-            row["id"],
-            now,
-            status="delivery_unknown",
-            send_mode=mode,
-            last_error=outcome.detail,
-        )
-        unknown = {**row, "last_error": outcome.detail}
-        return (
-            "reconciled"
-            if reconcile(db, clients.mailboxes, clients.alerts, tenant, unknown, now)
-            else outcome.status
-        )
-    if outcome.status == "failed":
-        box.settle(
-            db, slug, row["id"], now, status="failed", last_error=outcome.detail, claimed_by=None
-        )
-        return "failed"
-    if row["kind"] == MAIL_KIND and (outcome.quota or (outcome.code or 0) // 100 == 4):
-        throttle(db, tenant, row, outcome.detail, now)
-        return "throttled"
-    return box.retry_or_fail(db, slug, row, now, outcome.detail)
-
-
-def _held_reason(db: Database, tenant: Tenant, mailer: Mailer | None) -> str | None:
-    stop = kill_state(db, get_tenant(db, tenant.slug))
-    if stop.active:
-        return stop.describe()
-    return _email_hold(mailer, tenant) if mailer is not None else None
 
 
 def _email_hold(mailer: Mailer, tenant: Tenant) -> str | None:

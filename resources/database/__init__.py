@@ -218,6 +218,39 @@ class SystemScope:
         return self.conn.execute(stmt, params) if params is not None else self.conn.execute(stmt)
 
 
+class TenantSteps:
+    """Transactions on one connection for one tenant (Database.steps). On PostgreSQL the
+    connection is bound to the tenant for row-level security for the session, not per
+    transaction (a round trip saved per step), and unbound before it goes back to the pool; a
+    connection that cannot be unbound is discarded."""
+
+    def __init__(self, conn: Connection, tenant: Tenant):
+        self.conn, self.tenant = conn, tenant
+        self._postgres = conn.dialect.name == "postgresql"
+
+    def bind(self) -> None:
+        if self._postgres:
+            with self.conn.begin():
+                self.conn.execute(sa.select(sa.func.set_config(
+                    "steward.tenant_id", str(self.tenant.id), False)))
+
+    def unbind(self) -> None:
+        if not self._postgres:
+            return
+        try:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            with self.conn.begin():
+                self.conn.execute(sa.select(sa.func.set_config("steward.tenant_id", "", False)))
+        except sa.exc.SQLAlchemyError:
+            self.conn.invalidate()
+
+    @contextmanager
+    def step(self) -> Iterator[TenantScope]:
+        with self.conn.begin():
+            yield TenantScope(self.conn, self.tenant)
+
+
 def _tenant_row(dialect: str, slug: str) -> sa.Select:
     """The tenant's row; on PostgreSQL the same round trip binds the transaction to the tenant
     for row-level security (a cycle opens some twenty of these per tenant)."""
@@ -276,6 +309,26 @@ class Database(dg.ConfigurableResource):
             if row is None:
                 raise UnknownTenantError(f"unknown tenant {slug!r}")
             yield TenantScope(conn, Tenant.from_row(row))
+
+    @contextmanager
+    def steps(self, slug: str) -> Iterator[TenantSteps]:
+        """One connection for many short transactions of one tenant, each its own commit (a
+        dispatcher's hand-over step per message): the tenant row is read once, not per step."""
+        try:
+            conn = self.engine.connect()
+        except sa.exc.OperationalError as exc:
+            raise self._error(exc, "reach") from exc
+        with conn:
+            with conn.begin():
+                row = conn.execute(_tenant_row(conn.dialect.name, slug)).mappings().first()
+            if row is None:
+                raise UnknownTenantError(f"unknown tenant {slug!r}")
+            steps = TenantSteps(conn, Tenant.from_row(row))
+            try:
+                steps.bind()
+                yield steps
+            finally:
+                steps.unbind()
 
     def each_tenant(self, slugs: Iterable[str]) -> Iterator[TenantScope]:
         """A scope for each tenant in turn on one connection and transaction, re-bound to each

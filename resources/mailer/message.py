@@ -35,6 +35,7 @@ class _Policy(Compat32):
 
 
 POLICY = _Policy()
+WIRE = POLICY.clone(linesep="\r\n")
 UTF8_QP = charset.Charset("utf-8")
 UTF8_QP.body_encoding = charset.QP
 MAX_LINE = 998  # RFC 5322: longer lines must be encoded
@@ -76,7 +77,8 @@ def build_message(tenant_slug: str, key: str, payload: dict[str, Any], now: date
 
 def wire_bytes(msg: Message) -> bytes:
     """The message with CRLF line ends, as SMTP DATA wants them (smtplib sends bytes as is)."""
-    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+    policy = WIRE if msg.policy is POLICY else msg.policy.clone(linesep="\r\n")
+    return msg.as_bytes(policy=policy)
 
 
 def _part(text: str, subtype: str) -> MIMEText:

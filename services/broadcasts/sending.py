@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from agent.broadcast import Pace, recipient_key, throttled
 from agent.policy import address_problem, allowlisted, next_window_open
 from resources.database import Database, Tenant, TenantScope
+from resources.database.clock import aware
 from resources.mailer.broadcast import render_recipient
 from resources.store import broadcasts as store
 from resources.store import outbox as box
@@ -136,8 +137,11 @@ def throttle(db: Database, tenant: Tenant, row: dict[str, Any], detail: str,
         campaign = store.find(scope, int(recipient["broadcast_id"])) if recipient else None
         pace = Pace(campaign["pace_size"], campaign["throttled_until"], campaign["throttles"]) \
             if campaign else Pace(1, None, 0)
-        slower = throttled(pace, now)
         why = f"throttled by the provider: {detail}"[:1000]
+        if pace.throttled_until is not None and aware(pace.throttled_until) > now:
+            box.put_back(scope, row["id"], aware(pace.throttled_until), why, now)
+            return aware(pace.throttled_until)  # the same throttle, seen on another connection
+        slower = throttled(pace, now)
         box.put_back(scope, row["id"], slower.throttled_until, why, now)
         if campaign is not None:
             store.change(scope, campaign["id"], (campaign["status"],), now,

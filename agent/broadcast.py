@@ -183,7 +183,10 @@ def recovered(pace: Pace, configured: int) -> Pace:
 
 
 def batch_size(pace: Pace, pending: int, email_left: int) -> int:
-    return max(0, min(pace.batch_size, pending, email_left))
+    """A batch takes at most half the email budget left this hour (all of one slot), so the
+    tenant's conversations and follow-ups keep going while a campaign runs."""
+    share = email_left if email_left <= 1 else email_left // 2
+    return max(0, min(pace.batch_size, pending, share))
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,12 @@ def plan(inputs: PlanInputs) -> list[Action]:
     """What the engines and the order check pass on comes first: a deal's or a quote's
     follow-up answers a business question and is also the contact's engagement touch, so the
     engagement check-ins fill the email budget that is left, and skip the contacts an engine
-    writes to this hour."""
+    writes to this hour. A campaign's batch takes its share of the budget first (a person
+    approved it, and agent/broadcast.py leaves it at most half)."""
     passed = list(inputs.passed_on)
     mail = [a for a in passed if a.kind in EMAIL_KINDS]
-    actions = passed + follow_ups(inputs, max(0, inputs.email_budget - len(mail)),
+    batches = sum(int(a.payload.get("size", 0)) for a in passed if a.kind == "broadcast_batch")
+    actions = passed + follow_ups(inputs, max(0, inputs.email_budget - len(mail) - batches),
                                   {address_of(a.target) for a in mail})
     actions += human_tasks(inputs.requests)
     research = research_action(inputs)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.demo.broadcasts import load_broadcast
 from pipelines.demo.compliance import load_compliance
 from pipelines.demo.documents import write_documents
 from pipelines.demo.load import demo_settings, replace_tenant
@@ -60,6 +61,7 @@ def generate_demo(db: Database, out_dir: Path, size: DemoSize = DEFAULT_SIZE, se
         with db.for_tenant(spec.slug) as scope:
             ids = load_rows(scope, rows)
             load_compliance(scope, rows["accounts"], seed, clock)
+            load_broadcast(scope, clock)
         report(f"{spec.slug}: rows", sum(len(r) for r in rows.values()))
         messages = documents = 0
         if write_files:

@@ -3,7 +3,7 @@ by resources/store/records.py."""
 
 from __future__ import annotations
 
-from agent.settings import FeedbackSettings, TenantSettings
+from agent.settings import BroadcastSettings, FeedbackSettings, TenantSettings
 from pipelines.demo.spec import TenantSpec
 from resources.database import Database, UnknownTenantError
 from resources.store.tenants import add_tenant, get_tenant, remove_tenant
@@ -23,6 +23,7 @@ def demo_settings(spec: TenantSpec, maildir: str | None, documents_dir: str | No
         documents_dir=documents_dir,
         alert_email=f"ops@{spec.domain}",
         signature=f"Client Services\n{spec.name}\nhttps://www.{spec.domain}",
+        broadcasts=BroadcastSettings(unsubscribe_url=f"https://www.{spec.domain}/unsubscribe"),
     )
 
 

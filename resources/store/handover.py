@@ -10,10 +10,8 @@ from queue import SimpleQueue
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from resources.database import Database, TenantScope
-from resources.database.prepared import Prepared
 from resources.database.scoping import scope_statement
 from resources.store.schema import outbox
 
@@ -31,7 +29,7 @@ class Handover:
     previous message as `sent`; until then that row stays `sending`, so a crash in between leaves
     it delivery_unknown, the window its own reply has. A message refused before DATA has its row
     settled by the caller after the step is done (`settle` overwrites the status). The
-    statements are built and scoped to the tenant once per pass: that costs more than running one.
+    statements are built and scoped to the tenant once per pass.
     """
 
     def __init__(self, db: Database, slug: str, worker: str):
@@ -50,7 +48,7 @@ class Handover:
         params = {**(sent or NOTHING_SENT), "row_id": row_id, "worker": self.worker, "now": now,
                   "mid": message_id}
         return self._submit(lambda scope: row_id in {
-            r[0] for r in self._both.run(scope.conn, params)})
+            r[0] for r in scope.conn.execute(self._both, params)})
 
     def sent(self, row_id: int, now: datetime, **values: Any) -> None:
         """Record a delivered message (every one of SENT_COLUMNS given) with the next step."""
@@ -61,7 +59,7 @@ class Handover:
     def flush(self) -> None:
         sent, self._sent = self._sent, None
         if sent is not None:
-            self._submit(lambda scope: self._record_sent.run(scope.conn, sent)).result()
+            self._submit(lambda scope: scope.conn.execute(self._record_sent, sent)).result()
 
     def close(self) -> None:
         try:
@@ -77,32 +75,29 @@ class Handover:
 
     def _run(self, ready: Future) -> None:
         try:
-            steps_scope = self.db.steps(self.slug)
-            steps = steps_scope.__enter__()
-        except BaseException as exc:
-            ready.set_exception(exc)
-            return
-        try:
-            self._build(steps.tenant.id, steps.conn)
-            ready.set_result(None)
-            while (item := self._jobs.get()) is not None:
-                job, future = item
-                try:
-                    with steps.step() as scope:
-                        future.set_result(job(scope))
-                except BaseException as exc:  # the caller's future raises it
-                    future.set_exception(exc)
-        finally:
-            steps_scope.__exit__(None, None, None)
+            with self.db.steps(self.slug) as steps:
+                self._build(steps.tenant.id)
+                ready.set_result(None)
+                while (item := self._jobs.get()) is not None:
+                    job, future = item
+                    try:
+                        with steps.step() as scope:
+                            future.set_result(job(scope))
+                    except Exception as exc:  # the caller's future raises it
+                        future.set_exception(exc)
+        except Exception as exc:  # the database could not be reached: the pass fails with it
+            if not ready.done():
+                ready.set_exception(exc)
+            raise
 
-    def _build(self, tenant_id: int, conn: Connection) -> None:
+    def _build(self, tenant_id: int) -> None:
         current = outbox.c.id == sa.bindparam("row_id")
 
         def kept(column: str) -> Any:  # the row being marked keeps it; the sent one gets it
             return sa.case((current, outbox.c[column]), else_=sa.bindparam(f"v_{column}"))
 
         now = sa.bindparam("now")
-        self._both = Prepared(scope_statement(
+        self._both = scope_statement(
             sa.update(outbox)
             .where(outbox.c.id.in_([sa.bindparam("row_id"), sa.bindparam("sent_id")]),
                    sa.or_(~current, sa.and_(outbox.c.status == "claimed",
@@ -112,11 +107,11 @@ class Handover:
                     message_id=sa.case((current, sa.bindparam("mid")),
                                        else_=outbox.c.message_id),
                     updated_at=now, **{c: kept(c) for c in SENT_COLUMNS if c != "status"})
-            .returning(outbox.c.id), tenant_id), conn)
-        self._record_sent = Prepared(scope_statement(
+            .returning(outbox.c.id), tenant_id)
+        self._record_sent = scope_statement(
             sa.update(outbox).where(outbox.c.id == sa.bindparam("sent_id"))
             .values(updated_at=sa.bindparam("now"),
-                    **{c: sa.bindparam(f"v_{c}") for c in SENT_COLUMNS}), tenant_id), conn)
+                    **{c: sa.bindparam(f"v_{c}") for c in SENT_COLUMNS}), tenant_id)
 
 
 NOTHING_SENT = {"sent_id": -1, **{f"v_{c}": None for c in SENT_COLUMNS}}

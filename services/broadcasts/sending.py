@@ -85,9 +85,14 @@ def _take(scope: TenantScope, campaign: dict[str, Any], size: int,
     used = ratelimit.usage(scope, now)
     left = min(cap - used.get(("email", w), 0) for w, cap in caps.limits("email").items())
     members = store.next_pending(scope, campaign["id"], max(0, min(size, left)))
-    if members:
-        ratelimit.reserve_counted(
-            scope, {("email", w): len(members) for w in caps.limits("email")}, caps, now)
+    if not members:
+        return []
+    try:
+        with scope.conn.begin_nested():
+            ratelimit.reserve_counted(
+                scope, {("email", w): len(members) for w in caps.limits("email")}, caps, now)
+    except ratelimit.Moved:  # another writer took the slots meanwhile: the next batch takes them
+        return []
     return members
 
 

@@ -154,7 +154,8 @@ def act_phase(c: Cycle, clients: Clients) -> Outcome:
         if not c.replay:  # the blocks this hour (and any other source) may be a spike
             check_policy_block_spike(scope, c.alerts, c.now)
             alert_new_cases(scope, c.alerts, c.now)  # service-recovery cases the plan opened
-            alert_paused_campaigns(scope, c.alerts, c.now)  # a campaign's rates crossed a limit
+            if gathered.get("cadence_broadcasts_paused"):  # the plan paused a campaign
+                alert_paused_campaigns(scope, c.alerts, c.now)
         runs.update(
             scope,
             record["id"],

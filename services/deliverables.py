@@ -28,7 +28,7 @@ from resources.store import tasks as task_store
 from resources.store.signals import mark_actioned
 from resources.store.suppressions import reasons
 from resources.store.tenants import get_tenant
-from services.broadcasts.sending import BATCH_KIND, expand_batch
+from services.broadcasts.sending import BATCH_KIND, MAIL_KIND, expand_batch
 from services.cadence.recheck import stopped_steps
 from services.killswitch import kill_state
 from services.orders import apply_fix
@@ -204,7 +204,8 @@ def recipient_refusals(
     addresses = {(r["target"] or "").lower() for r in rows}
     with db.for_tenant(tenant.slug) as scope:
         suppressed = reasons(scope, addresses)
-        stopped = stopped_steps(scope, [r["idempotency_key"] for r in rows])
+        stopped = stopped_steps(scope, [r["idempotency_key"] for r in rows
+                                        if r["kind"] != MAIL_KIND])  # a campaign is no cadence
     settings = tenant.settings
     refusals = {}
     for row in rows:

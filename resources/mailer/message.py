@@ -25,13 +25,28 @@ from typing import Any
 
 class _Policy(Compat32):
     """compat32 folds every header through `email.header.Header` (about 0.17 ms a header, most
-    of a dry-run mail's cost); a short one-line ASCII header comes out of it unchanged."""
+    of a dry-run mail's cost). A one-line ASCII header comes out of it folded at its spaces
+    into lines of at most 78 characters (a word longer than that keeps its line, as with
+    Header), so here it is folded the same way directly."""
 
     def fold_binary(self, name: str, value: Any) -> bytes:
-        if (isinstance(value, str) and len(name) + 2 + len(value) <= (self.max_line_length or 78)
-                and value.isascii() and "\n" not in value and "\r" not in value):
-            return f"{name}: {value}{self.linesep}".encode("ascii")
+        if isinstance(value, str) and value.isascii() and "\n" not in value and "\r" not in value:
+            return _fold_ascii(f"{name}: {value}", self.max_line_length or 78, self.linesep)
         return super().fold_binary(name, value)
+
+
+def _fold_ascii(line: str, width: int, linesep: str) -> bytes:
+    if len(line) <= width:
+        return f"{line}{linesep}".encode("ascii")
+    lines, current = [], ""
+    for word in line.split(" "):
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = " " + word
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return (linesep.join(lines) + linesep).encode("ascii")
 
 
 POLICY = _Policy()

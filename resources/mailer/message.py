@@ -20,6 +20,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 from typing import Any
 
 
@@ -57,30 +58,46 @@ MAX_LINE = 998  # RFC 5322: longer lines must be encoded
 
 
 def message_id(tenant_slug: str, key: str, sender: str) -> str:
-    digest = hashlib.sha256(f"{tenant_slug}\0{key}".encode()).hexdigest()[:32]
     """`sender` may be `Name <addr>`: the domain is the address's."""
-    domain = (parseaddr(sender)[1] or sender).rpartition("@")[2] or "steward.invalid"
-    return f"<{digest}.{tenant_slug}@{domain}>"
+    domain = _address_of(sender).rpartition("@")[2] or "steward.invalid"
+    return f"<{_digest(tenant_slug, key)}.{tenant_slug}@{domain}>"
+
+
+def _digest(tenant_slug: str, key: str) -> str:
+    return hashlib.sha256(f"{tenant_slug}\0{key}".encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=1024)
+def _address_of(sender: str) -> str:
+    return parseaddr(sender)[1] or sender
+
+
+@lru_cache(maxsize=16)
+def _date(now: datetime) -> str:
+    return format_datetime(now)
 
 
 def build_message(tenant_slug: str, key: str, payload: dict[str, Any], now: datetime) -> Message:
     msg = _part(payload["text"], "plain")
     if payload.get("html"):
-        plain, msg = msg, MIMEMultipart("alternative")
+        # A boundary of its own: the generator would otherwise compile a regular expression
+        # for a random one to check the body against, on every message.
+        boundary = f"=_{_digest(tenant_slug, key)}"
+        plain, msg = msg, MIMEMultipart("alternative", boundary=boundary)
         msg.attach(plain)
         msg.attach(_part(payload["html"], "html"))
     msg.policy = POLICY
     msg["From"] = _address(payload["from"])
     msg["To"] = _address(payload["to"])
     msg["Subject"] = _header(payload["subject"])
-    msg["Date"] = format_datetime(now)
+    msg["Date"] = _date(now)
     msg["Message-ID"] = message_id(tenant_slug, key, payload["from"])
     msg["X-Steward-Key"] = key
     if payload.get("in_reply_to"):
         msg["In-Reply-To"] = payload["in_reply_to"]
         msg["References"] = payload["in_reply_to"]
     if payload.get("unsubscribe"):
-        mailto = f"<mailto:{parseaddr(payload['from'])[1]}?subject=unsubscribe>"
+        mailto = f"<mailto:{_address_of(payload['from'])}?subject=unsubscribe>"
         url = payload.get("one_click_url")
         msg["List-Unsubscribe"] = f"{mailto}, <{url}>" if url else mailto
         if url:  # RFC 8058: one-click needs an HTTPS target to POST to

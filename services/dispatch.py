@@ -3,9 +3,10 @@
 Every pass first settles what earlier passes left behind (expired claims, delivery-unknown rows;
 see resources/store/outbox.py for the protocol), then checks the kill switches. Rows whose delivery
 stays inside the system (dry-run mail, deliverable files, order fixes) are handled as one batch
-(services/deliverables.py). Mail that leaves (internal_only, limited_live) is claimed one row at
-a time and, right before it goes, checked again for what may have changed since the gate queued
-it: the switches, the tenant's send mode and allowlist, a suppression that arrived meanwhile.
+(services/deliverables.py); a campaign's batch is expanded there into its recipients' mail,
+which goes in the same pass. Mail that leaves (internal_only, limited_live) goes over SMTP
+(services/live_mail.py), checked again for what may have changed since the gate queued it: the
+switches, the tenant's send mode and allowlist, a suppression that arrived meanwhile.
 Live mail that its configuration keeps from going (no sender address, no SMTP server) waits for
 the fix with an alert instead of failing (services/config_problems.py).
 """
@@ -107,7 +108,6 @@ def dispatch_tenant(
         return report
     if live:
         configuration_complete(db, tenant, now)
-    if live:
         stopped = send_live(db, clients, tenant, live, worker, now, report.counts)
         report.held = stopped or report.held
     return report

@@ -3,11 +3,12 @@
 Rows go in chunks of CHUNK: before each, the kill switches, the send mode and the tenant are
 read again, the chunk is claimed in one statement and its recipients re-checked together (a
 suppression, a cadence's stop, a tighter send mode may be newer than the gate's decision); so a
-switch turned on stops the pass within a chunk, a tenth of a second of mail or so. Each message
-then takes one transaction: its `sending` step, which also records the previous message as
-`sent` (outbox.Handover), right before SMTP DATA on the pass's one connection. A provider's
-throttle (4xx, quota) on campaign mail slows the campaign (services/broadcasts/sending.py) and
-the pass leaves the rest of the campaigns' mail for later.
+switch turned on stops the pass within a chunk, a tenth of a second of mail or so. A chunk's
+rows go out on the mailer's `connections` lanes at once, each with its own SMTP connection and
+its own hand-over steps (resources/store/handover.py): one transaction a message, asked for
+before MAIL FROM and waited for before DATA, which also records the lane's previous message as
+`sent`. A provider's throttle (4xx, quota) on campaign mail slows the campaign
+(services/broadcasts/sending.py) and the pass leaves the rest of the campaigns' mail for later.
 """
 
 from __future__ import annotations

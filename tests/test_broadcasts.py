@@ -278,3 +278,23 @@ def test_only_a_person_approves_and_only_an_approved_campaign_starts(shop: Datab
         bc.approve(scope, "spring", "kim", now)
         with pytest.raises(BroadcastError, match="an approved campaign cannot resume"):
             bc.resume(scope, "spring", "kim", now)
+
+
+def test_a_batch_planned_in_an_hour_whose_act_never_ran_is_proposed_again(
+        shop: Database) -> None:
+    with SmtpSink() as sink:
+        cycles = Cycles(shop, Mailer(smtp_url=sink.url(), timeout_s=5))
+        campaign(shop, at(MONDAY, 8))
+        start(shop, at(MONDAY, 8))
+        hour = at(MONDAY, 9)
+        planned = Cycle(shop, "acme", hour, "crashed", hour + timedelta(minutes=5), False,
+                        cycles.clients.alerts)
+        assert plan_phase(planned).status == "done"  # the run died before its act
+        assert rows(shop, schema.broadcasts)[0]["batches"] == 1
+        cycles.at(at(MONDAY, 10))
+        got = mailed(sink)
+
+    keys = sorted(a["idempotency_key"] for a in rows(shop, schema.actions)
+                  if a["kind"] == "broadcast_batch")
+    assert keys == ["broadcast_batch:1:1"]
+    assert sum(got.values()) == 5 and max(got.values()) == 1

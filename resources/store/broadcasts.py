@@ -84,6 +84,13 @@ def in_batch(scope: TenantScope, broadcast_id: int, batch: int) -> list[dict[str
     return [dict(r) for r in scope.execute(query).mappings()]
 
 
+def campaign_of(scope: TenantScope, outbox_key: str) -> dict[str, Any] | None:
+    """The campaign whose recipient's mail is under this outbox key."""
+    found = scope.scalar(scope.select(broadcast_recipients.c.broadcast_id)
+                         .where(broadcast_recipients.c.outbox_key == outbox_key))
+    return find(scope, found) if found is not None else None
+
+
 def next_pending(scope: TenantScope, broadcast_id: int, limit: int) -> list[dict[str, Any]]:
     query = scope.select(broadcast_recipients).where(
         broadcast_recipients.c.broadcast_id == broadcast_id,

@@ -73,8 +73,8 @@ def _running(scope: TenantScope, row: dict[str, Any], hour: datetime,
                             hour)
             counts["paused"] += 1
         return None
-    waiting = _in_flight(scope, row)
-    if waiting is None and stats.pending == 0:
+    waiting, undecided = _in_flight(scope, row)
+    if waiting is None and not undecided and stats.pending == 0:
         store.change(scope, row["id"], ("running",), hour, status="completed", ended_at=hour,
                      note=f"completed: {stats.sent} sent of {stats.audience}")
         counts["completed"] += 1
@@ -88,7 +88,7 @@ def _running(scope: TenantScope, row: dict[str, Any], hour: datetime,
         store.change(scope, row["id"], ("running",), hour, note=f"waiting: {waiting}")
         counts["waiting"] += 1
         return None
-    number = row["batches"] + 1
+    number = row["batches"] + (0 if undecided else 1)
     store.change(scope, row["id"], ("running",), hour, batches=number, pace_size=pace.batch_size,
                  throttled_until=None, throttles=pace.throttles, note=f"batch {number} planned")
     counts["proposed"] += 1
@@ -99,24 +99,26 @@ def _running(scope: TenantScope, row: dict[str, Any], hour: datetime,
                   idempotency_key=batch_key(row["id"], number), approved_by=row["approved_by"])
 
 
-def _in_flight(scope: TenantScope, row: dict[str, Any]) -> str | None:
-    """Why the previous batch is not settled yet, or None."""
+def _in_flight(scope: TenantScope, row: dict[str, Any]) -> tuple[str | None, bool]:
+    """Why the previous batch is not settled yet (or None), and whether the gate never saw it
+    (planned in an hour whose act did not run: it is proposed again under its own key)."""
     if row["batches"] == 0:
-        return None
+        return None, False
     key = batch_key(row["id"], row["batches"])
     decided = scope.execute(scope.select(actions.c.status, actions.c.reason)
                             .where(actions.c.idempotency_key == key)).first()
     if decided is None:
-        return None  # planned in an hour whose act never ran: proposed again under its key
+        return None, True
     if decided.status != "queued":
-        return f"batch {row['batches']} {decided.status}: {decided.reason}"
+        return f"batch {row['batches']} {decided.status}: {decided.reason}", False
     expanded = scope.scalar(scope.select(outbox.c.status).where(outbox.c.idempotency_key == key))
     if expanded in IN_FLIGHT:
-        return f"batch {row['batches']} is not queued yet"
+        return f"batch {row['batches']} is not queued yet", False
     r = broadcast_recipients
     queued = scope.scalar(scope.select(sa.func.count()).where(
         r.c.broadcast_id == row["id"], r.c.status == "queued"))
-    return f"batch {row['batches']}: {queued} messages still going out" if queued else None
+    return (f"batch {row['batches']}: {queued} messages still going out" if queued else None,
+            False)
 
 
 def _closed(scope: TenantScope, hour: datetime) -> str | None:

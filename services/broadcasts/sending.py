@@ -137,9 +137,7 @@ def throttle(db: Database, tenant: Tenant, row: dict[str, Any], detail: str,
     """The provider throttled this recipient's mail: it goes back to pending (the attempt not
     counted: nothing failed), and the campaign's queued mail waits with it. Returns until when."""
     with db.for_tenant(tenant.slug) as scope:
-        recipient = scope.execute(scope.select(store.broadcast_recipients).where(
-            store.broadcast_recipients.c.outbox_key == row["idempotency_key"])).mappings().first()
-        campaign = store.find(scope, int(recipient["broadcast_id"])) if recipient else None
+        campaign = store.campaign_of(scope, row["idempotency_key"])
         pace = Pace(campaign["pace_size"], campaign["throttled_until"], campaign["throttles"]) \
             if campaign else Pace(1, None, 0)
         why = f"throttled by the provider: {detail}"[:1000]

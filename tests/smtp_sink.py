@@ -163,6 +163,7 @@ class _Handler:
         if self.sink._hold_at is not None and len(self.sink.received) >= self.sink._hold_at:
             self.sink._hold, self.sink._hold_at = True, None
         if self.sink._hold:  # queued, as a real server does at the final dot; the reply waits
+            self.sink._hold = False  # this message's reply only: other connections go on
             self.sink._held.set()
             await asyncio.get_running_loop().run_in_executor(None, self.sink._release.wait, 60)
         return "250 2.0.0 queued"

@@ -34,8 +34,8 @@ class Mailer(dg.ConfigurableResource):
     outbox_dir: str = ""
     timeout_s: float = 30.0
     # SMTP connections a dispatcher pass sends on at once: a campaign of thousands is limited by
-    # the round trips of one connection. Providers allow a few (Gmail, Microsoft 365: several).
-    connections: int = 2
+    # the round trips of one connection. Microsoft 365 allows three at once per mailbox.
+    connections: int = 3
 
     def send_disabled(self) -> bool:
         return env_switch_on(os.environ.get(SEND_DISABLED_ENV))

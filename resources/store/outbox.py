@@ -7,12 +7,13 @@
 
 A row is `claimed` by one dispatcher (compare-and-set on the status, so two dispatchers never
 both win it) while it is checked and prepared: nothing has left yet, so a dispatcher that dies
-here leaves a claim that simply expires back to `pending`. Only immediately before the provider
-takes the message (SMTP DATA) does the row become `sending`, and only the claim's owner may make
-that step. A dispatcher that dies between `sending` and recording the reply leaves the one window
-where delivery cannot be known: the row is never resent blindly; it becomes `delivery_unknown`,
-is reconciled against the mailbox's Sent folder where that is possible, and otherwise raises an
-alert for a person (`steward outbox resolve`).
+here leaves a claim that simply expires back to `pending`. Before the provider takes the
+message (SMTP DATA; for mail the step overlaps MAIL FROM and RCPT TO, see handover.py) the row
+becomes `sending`, and only the claim's owner may make that step; a refusal before DATA settles
+it as usual. A dispatcher that dies between `sending` and recording the reply leaves the one
+window where delivery cannot be known: the row is never resent blindly; it becomes
+`delivery_unknown`, is reconciled against the mailbox's Sent folder where that is possible, and
+otherwise raises an alert for a person (`steward outbox resolve`).
 """
 
 from __future__ import annotations

@@ -164,12 +164,16 @@ def _recipients(action: Action, state: PolicyState, now: datetime) -> Decision |
     """Rule 3 (who): suppressed addresses never get mail; internal_only keeps to the allowlist."""
     if action.kind not in EMAIL_KINDS:
         return None
-    address = address_of(action.target)
-    if address in state.suppressed:
-        return Decision(
-            "block", "suppressed", f"{address} is suppressed ({state.suppressed[address]})"
-        )
-    settings = state.settings
+    return recipient_refusal(address_of(action.target), state.suppressed, state.settings)
+
+
+def recipient_refusal(
+    address: str, suppressed: Mapping[str, str], settings: TenantSettings
+) -> Decision | None:
+    """Rule 3 for one address: the block when it is suppressed or outside an internal_only
+    allowlist (also asked of each recipient when a campaign's batch is queued)."""
+    if address in suppressed:
+        return Decision("block", "suppressed", f"{address} is suppressed ({suppressed[address]})")
     if settings.send_mode == "internal_only" and not allowlisted(address, settings.allowlist):
         return Decision(
             "block",

@@ -24,7 +24,6 @@ from typing import Any
 from agent.actions import EMAIL_KINDS, KINDS
 from resources.clients import Clients
 from resources.database import Database, Tenant
-from resources.mailer import Mailer
 from resources.store import outbox as box
 from resources.store.tenants import get_tenant
 from services.broadcasts.sending import BATCH_KIND, MAIL_KIND
@@ -35,7 +34,7 @@ from services.config_problems import (
 )
 from services.deliverables import deliver_local
 from services.killswitch import kill_state
-from services.live_mail import send_live
+from services.live_mail import email_hold, send_live
 from services.reconcile import reconcile
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -88,11 +87,10 @@ def dispatch_tenant(
     if stop.active:
         report.held = stop.describe()
         return report
-    email_hold = _email_hold(mailer, tenant)
-    if email_hold is not None:
+    held_mail = email_hold(mailer, tenant)
+    if held_mail:  # the other kinds still go
         kinds = tuple(k for k in (kinds or OTHER_KINDS) if k in OTHER_KINDS)
-    if email_hold:
-        report.held = email_hold
+        report.held = held_mail
     due = box.due(db, slug, now, limit, kinds)
     live, local = _split(due, tenant)
     report.counts.update(deliver_local(db, mailer, clients.providers, tenant, local, worker, now))
@@ -117,9 +115,3 @@ def _split(rows: list[dict[str, Any]], tenant: Tenant) -> tuple[list, list]:
     """(mail that leaves the system, rows delivered here)."""
     live = [r for r in rows if r["kind"] in EMAIL_KINDS and tenant.settings.send_mode != "dry_run"]
     return live, [r for r in rows if r not in live]
-
-
-def _email_hold(mailer: Mailer, tenant: Tenant) -> str | None:
-    if tenant.settings.send_mode != "dry_run" and mailer.send_disabled():
-        return "email sending disabled (STEWARD_EMAIL_SEND_DISABLED)"
-    return None

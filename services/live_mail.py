@@ -58,11 +58,11 @@ def send_live(db: Database, clients: Clients, tenant: Tenant, rows: list[dict[st
                 if stop:
                     return stop
                 won = box.claim_many(db, tenant.slug, [r["id"] for r in chunk], worker, now)
+                mine = [r for r in chunk if r["id"] in won]
                 todo: SimpleQueue = SimpleQueue()
-                for row in chunk:
-                    if row["id"] in won:
-                        todo.put(row)
-                refused = recipient_refusals(db, tenant, [r for r in chunk if r["id"] in won])
+                for row in mine:
+                    todo.put(row)
+                refused = recipient_refusals(db, tenant, mine)
                 for done in [pool.submit(lane.drain, db, clients, tenant, todo, refused, shared,
                                          now) for lane in lanes]:
                     done.result()
@@ -116,8 +116,10 @@ class Lane:
 
 def held_reason(db: Database, tenant: Tenant, mailer: Mailer) -> str | None:
     stop = kill_state(db, tenant)
-    if stop.active:
-        return stop.describe()
+    return stop.describe() if stop.active else email_hold(mailer, tenant)
+
+
+def email_hold(mailer: Mailer, tenant: Tenant) -> str | None:
     if tenant.settings.send_mode != "dry_run" and mailer.send_disabled():
         return "email sending disabled (STEWARD_EMAIL_SEND_DISABLED)"
     return None

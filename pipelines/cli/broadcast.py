@@ -19,7 +19,6 @@ import typer
 
 from agent.broadcast import Segment, Stats
 from pipelines.cli.common import CliError, actor, out, ready_database, utc_minute
-from resources.database import TenantScope
 from resources.store import broadcasts as store
 from services.broadcasts import campaigns
 
@@ -66,9 +65,9 @@ def create(
     now = datetime.now(UTC)
     with ready_database().for_tenant(tenant) as scope:
         starts_at = _local_time(at, scope.tenant.timezone) if at else None
-        campaign_id = campaigns.create_campaign(scope, name, segment, template, actor(), now,
-                                                starts_at=starts_at, batch_size=batch_size)
-        selected = _reachable(scope, Segment.model_validate(segment), now)
+        campaign_id, selected = campaigns.create_campaign(
+            scope, name, segment, template, actor(), now, starts_at=starts_at,
+            batch_size=batch_size)
     print(f"campaign {campaign_id} {name.strip()!r}: draft, {selected} recipients selected now; "
           f"approve it with steward broadcast approve {shlex.quote(name.strip())} "
           f"--tenant {tenant}")
@@ -174,12 +173,6 @@ def list_campaigns(
                          str(s.pending), c["note"] or "-")))
     if not found:
         out.print(f"{tenant}: no campaigns", highlight=False)
-
-
-def _reachable(scope: TenantScope, segment: Segment, now: datetime) -> int:
-    from services.broadcasts.audience import audience  # pandas only when a segment is read
-
-    return sum(1 for r in audience(scope, segment, now) if r["address"])
 
 
 def _kinds(stats: Stats) -> str:

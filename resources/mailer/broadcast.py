@@ -21,7 +21,7 @@ from jinja2 import meta
 
 from agent.broadcast import VARIABLES
 from resources.database import Tenant
-from resources.mailer.render import UNSUBSCRIBE_LINE, RenderError, sender
+from resources.mailer.render import UNSUBSCRIBE_LINE, RenderError, sender, with_footer
 
 _env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
 _html_env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
@@ -67,8 +67,6 @@ def render_recipient(
                 else "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n")))
     except jinja2.TemplateError as exc:
         raise RenderError(f"campaign template: {exc}") from exc
-    signature = tenant.settings.signature
-    footer = ([f"-- \n{signature}"] if signature else []) + [UNSUBSCRIBE_LINE]
     url = tenant.settings.broadcasts.unsubscribe_url
     one_click = None
     if url:
@@ -78,7 +76,7 @@ def render_recipient(
         "from": sender(tenant),
         "to": address,
         "subject": subject,
-        "text": "\n\n".join([text, *footer]) + "\n",
+        "text": with_footer(text, tenant.settings.signature, True),
         "html": f"{body}<p style=\"color:#666;font-size:12px\">{html.escape(UNSUBSCRIBE_LINE)}"
                 "</p>",
         "unsubscribe": True,

@@ -63,10 +63,16 @@ def render(name: str, variables: dict[str, Any], unsubscribe: bool, signature: s
         raise RenderError(f"template {name!r}: {exc.message}") from exc
     except jinja2.TemplateError as exc:
         raise RenderError(f"template {name!r} is broken: {exc}") from exc
+    return " ".join(subject.split()), with_footer(text, signature, unsubscribe), html
+
+
+def with_footer(text: str, signature: str | None, unsubscribe: bool) -> str:
+    """The plain text with the tenant's signature and, for mail that is not a one-to-one
+    conversation, the unsubscribe line."""
     footer = [f"-- \n{signature}"] if signature else []
     if unsubscribe:
         footer.append(UNSUBSCRIBE_LINE)
-    return " ".join(subject.split()), "\n\n".join([text.strip(), *footer]) + "\n", html
+    return "\n\n".join([text.strip(), *footer]) + "\n"
 
 
 def render_email(tenant: Tenant, action: Action) -> dict[str, Any]:

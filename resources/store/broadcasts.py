@@ -116,9 +116,7 @@ def hold_mail(scope: TenantScope, broadcast_id: int, status: str, back_to: str, 
     """Move the campaign's outbox rows that have not been picked up from `back_to` to `status`
     (pending -> paused on a pause, paused -> pending on resume, -> cancelled on cancel). Rows a
     dispatcher already claimed go out: nothing is taken back mid-send."""
-    keys = (scope.select(broadcast_recipients.c.outbox_key)
-            .where(broadcast_recipients.c.broadcast_id == broadcast_id,
-                   broadcast_recipients.c.status == "queued"))
+    keys = _queued_keys(scope, broadcast_id)
     rule = {"rule": "campaign_cancelled"} if status == "cancelled" else {}
     return scope.execute(
         sa.update(outbox)
@@ -130,15 +128,20 @@ def hold_mail(scope: TenantScope, broadcast_id: int, status: str, back_to: str, 
 def defer_mail(scope: TenantScope, broadcast_id: int, until: datetime, why: str,
                now: datetime) -> int:
     """The campaign's queued mail not yet picked up waits until `until` (a throttle)."""
-    keys = (scope.select(broadcast_recipients.c.outbox_key)
-            .where(broadcast_recipients.c.broadcast_id == broadcast_id,
-                   broadcast_recipients.c.status == "queued"))
+    keys = _queued_keys(scope, broadcast_id)
     return scope.execute(
         sa.update(outbox)
         .where(outbox.c.idempotency_key.in_(keys), outbox.c.status == "pending",
                sa.or_(outbox.c.not_before.is_(None), outbox.c.not_before < until))
         .values(not_before=until, last_error=why, updated_at=now)
     ).rowcount
+
+
+def _queued_keys(scope: TenantScope, broadcast_id: int) -> sa.Select:
+    """The outbox keys of the campaign's mail that is on its way."""
+    return (scope.select(broadcast_recipients.c.outbox_key)
+            .where(broadcast_recipients.c.broadcast_id == broadcast_id,
+                   broadcast_recipients.c.status == "queued"))
 
 
 def refresh(scope: TenantScope, broadcast_id: int, now: datetime) -> None:

@@ -29,7 +29,9 @@ STEWARD = "steward"  # who pauses a campaign whose rates crossed the tenant's li
 
 def create_campaign(scope: TenantScope, name: str, segment: dict[str, Any],
                     template: dict[str, Any], by: str, now: datetime,
-                    starts_at: datetime | None = None, batch_size: int | None = None) -> int:
+                    starts_at: datetime | None = None, batch_size: int | None = None
+                    ) -> tuple[int, int]:
+    """The draft's id, and how many the segment selects now that have an address."""
     name = name.strip()
     if not name or len(name) > 120:
         raise BroadcastError("a campaign needs a name of 1 to 120 characters")
@@ -48,10 +50,11 @@ def create_campaign(scope: TenantScope, name: str, segment: dict[str, Any],
         render_recipient(scope.tenant, tpl, reachable[0]["vars"], reachable[0]["address"], "check")
     except RenderError as exc:
         raise BroadcastError(f"invalid template: {exc}") from exc
-    return store.create(scope, {
+    campaign_id = store.create(scope, {
         "name": name, "status": "draft", "segment": seg.model_dump(mode="json"),
         "template": tpl, "starts_at": starts_at, "batch_size": size, "pace_size": size,
         "created_by": by, "created_at": now, "updated_at": now})
+    return campaign_id, len(reachable)
 
 
 def _valid(model: type, data: dict[str, Any], what: str):

@@ -17,20 +17,18 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from agent.actions import Action
 from agent.broadcast import Pace, batch_key, batch_size, pause_reason, recovered
-from agent.policy import next_window_open
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store import broadcasts as store
-from resources.store import ratelimit
 from resources.store.schema import actions, broadcast_recipients, outbox
 from services.broadcasts.campaigns import STEWARD, start
-from services.cadence.advance import Advanced, calendar_of
+from services.broadcasts.sending import closed_until, email_left
+from services.cadence.advance import Advanced
 
 IN_FLIGHT = ("pending", "claimed", "sending", "delivery_unknown", "paused")
 # Mail refreshed after a campaign ended: bounces and replies keep arriving for a while.
@@ -80,8 +78,8 @@ def _running(scope: TenantScope, row: dict[str, Any], hour: datetime,
         counts["completed"] += 1
         return None
     waiting = waiting or _closed(scope, hour) or _throttled(row, hour)
-    pace = _pace(scope, row, hour)
-    size = batch_size(pace, stats.pending, _email_left(scope, hour))
+    pace = _pace(row)
+    size = batch_size(pace, stats.pending, email_left(scope, hour))
     if waiting is None and size == 0:
         waiting = "the email caps are used up for now"
     if waiting:
@@ -122,12 +120,8 @@ def _in_flight(scope: TenantScope, row: dict[str, Any]) -> tuple[str | None, boo
 
 
 def _closed(scope: TenantScope, hour: datetime) -> str | None:
-    calendar = calendar_of(scope)
-    closed = calendar.closed(calendar.local_date(hour))
-    if closed:
-        return f"not a business day ({closed})"
-    opens = next_window_open(hour, scope.tenant.settings, ZoneInfo(scope.tenant.timezone))
-    return f"outside the send window (opens {opens:%Y-%m-%d %H:%M %Z})" if opens else None
+    closed = closed_until(scope, hour)
+    return None if closed is None else f"{closed[1]} (opens {closed[0]:%Y-%m-%d %H:%M %Z})"
 
 
 def _throttled(row: dict[str, Any], hour: datetime) -> str | None:
@@ -137,16 +131,10 @@ def _throttled(row: dict[str, Any], hour: datetime) -> str | None:
     return None
 
 
-def _pace(scope: TenantScope, row: dict[str, Any], hour: datetime) -> Pace:
+def _pace(row: dict[str, Any]) -> Pace:
     """The pace for the next batch: a batch that went out without a throttle since the last
     one was planned lets the size grow back."""
     pace = Pace(row["pace_size"], row["throttled_until"], row["throttles"])
     if row["throttled_until"] is None and row["batches"] > 0:
         return recovered(pace, row["batch_size"])
     return pace
-
-
-def _email_left(scope: TenantScope, hour: datetime) -> int:
-    caps = scope.tenant.settings.caps.limits("email")
-    used = ratelimit.usage(scope, hour)
-    return max(0, min(cap - used.get(("email", window), 0) for window, cap in caps.items()))

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from agent.broadcast import Pace, recipient_key, throttled
-from agent.policy import address_problem, allowlisted, next_window_open
+from agent.policy import address_problem, next_window_open, recipient_refusal
 from resources.database import Database, Tenant, TenantScope
 from resources.database.clock import aware
 from resources.mailer.broadcast import render_recipient
@@ -65,16 +65,30 @@ def expand_batch(db: Database, tenant: Tenant, row: dict[str, Any], now: datetim
 def _not_now(scope: TenantScope, campaign: dict[str, Any], now: datetime):
     if campaign["status"] != "running":
         return now + PAUSED_RETRY, f"campaign {campaign['status']}: the batch waits"
+    closed = closed_until(scope, now)
+    if closed is not None:
+        opens, why = closed
+        return opens, f"{why}: the batch waits for {opens:%Y-%m-%d %H:%M}"
+    return None
+
+
+def closed_until(scope: TenantScope, now: datetime) -> tuple[datetime, str] | None:
+    """When campaign mail may go again and why not now (not a business day, outside the send
+    window), or None when it may go now."""
     calendar = calendar_of(scope)
     today = calendar.local_date(now)
     closed = calendar.closed(today)
     if closed:
-        opens = calendar.opening(calendar.next_open_day(today))
-        return opens, f"not a business day ({closed}): the batch waits for {opens:%Y-%m-%d}"
+        return calendar.opening(calendar.next_open_day(today)), f"not a business day ({closed})"
     opens = next_window_open(now, scope.tenant.settings, ZoneInfo(scope.tenant.timezone))
-    if opens is not None:
-        return opens, f"outside the send window: the batch waits for {opens:%Y-%m-%d %H:%M}"
-    return None
+    return (opens, "outside the send window") if opens is not None else None
+
+
+def email_left(scope: TenantScope, now: datetime) -> int:
+    """Emails the tenant's caps let through in the windows holding `now`."""
+    caps = scope.tenant.settings.caps
+    used = ratelimit.usage(scope, now)
+    return max(0, min(cap - used.get(("email", w), 0) for w, cap in caps.limits("email").items()))
 
 
 def _take(scope: TenantScope, campaign: dict[str, Any], size: int,
@@ -82,9 +96,7 @@ def _take(scope: TenantScope, campaign: dict[str, Any], size: int,
     """The next pending recipients, as many as the batch and the email caps allow; their
     slots are taken in the same transaction."""
     caps = scope.tenant.settings.caps
-    used = ratelimit.usage(scope, now)
-    left = min(cap - used.get(("email", w), 0) for w, cap in caps.limits("email").items())
-    members = store.next_pending(scope, campaign["id"], max(0, min(size, left)))
+    members = store.next_pending(scope, campaign["id"], min(size, email_left(scope, now)))
     if not members:
         return []
     try:
@@ -125,11 +137,8 @@ def _refusal(address: str, suppressed: dict[str, str], settings) -> str | None:
     problem = address_problem(address)
     if problem:
         return f"invalid_address: {problem}"
-    if address in suppressed:
-        return f"suppressed: {address} is suppressed ({suppressed[address]})"
-    if settings.send_mode == "internal_only" and not allowlisted(address, settings.allowlist):
-        return f"send_mode: internal_only and {address} is not on the allowlist"
-    return None
+    refused = recipient_refusal(address, suppressed, settings)
+    return f"{refused.rule}: {refused.reason}" if refused else None
 
 
 def throttle(db: Database, tenant: Tenant, row: dict[str, Any], detail: str,

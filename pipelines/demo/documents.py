@@ -156,6 +156,7 @@ def write_documents(directory: Path, spec: TenantSpec, orders: list[Row], count:
         rows.append({
             "filename": name, "path": str(path), "content_type": content_type,
             "size_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "source": "upload", "status": "stored", "error": None, "order_ref": order_ref,
+            "source": "upload", "origin": name, "status": "pending", "error": None,
+            "order_ref": order_ref,
         })
     return rows

@@ -10,4 +10,4 @@ from resources.store.schema import documents
 
 
 def insert_documents(scope: TenantScope, rows: list[dict[str, Any]]) -> int:
-    return scope.insert(documents, rows, skip_conflicts_on=("tenant_id", "sha256", "filename"))
+    return scope.insert(documents, rows, skip_conflicts_on=("tenant_id", "sha256"))

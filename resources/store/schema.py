@@ -473,13 +473,80 @@ documents = sa.Table(
     sa.Column("size_bytes", sa.BigInteger),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("source", sa.String(30), nullable=False, server_default="upload"),
+    # where an upload lives inside the tenant's documents folder: a changed file is found by it
+    sa.Column("origin", sa.String(1000)),
     _ref("message_id", "messages"),
     _ref("order_id", "orders"),
-    sa.Column("status", sa.String(20), nullable=False, server_default="stored"),
+    _ref("account_id", "accounts"),
+    sa.Column("category", sa.String(30), nullable=False, server_default="other"),
+    sa.Column("category_reason", sa.Text),
+    sa.Column("category_by", sa.String(200)),
+    sa.Column("detected_type", sa.String(30)),
+    sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
     sa.Column("error", sa.Text),
+    sa.Column("needs_ocr", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("pages", sa.Integer),
+    sa.Column("chars", sa.Integer),
+    sa.Column("extractor", sa.String(60)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    sa.Column("extracted_at", sa.DateTime(timezone=True)),
     _now(),
-    sa.UniqueConstraint("tenant_id", "sha256", "filename"),
+    _updated(),
+    sa.UniqueConstraint("tenant_id", "sha256"),
+    sa.UniqueConstraint("tenant_id", "origin"),
+    sa.Index("ix_documents_status", "tenant_id", "status"),
 )
+
+document_pages = sa.Table(
+    "document_pages",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column(
+        "document_id", sa.BigInteger, sa.ForeignKey("documents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("page", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("tables", JSON, nullable=False),
+    sa.Column("extractor", sa.String(30), nullable=False),
+    sa.UniqueConstraint("tenant_id", "document_id", "page"),
+)
+
+# The search index over chunks lives beside this table and is left out of the metadata on
+# purpose (SEARCH_INDEX_OBJECTS): on SQLite an FTS5 table kept by triggers, on PostgreSQL a
+# generated tsvector column with a GIN index (migration 0014).
+document_chunks = sa.Table(
+    "document_chunks",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column(
+        "document_id", sa.BigInteger, sa.ForeignKey("documents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("page", sa.Integer, nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    # the chunk's LSA vector (float32), written by the tenant's vector index
+    sa.Column("vector", sa.LargeBinary),
+    sa.Index("ix_document_chunks_document", "tenant_id", "document_id"),
+)
+
+# One per tenant: the fitted TF-IDF/LSA model that turns a query into a chunk vector.
+document_indexes = sa.Table(
+    "document_indexes",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("model", sa.LargeBinary, nullable=False),
+    sa.Column("chunks", sa.Integer, nullable=False),
+    sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("tenant_id"),
+)
+
+SEARCH_INDEX_OBJECTS = frozenset({"document_search", "search", "ix_document_chunks_search"})
 
 tasks = sa.Table(
     "tasks",

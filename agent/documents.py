@@ -12,17 +12,18 @@ CATEGORIES = ("contract", "invoice", "sop", "bid_template", "email_attachment",
 STATUSES = ("pending", "processing", "completed", "failed", "skipped")
 
 # First match wins: the most specific words come first ("appraisal report" before "report").
+# Words are compared with punctuation as spaces ("fee-schedule.pdf" says "fee schedule").
 # Fee schedules and FAQs are the tenant's own operating rules, so they file with the SOPs.
 CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("invoice", ("invoice", "bill to", "amount due", "total due", "remittance")),
     ("appraisal_report", ("appraisal report", "uniform residential appraisal",
-                          "opinion of market value", "appraisal-report")),
-    ("bid_template", ("bid template", "bid-template", "proposal template", "request for bid",
+                          "opinion of market value")),
+    ("bid_template", ("bid template", "proposal template", "request for bid",
                       "rfp", "bid form")),
     ("sop", ("standard operating procedure", "sop", "procedure", "faq",
-             "frequently asked", "fee schedule", "fee-schedule", "checklist", "policy",
+             "frequently asked", "fee schedule", "checklist", "policy",
              "handbook", "playbook")),
-    ("contract", ("contract", "agreement", "engagement letter", "engagement-letter",
+    ("contract", ("contract", "agreement", "engagement letter",
                   "terms and conditions", "statement of work")),
     ("internal", ("internal", "memo", "confidential - internal", "minutes")),
 )

@@ -6,17 +6,19 @@ import dagster as dg
 from assets.broadcasts import broadcasts
 from assets.compliance import compliance
 from assets.cycle import cycle_phases
+from assets.documents import documents
 from assets.inbox import inbox
 from assets.orders import order_validation
 from assets.overview import tenant_overview
 from pipelines.executor import executor, executor_schedule
 from pipelines.instance import batch_event_writes
-from pipelines.jobs import cycle_job, ingest_job, orders_job, overview_job
+from pipelines.jobs import cycle_job, documents_job, ingest_job, orders_job, overview_job
 from pipelines.outbox import approval, dispatch, dispatch_schedule
 from pipelines.resources import RESOURCES
 from pipelines.schedules import cycle_schedule, ingest_schedule
 from pipelines.strategy import strategy_job
 from sensors.approvals import task_approvals_sensor
+from sensors.documents import documents_sensor
 from sensors.orders import new_orders_sensor
 from sensors.tenants import tenant_registry_sensor
 
@@ -33,6 +35,9 @@ cycle_defs = dg.Definitions(
     jobs=[cycle_job],
     schedules=[cycle_schedule],
 )
+documents_defs = dg.Definitions(
+    assets=[documents], jobs=[documents_job], sensors=[documents_sensor]
+)
 outbox_defs = dg.Definitions(jobs=[dispatch, approval], schedules=[dispatch_schedule])
 strategy_defs = dg.Definitions(jobs=[strategy_job])
 executor_defs = dg.Definitions(
@@ -47,6 +52,7 @@ defs = dg.Definitions.merge(
     inbox_defs,
     orders_defs,
     cycle_defs,
+    documents_defs,
     registry_defs,
     outbox_defs,
     executor_defs,

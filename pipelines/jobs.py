@@ -33,4 +33,10 @@ orders_job = _area_job(
     "orders", "orders", "Validate new orders: pricing, credit, requirements; apply safe fixes."
 )
 
-AREA_JOBS = {job.name: job.name for job in (ingest_job, overview_job, cycle_job, orders_job)}
+documents_job = _area_job(
+    "documents", "documents",
+    "Register, extract and index every tenant's documents (uploads, mail attachments).",
+)
+
+AREA_JOBS = {job.name: job.name
+             for job in (ingest_job, overview_job, cycle_job, orders_job, documents_job)}

@@ -28,6 +28,7 @@ from pipelines.cli import (
     db,
     deal,
     demo,
+    docs,
     feedback,
     inbox,
     killswitch,
@@ -130,6 +131,7 @@ app.add_typer(feedback.app, name="feedback")
 app.add_typer(case.app, name="case")
 app.add_typer(compliance.app, name="compliance")
 app.add_typer(broadcast.app, name="broadcast")
+app.add_typer(docs.app, name="docs")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

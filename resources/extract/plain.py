@@ -1,0 +1,45 @@
+"""HTML (BeautifulSoup, without scripts and styles; tables as rows), CSV and plain text in
+whatever encoding it came in."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from resources.extract.model import Page, clean, table_text
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        return str(best) if best is not None else data.decode("latin-1")
+
+
+def extract_html(path: Path) -> list[Page]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode(path.read_bytes()), "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    tables = [[[cell.get_text(" ", strip=True) for cell in row.find_all(["td", "th"])]
+               for row in table.find_all("tr")] for table in soup.find_all("table")]
+    return [Page(1, clean(soup.get_text("\n")), tables, "html")]
+
+
+def extract_csv(path: Path) -> list[Page]:
+    text = decode(path.read_bytes())
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096])
+    except csv.Error:
+        dialect = csv.excel
+    rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(row)]
+    return [Page(1, clean(table_text(rows)), [rows], "csv")]
+
+
+def extract_text(path: Path) -> list[Page]:
+    return [Page(1, clean(decode(path.read_bytes())), [], "text")]

@@ -10,14 +10,23 @@ from pathlib import Path
 from resources.extract.model import Page, clean, table_text
 
 
+GUESS_FROM = 1024  # below this, charset detection guesses wrong more often than Windows-1252
+
+
 def decode(data: bytes) -> str:
+    """UTF-8, else the detected charset for text long enough to tell, else Windows-1252 (what
+    most non-UTF-8 office text is)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    if len(data) >= GUESS_FROM:
         from charset_normalizer import from_bytes
 
         best = from_bytes(data).best()
-        return str(best) if best is not None else data.decode("latin-1")
+        if best is not None:
+            return str(best)
+    return data.decode("cp1252", errors="replace")
 
 
 def extract_html(path: Path) -> list[Page]:

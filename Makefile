@@ -22,6 +22,9 @@ run: install
 	$(STEWARD) db upgrade
 	$(STEWARD) demo
 	$(STEWARD) run ingest --all
+	$(STEWARD) run documents --all
+	$(STEWARD) docs list --tenant acme-appraisals --status failed
+	$(STEWARD) docs search --tenant acme-appraisals "opinion of market value" --limit 3
 	$(STEWARD) run overview --all
 	$(STEWARD) run cycle --all
 
@@ -47,6 +50,7 @@ bench: install
 	$(BIN)/python -m bench.production
 	$(BIN)/python -m bench.executor
 	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.documents
 
 clean:
 	rm -rf .steward

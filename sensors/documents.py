@@ -41,7 +41,7 @@ def _needs_run(before: str | None, now: str) -> bool:
 
 
 @dg.sensor(
-    job_name="documents",
+    job_name="document_extraction",
     minimum_interval_seconds=120,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Extracts new and changed documents within minutes: one run for every tenant "

@@ -113,9 +113,9 @@ def _text_tables() -> None:
     op.create_table('document_indexes',
     sa.Column('id', ID, autoincrement=True, nullable=False),
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
-    sa.Column('model', sa.LargeBinary(), nullable=False),
     sa.Column('chunks', sa.Integer(), nullable=False),
     sa.Column('built_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('model', sa.LargeBinary(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_document_indexes_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document_indexes')),
     sa.UniqueConstraint('tenant_id', name=op.f('uq_document_indexes_tenant_id'))

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from resources.extract.model import Page, clean, table_text
 
-
 GUESS_FROM = 1024  # below this, charset detection guesses wrong more often than Windows-1252
 
 

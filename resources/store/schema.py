@@ -534,15 +534,17 @@ document_chunks = sa.Table(
     sa.Index("ix_document_chunks_document", "tenant_id", "document_id"),
 )
 
-# One per tenant: the fitted TF-IDF/LSA model that turns a query into a chunk vector.
+# One per tenant: the fitted TF-IDF/LSA model that turns a query into a chunk vector. The model
+# is the last column: SQLite walks a large value's overflow pages to reach the columns after it,
+# and every search reads `chunks` and `built_at`.
 document_indexes = sa.Table(
     "document_indexes",
     metadata,
     _id(),
     _tenant(),
-    sa.Column("model", sa.LargeBinary, nullable=False),
     sa.Column("chunks", sa.Integer, nullable=False),
     sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("model", sa.LargeBinary, nullable=False),
     sa.UniqueConstraint("tenant_id"),
 )
 

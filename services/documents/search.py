@@ -24,6 +24,7 @@ CANDIDATES = 50  # from each ranking, before fusion
 
 @dataclass(frozen=True)
 class Hit:
+    chunk_id: int
     document_id: int
     filename: str
     category: str
@@ -57,7 +58,7 @@ def _vector_index(scope: TenantScope, url: str) -> _Loaded | None:
             return loaded
     blob = index.model(scope)
     rows = index.vectors(scope)
-    loaded = _Loaded(state, vectors.load(blob),
+    loaded = _Loaded(state, vectors.Embedder(vectors.load(blob)),
                      np.array([r[0] for r in rows], dtype=np.int64),
                      vectors.matrix([r[1] for r in rows]) if rows else np.zeros((0, 1)))
     with _lock:
@@ -65,10 +66,11 @@ def _vector_index(scope: TenantScope, url: str) -> _Loaded | None:
     return loaded
 
 
-def keyword_ranking(scope: TenantScope, terms: list[str], limit: int) -> list[int]:
-    """All the terms first; any of them only when all of them find too little."""
+def keyword_ranking(scope: TenantScope, terms: list[str], limit: int, wanted: int) -> list[int]:
+    """All the terms first; any of them only when all of them find fewer than the hits wanted
+    (an OR over common words matches most chunks and must rank them all)."""
     found = index.keyword(scope, terms, limit, any_term=False)
-    if len(found) < limit and len(terms) > 1:
+    if len(found) < wanted and len(terms) > 1:
         found += [c for c in index.keyword(scope, terms, limit, any_term=True) if c not in found]
     return found[:limit]
 
@@ -77,7 +79,7 @@ def vector_ranking(scope: TenantScope, url: str, query: str, limit: int) -> list
     loaded = _vector_index(scope, url)
     if loaded is None or not len(loaded.ids):
         return []
-    embedded = vectors.embed(loaded.model, [query])
+    embedded = loaded.model([query])
     return [int(loaded.ids[i]) for i in vectors.nearest(embedded, loaded.matrix, limit)]
 
 
@@ -85,7 +87,7 @@ def search_scope(scope: TenantScope, url: str, query: str, limit: int = 10) -> l
     terms = query_terms(query)
     if not terms:
         return []
-    ranked = fuse(keyword_ranking(scope, terms, CANDIDATES),
+    ranked = fuse(keyword_ranking(scope, terms, CANDIDATES, limit),
                   vector_ranking(scope, url, query, CANDIDATES))
     chunks = index.chunks_by_id(scope, ranked[: limit * 2])
     hits = []
@@ -94,7 +96,7 @@ def search_scope(scope: TenantScope, url: str, query: str, limit: int = 10) -> l
         if chunk is None:  # dropped since the vectors were loaded
             continue
         start, text = snippet(chunk["body"], terms)
-        hits.append(Hit(chunk["document_id"], chunk["filename"], chunk["category"],
+        hits.append(Hit(chunk_id, chunk["document_id"], chunk["filename"], chunk["category"],
                         chunk["page"], chunk["start"] + start, text, chunk["body"],
                         len(hits) + 1))
         if len(hits) == limit:

@@ -29,14 +29,22 @@ def _pages(kind: str, path: Path, limits: Limits) -> tuple[list[Page], bool]:
     return readers[kind](), False
 
 
+def _size(size: int) -> str:
+    """A size for the too-large line: "50.4 MB" (not "50 MB over the 50 MB limit"), "50 MB",
+    or "5,000 bytes" under a small limit."""
+    if size < 2**20:
+        return f"{size:,} bytes"
+    return f"{size / 2**20:.1f}".removesuffix(".0") + " MB"
+
+
 def extract_file(path: Path, limits: Limits = Limits()) -> Extraction:  # noqa: B008
     started = time.perf_counter()
     kind = "unknown"
     try:
         size = path.stat().st_size
-        if size > limits.max_bytes:
-            raise Refused(f"too large: {size / 2**20:.0f} MB over the "
-                          f"{limits.max_bytes / 2**20:.0f} MB limit", skipped=True)
+        if size > limits.max_bytes:  # before detection, which may read all of an OLE file
+            raise Refused(f"too large: {_size(size)} over the {_size(limits.max_bytes)} limit",
+                          skipped=True)
         kind = detect_type(path)
         pages, needs_ocr = _pages(kind, path, limits)
     except Refused as refused:
@@ -45,8 +53,9 @@ def extract_file(path: Path, limits: Limits = Limits()) -> Extraction:  # noqa: 
     except FileNotFoundError:
         return Extraction("failed", kind, error=f"file disappeared: {path.name}",
                           seconds=time.perf_counter() - started)
-    except MemoryError:
-        raise
+    except MemoryError:  # in a pool worker, the pool replaces the process after this result
+        return Extraction("failed", kind, error=f"memory limit: more than {limits.memory_mb} MB",
+                          seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - a parser's own failure on a pathological file
         return Extraction("failed", kind, error=f"damaged: {type(exc).__name__}: "
                           f"{str(exc)[:160]}", seconds=time.perf_counter() - started)

@@ -86,22 +86,29 @@ class ExtractorPool:
     def map(self, paths: Iterable[Path]) -> Iterator[tuple[Path, Extraction]]:
         """Each path with its result, as each finishes; all workers kept busy."""
         waiting = deque(paths)
-        while waiting or any(w.path for w in self._workers):
-            idle = [w for w in self._workers if w.path is None and w.process.is_alive()]
-            while waiting and (idle or len(self._workers) < self.size):
-                worker = idle.pop() if idle else self._fresh()
-                worker.give(waiting.popleft(), self.limits.timeout_s)
-            busy = [w for w in self._workers if w.path is not None]
-            soonest = min(w.deadline for w in busy) - time.monotonic()
-            ready = wait([w.conn for w in busy], timeout=max(0.0, soonest))
-            for worker in busy:
-                if worker.conn in ready:
-                    yield from self._collect(worker)
-                elif time.monotonic() >= worker.deadline:
-                    path = worker.path
-                    self._replace(worker)
-                    yield path, Extraction("failed", "unknown", error=(
-                        f"timeout: extraction took longer than {self.limits.timeout_s:g} s"))
+        try:
+            while waiting or any(w.path for w in self._workers):
+                for dead in [w for w in self._workers if w.path is None
+                             and not w.process.is_alive()]:  # killed while idle (OOM killer)
+                    self._replace(dead)
+                idle = [w for w in self._workers if w.path is None]
+                while waiting and (idle or len(self._workers) < self.size):
+                    worker = idle.pop() if idle else self._fresh()
+                    worker.give(waiting.popleft(), self.limits.timeout_s)
+                busy = [w for w in self._workers if w.path is not None]
+                soonest = min(w.deadline for w in busy) - time.monotonic()
+                ready = wait([w.conn for w in busy], timeout=max(0.0, soonest))
+                for worker in busy:
+                    if worker.conn in ready:
+                        yield from self._collect(worker)
+                    elif time.monotonic() >= worker.deadline:
+                        path = worker.path
+                        self._replace(worker)
+                        yield path, Extraction("failed", "unknown", error=(
+                            f"timeout: extraction took longer than {self.limits.timeout_s:g} s"))
+        finally:  # the caller stopped early: a file still in a worker must not answer a later map
+            for worker in [w for w in self._workers if w.path is not None]:
+                self._replace(worker)
 
     def _collect(self, worker: _Worker) -> Iterator[tuple[Path, Extraction]]:
         path, worker.path = worker.path, None

@@ -85,6 +85,12 @@ def add_partition_metadata(
     )
 
 
+def listing_md(lines: list[str]) -> dg.MetadataValue:
+    """Markdown lines for a check's metadata, the first SHOWN of them and how many more."""
+    more = f"\n- ... and {len(lines) - SHOWN} more" if len(lines) > SHOWN else ""
+    return dg.MetadataValue.md("\n".join(lines[:SHOWN]) + more if lines else "none")
+
+
 def failed_check(outcomes: dict[str, Outcome], asset_key: dg.AssetKey) -> dg.AssetCheckResult:
     counts = Counter(o.status for o in outcomes.values())
     failed = [f"- {slug}: {o.detail}" for slug, o in outcomes.items() if o.status == "failed"]

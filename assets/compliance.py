@@ -15,7 +15,13 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from assets.batch import add_partition_metadata, failed_check, failed_spec, require_schema
+from assets.batch import (
+    add_partition_metadata,
+    failed_check,
+    failed_spec,
+    listing_md,
+    require_schema,
+)
 from assets.cycle import describe, launched_hour
 from assets.partitions import tenant_partitions
 from resources.database import Database
@@ -23,7 +29,6 @@ from services.cadence.advance import calendar_of
 from services.compliance import TenantCompliance, tenant_compliance
 from services.outcome import Outcome
 
-SHOWN = 50
 CHECKS = ("compliance_overdue", "compliance_due_soon", "compliance_coverage")
 
 
@@ -84,28 +89,23 @@ def _checks(found: dict[str, TenantCompliance]) -> list[dg.AssetCheckResult]:
             "(`steward compliance checks --overdue`; complete or waive it).",
             metadata={"overdue": len(overdue), "tenants": sum(bool(s.overdue)
                                                              for s in found.values()),
-                      "checks": _md(overdue)}),
+                      "checks": listing_md(overdue)}),
         dg.AssetCheckResult(
             check_name="compliance_due_soon", asset_key="compliance", passed=not due_soon,
             severity=dg.AssetCheckSeverity.WARN,
             description="Compliance checks in their notification window with fields still "
             "missing or expired (`steward compliance checks --due`).",
-            metadata={"due_soon": len(due_soon), "checks": _md(due_soon)}),
+            metadata={"due_soon": len(due_soon), "checks": listing_md(due_soon)}),
         dg.AssetCheckResult(
             check_name="compliance_coverage", asset_key="compliance",
             passed=not missing, severity=dg.AssetCheckSeverity.WARN,
             description="Every entity a compliance schedule targets has a check for its "
             "current period.",
             metadata={"coverage": round(covered / targeted, 4) if targeted else 1.0,
-                      "targeted": targeted, "covered": covered, "missing": _md(missing)}),
+                      "targeted": targeted, "covered": covered, "missing": listing_md(missing)}),
     ]
 
 
 def _lines(found: dict[str, TenantCompliance], name: str) -> list[str]:
     return [f"- {slug}: {line}" for slug, standing in found.items()
             for line in getattr(standing, name)]
-
-
-def _md(lines: list[str]) -> dg.MetadataValue:
-    more = f"\n- ... and {len(lines) - SHOWN} more" if len(lines) > SHOWN else ""
-    return dg.MetadataValue.md("\n".join(lines[:SHOWN]) + more if lines else "none")

@@ -11,15 +11,19 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets.batch import add_partition_metadata, failed_check, failed_spec, require_schema
+from assets.batch import (
+    add_partition_metadata,
+    failed_check,
+    failed_spec,
+    listing_md,
+    require_schema,
+)
 from assets.cycle import describe
 from assets.partitions import tenant_partitions
 from resources.database import Database
 from resources.extract import ExtractorPool
 from services.documents.library import TenantDocuments, run_library
 from services.outcome import Outcome
-
-SHOWN = 50
 
 
 class DocumentsConfig(dg.Config):
@@ -91,13 +95,10 @@ def _table(name: str, counts: Counter) -> str:
 def _failures_check(found: dict[str, TenantDocuments], threshold: int) -> dg.AssetCheckResult:
     lines = [f"- {slug}: #{f['id']} {f['filename']}: {f['error']}"
              for slug, tenant in found.items() for f in tenant.failures]
-    more = f"\n- ... and {len(lines) - SHOWN} more" if len(lines) > SHOWN else ""
     return dg.AssetCheckResult(
         check_name="extraction_failures", asset_key="documents",
         passed=len(lines) <= threshold, severity=dg.AssetCheckSeverity.WARN,
         description=f"At most {threshold} files failed extraction (`steward docs list "
         "--status failed`; fix or replace the file, it is extracted again when it changes).",
-        metadata={"failed": len(lines),
-                  "files": dg.MetadataValue.md("\n".join(lines[:SHOWN]) + more
-                                               if lines else "none")},
+        metadata={"failed": len(lines), "files": listing_md(lines)},
     )

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from resources.extract.detect import detect_type
-from resources.extract.model import Extraction, Limits, Page, Refused
+from resources.extract.model import Extraction, Limits, Page, Refused, memory_limit
 from resources.extract.office import extract_docx, extract_xlsx
 from resources.extract.pdf import extract_pdf
 from resources.extract.plain import extract_csv, extract_html, extract_text
@@ -54,8 +54,9 @@ def extract_file(path: Path, limits: Limits = Limits()) -> Extraction:  # noqa: 
         return Extraction("failed", kind, error=f"file disappeared: {path.name}",
                           seconds=time.perf_counter() - started)
     except MemoryError:  # in a pool worker, the pool replaces the process after this result
-        return Extraction("failed", kind, error=f"memory limit: more than {limits.memory_mb} MB",
-                          seconds=time.perf_counter() - started)
+        result = memory_limit(limits, kind)
+        result.seconds = time.perf_counter() - started
+        return result
     except Exception as exc:  # noqa: BLE001 - a parser's own failure on a pathological file
         return Extraction("failed", kind, error=f"damaged: {type(exc).__name__}: "
                           f"{str(exc)[:160]}", seconds=time.perf_counter() - started)

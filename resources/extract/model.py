@@ -38,6 +38,12 @@ class Extraction:
         return sum(len(p.text) for p in self.pages)
 
 
+def memory_limit(limits: Limits, detected_type: str = "unknown") -> Extraction:
+    """The result for a file whose extraction ran out of the worker's address space."""
+    return Extraction("failed", detected_type,
+                      error=f"memory limit: more than {limits.memory_mb} MB")
+
+
 class Refused(Exception):
     """Bad input: the message is the reason recorded (status failed unless `skipped`)."""
 

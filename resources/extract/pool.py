@@ -15,7 +15,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from resources.extract.extractor import extract_file
-from resources.extract.model import Extraction, Limits
+from resources.extract.model import Extraction, Limits, memory_limit
 
 Extract = Callable[[Path, Limits], Extraction]
 CONTEXT = multiprocessing.get_context("spawn")
@@ -34,8 +34,7 @@ def _work(conn: Connection, extract: Extract, limits: Limits) -> None:
         except MemoryError:
             result = None
         if result is None:  # the heap may be in pieces: report and let the parent replace us
-            conn.send(Extraction("failed", "unknown",
-                                 error=f"memory limit: more than {limits.memory_mb} MB"))
+            conn.send(memory_limit(limits))
             return
         conn.send(result)
 

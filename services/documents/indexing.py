@@ -33,7 +33,7 @@ def refresh_vectors(db: Database, slug: str, now: datetime, refit: bool = False)
         else:
             saved = index.model(scope)
             model, rows_out = vectors.load(saved), missing
-        embedded = vectors.embed(model, [body for _, body in rows_out])
+        embedded = vectors.Embedder(model)([body for _, body in rows_out])
         index.write_vectors(scope, [(cid, vectors.to_bytes(v))
                                     for (cid, _), v in zip(rows_out, embedded, strict=True)])
         if saved is None:

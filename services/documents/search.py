@@ -38,7 +38,7 @@ class Hit:
 @dataclass
 class _Loaded:
     state: tuple[int, Any]
-    model: Any
+    embed: vectors.Embedder
     ids: np.ndarray
     matrix: np.ndarray
 
@@ -79,7 +79,7 @@ def vector_ranking(scope: TenantScope, url: str, query: str, limit: int) -> list
     loaded = _vector_index(scope, url)
     if loaded is None or not len(loaded.ids):
         return []
-    embedded = loaded.model([query])
+    embedded = loaded.embed([query])
     return [int(loaded.ids[i]) for i in vectors.nearest(embedded, loaded.matrix, limit)]
 
 

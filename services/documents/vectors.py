@@ -10,7 +10,6 @@ import numpy as np
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import Normalizer
 
 DIMENSIONS = 192
 MIN_CHUNKS = 3  # below this there is nothing for LSA to learn; keyword search alone answers
@@ -30,13 +29,14 @@ def fit(texts: list[str]) -> Pipeline | None:
     if components < 2:
         return None
     svd = TruncatedSVD(components, random_state=0).fit(weights)
-    normalizer = Normalizer(copy=False).fit(svd.transform(weights[:1]))
-    return make_pipeline(tfidf, svd, normalizer)
+    return make_pipeline(tfidf, svd)
 
 
 class Embedder:
-    """A fitted model ready for queries: the SVD's projection kept as one contiguous float32
-    matrix (the pipeline's transposed view was copied on every query: 6 ms at 30,000 terms)."""
+    """A fitted model turning text into unit vectors, for the chunks an index stores and for
+    the queries compared with them: TF-IDF weights times the SVD's projection, kept as one
+    contiguous float32 matrix (the pipeline's transposed view was copied on every query: 6 ms
+    at 30,000 terms)."""
 
     def __init__(self, model: Pipeline):
         tfidf, svd = model.steps[0][1], model.steps[1][1]
@@ -47,10 +47,6 @@ class Embedder:
         vectors = np.asarray(self.tfidf.transform(texts) @ self.projection, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
-
-
-def embed(model: Pipeline, texts: list[str]) -> np.ndarray:
-    return model.transform(texts).astype(np.float32)
 
 
 def to_bytes(vector: np.ndarray) -> bytes:

@@ -31,6 +31,9 @@ class KindSpec:
 KINDS: dict[str, KindSpec] = {
     "send_email": KindSpec(bucket="email", email=True, tier="approval"),
     "follow_up": KindSpec(bucket="email", email=True),
+    # A reply quoting the tenant's SOPs, FAQs or fee schedules (agent/answers.py): a person
+    # approves it unless the tenant sets faq_reply=auto.
+    "faq_reply": KindSpec(bucket="email", email=True, tier="approval"),
     "create_task": KindSpec(bucket=None, needs_target=False),
     "research": KindSpec(bucket="research"),
     "contact_discovery": KindSpec(bucket=None),

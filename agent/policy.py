@@ -54,6 +54,8 @@ class PolicyState:
     last_touch: Mapping[str, datetime] = field(default_factory=dict)
     ooo_until: Mapping[str, date] = field(default_factory=dict)
     request_signals: frozenset[int] = frozenset()
+    # Recent inbound questions (message ids) the documents could not answer may go to a person.
+    client_questions: frozenset[int] = frozenset()
     compliance_due: frozenset[int] = frozenset()
     engagement_violations: int = 0
     goals_behind: bool = False
@@ -113,12 +115,16 @@ def _plain(address: str) -> bool:
 
 
 def _human_tasks(action: Action, state: PolicyState, now: datetime) -> Decision | None:
-    """Rule 1: a person's time is spent only when the client asked, a deadline is due, or
-    safety needs it; each basis must point at its evidence."""
+    """Rule 1: a person's time is spent only when the client asked (for a person, or a question
+    the documents do not answer), a deadline is due, or safety needs it; each basis must point
+    at its evidence."""
     if action.kind != "create_task":
         return None
     basis = action.payload.get("basis")
     if basis == "client_request" and _id(action.payload.get("signal_id")) in state.request_signals:
+        return None
+    if basis == "client_question" and _id(action.payload.get("message_id")) in \
+            state.client_questions:
         return None
     if (
         basis == "compliance_due"
@@ -130,8 +136,9 @@ def _human_tasks(action: Action, state: PolicyState, now: datetime) -> Decision 
     return Decision(
         "block",
         "no_human_tasks",
-        "no human task unless the client asked for one (a detected request), a compliance "
-        f"deadline is due, or a safety escalation is needed; basis given: {basis or 'none'}",
+        "no human task unless the client asked for one (a detected request) or asked a question "
+        "the documents do not answer, a compliance deadline is due, or a safety escalation is "
+        f"needed; basis given: {basis or 'none'}",
     )
 
 

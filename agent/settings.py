@@ -88,6 +88,8 @@ class Thresholds(BaseModel):
     ingest_stalled_hours: int = Field(24, ge=1)
     thin_pipeline_deals: int = Field(5, ge=0)
     approval_ttl_hours: int = Field(72, ge=1)
+    # An inquiry older than this is not answered from documents (a first sync of years of mail).
+    inquiry_answer_hours: int = Field(72, ge=1)
     alert_throttle_minutes: int = Field(60, ge=0)
     max_attachment_mb: float = Field(25.0, gt=0)
     # A soft bounce (mailbox full, rate limited, filtered) suppresses only when it keeps happening.

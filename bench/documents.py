@@ -166,10 +166,10 @@ def search_bench(name: str, url: str, owner_url: str | None, chunks: int) -> Non
     fitted = time.perf_counter() - started
     times, found = [], 0
     with db.for_tenant("bench") as scope:
-        search_scope(scope, url, known[0][0])  # loads the vector matrix once per process
+        search_scope(scope, known[0][0])  # loads the vector matrix once per process
         for query, chunk_id in known:
             started = time.perf_counter()
-            hits = search_scope(scope, url, query, 10)
+            hits = search_scope(scope, query, 10)
             times.append((time.perf_counter() - started) * 1000)
             found += chunk_id in {h.chunk_id for h in hits}
     p50 = statistics.median(times)

@@ -30,8 +30,10 @@ def _fts_expression(tenant_id: int, terms: list[str], joiner: str) -> str:
     return f'tenant : "t{tenant_id}" AND ({quoted})'
 
 
-def keyword(scope: TenantScope, terms: list[str], limit: int, any_term: bool) -> list[int]:
-    """Chunk ids best first for all the terms (or any of them)."""
+def keyword(scope: TenantScope, terms: list[str], limit: int, any_term: bool,
+            categories: tuple[str, ...] = ()) -> list[int]:
+    """Chunk ids best first for all the terms (or any of them), in documents of the given
+    categories if any are given."""
     if not terms:
         return []
     if scope.conn.dialect.name == "sqlite":
@@ -46,6 +48,9 @@ def keyword(scope: TenantScope, terms: list[str], limit: int, any_term: bool) ->
             query = sa.cast(sa.func.replace(sa.cast(query, sa.Text), "&", "|"), TSQUERY)
         stmt = (sa.select(document_chunks.c.id).where(SEARCH.op("@@")(query))
                 .order_by(sa.func.ts_rank_cd(SEARCH, query).desc(), document_chunks.c.id))
+    if categories:
+        stmt = stmt.join(documents, documents.c.id == document_chunks.c.document_id).where(
+            documents.c.category.in_(categories))
     return [r[0] for r in scope.execute(stmt.limit(limit))]
 
 

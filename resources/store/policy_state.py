@@ -12,13 +12,22 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from agent.answers import ANSWERABLE
 from agent.killswitch import KillState
 from agent.policy import PolicyState
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store import ratelimit
 from resources.store.compliance import escalated_ids
-from resources.store.schema import contacts, deals, outbox, signals, suppressions, touches
+from resources.store.schema import (
+    contacts,
+    deals,
+    messages,
+    outbox,
+    signals,
+    suppressions,
+    touches,
+)
 
 OUTBOUND_TOUCHES = ("email_out", "call", "meeting", "visit", "sms_out")
 LIVE_OUTBOX = ("pending", "claimed", "sending", "sent", "dry_run", "delivery_unknown")
@@ -47,6 +56,7 @@ def load_state(
         last_touch=_last_touches(scope, addresses),
         ooo_until=_out_of_office(scope, now),
         request_signals=_open_requests(scope),
+        client_questions=_recent_questions(scope, now),
         compliance_due=compliance_due if compliance_due is not None else escalated_ids(scope),
         engagement_violations=engagement_violations
         if engagement_violations is not None
@@ -100,6 +110,20 @@ def _open_requests(scope: TenantScope) -> frozenset[int]:
     rows = scope.execute(
         scope.select(signals.c.id).where(
             signals.c.kind == "human_request", signals.c.actioned_at.is_(None)
+        )
+    )
+    return frozenset(r.id for r in rows)
+
+
+def _recent_questions(scope: TenantScope, now: datetime) -> frozenset[int]:
+    """Inbound questions young enough to be answered (agent/answers.py): the evidence of a
+    `client_question` task."""
+    hours = scope.tenant.settings.thresholds.inquiry_answer_hours
+    rows = scope.execute(
+        scope.select(messages.c.id).where(
+            messages.c.direction == "in", messages.c.classification.in_(ANSWERABLE),
+            sa.func.coalesce(messages.c.sent_at, messages.c.created_at)
+            >= now - timedelta(hours=hours + 1),
         )
     )
     return frozenset(r.id for r in rows)

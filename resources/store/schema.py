@@ -443,6 +443,8 @@ messages = sa.Table(
     sa.Column("raw_path", sa.Text),
     _now(),
     sa.UniqueConstraint("tenant_id", "message_key"),
+    sa.Index("ix_messages_classification", "tenant_id", "classification"),
+    sa.Index("ix_messages_thread", "tenant_id", "thread_key"),
 )
 
 touches = sa.Table(

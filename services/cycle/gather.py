@@ -5,7 +5,8 @@ outbound touch per contact by a window function, the latest inbound by an aggreg
 cost is one pass over the tenant's rows, not a query per contact. Goals, pipeline, open client
 requests and the email budget left this hour complete the picture; new orders are validated
 here too, and their safe fixes join the plan. What the cadence engines propose (deals, quotes,
-feedback, broadcasts, compliance) arrives through `ENGINES`.
+feedback, broadcasts, compliance) arrives through `ENGINES`, and replies drafted from the
+tenant's documents to new inquiries (or tasks for a person) through `answer_inquiries`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from services.cadence.deals import deals_engine
 from services.cadence.feedback import feedback_engine
 from services.cadence.quotes import quotes_engine
 from services.clocks import engagement_clocks
+from services.documents.answers import Answers, answer_inquiries
 from services.orders import OrdersResult, validate_new_orders
 
 # The cadence engines (services/cadence): each moves its enrollments for one tenant and hour and
@@ -59,6 +61,7 @@ class Gathered:
     new_messages: int
     engines: dict[str, Counter] = field(default_factory=dict)
     stalled_deals: int = 0
+    inquiries: Counter = field(default_factory=Counter)
 
     def summary(self) -> dict:
         s = self.inputs.stats
@@ -78,6 +81,8 @@ class Gathered:
             "order_fixes": len(self.orders.fixes),
             "new_messages": self.new_messages,
             "stalled_deals": self.stalled_deals,
+            "inquiries_answered": self.inquiries["drafted"],
+            "inquiries_left_for_person": self.inquiries["left_for_person"],
             **{f"cadence_{engine}_{outcome}": n for engine, counts in sorted(self.engines.items())
                for outcome, n in sorted(counts.items())},
         }
@@ -99,6 +104,7 @@ def gather(
     engagement = stats(clocks)
     order_check = validate_new_orders(scope, now) if validate_orders else OrdersResult()
     advanced = _run_engines(scope, hour) if validate_orders else {}
+    answers = answer_inquiries(scope, hour, cycle_id) if validate_orders else Answers()
     inputs = PlanInputs(
         hour=hour,
         clocks=clocks,
@@ -107,14 +113,16 @@ def gather(
         pace=_pace(scope, hour),
         pipeline_thin=_open_deal_count(scope) < settings.thresholds.thin_pipeline_deals,
         requests=_requests(scope),
-        passed_on=order_check.fixes + [a for done in advanced.values() for a in done.actions],
+        passed_on=order_check.fixes + [a for done in advanced.values() for a in done.actions]
+        + answers.actions,
         suppressed=frozenset(
             r[0].lower() for r in scope.execute(scope.select(suppressions.c.email))
         ),
         decided=_decided_follow_ups(scope, cycle_id),
     )
     return Gathered(inputs, order_check, _new_messages(scope, since),
-                    {name: done.counts for name, done in advanced.items()}, _stalled_deals(scope))
+                    {name: done.counts for name, done in advanced.items()}, _stalled_deals(scope),
+                    answers.counts)
 
 
 def _run_engines(scope: TenantScope, hour: datetime) -> dict[str, Advanced]:

@@ -47,11 +47,11 @@ _cache: dict[tuple[str, int], _Loaded] = {}
 _lock = Lock()
 
 
-def _vector_index(scope: TenantScope, url: str) -> _Loaded | None:
+def _vector_index(scope: TenantScope) -> _Loaded | None:
     state = index.index_state(scope)
     if state is None:
         return None
-    key = (url, scope.tenant_id)
+    key = (str(scope.conn.engine.url), scope.tenant_id)
     with _lock:
         loaded = _cache.get(key)
         if loaded is not None and loaded.state == state:
@@ -66,34 +66,41 @@ def _vector_index(scope: TenantScope, url: str) -> _Loaded | None:
     return loaded
 
 
-def keyword_ranking(scope: TenantScope, terms: list[str], limit: int, wanted: int) -> list[int]:
+def keyword_ranking(scope: TenantScope, terms: list[str], limit: int, wanted: int,
+                    categories: tuple[str, ...] = ()) -> list[int]:
     """All the terms first; any of them only when all of them find fewer than the hits wanted
     (an OR over common words matches most chunks and must rank them all)."""
-    found = index.keyword(scope, terms, limit, any_term=False)
+    found = index.keyword(scope, terms, limit, False, categories)
     if len(found) < wanted and len(terms) > 1:
-        found += [c for c in index.keyword(scope, terms, limit, any_term=True) if c not in found]
+        found += [c for c in index.keyword(scope, terms, limit, True, categories)
+                  if c not in found]
     return found[:limit]
 
 
-def vector_ranking(scope: TenantScope, url: str, query: str, limit: int) -> list[int]:
-    loaded = _vector_index(scope, url)
+def vector_ranking(scope: TenantScope, query: str, limit: int) -> list[int]:
+    loaded = _vector_index(scope)
     if loaded is None or not len(loaded.ids):
         return []
     embedded = loaded.embed([query])
     return [int(loaded.ids[i]) for i in vectors.nearest(embedded, loaded.matrix, limit)]
 
 
-def search_scope(scope: TenantScope, url: str, query: str, limit: int = 10) -> list[Hit]:
+def search_scope(scope: TenantScope, query: str, limit: int = 10,
+                 categories: tuple[str, ...] = ()) -> list[Hit]:
+    """The best `limit` chunks for the query; with `categories`, only chunks of documents in
+    them (the keyword ranking filters in SQL, the vector ranking's other hits are dropped)."""
     terms = query_terms(query)
     if not terms:
         return []
-    ranked = fuse(keyword_ranking(scope, terms, CANDIDATES, limit),
-                  vector_ranking(scope, url, query, CANDIDATES))
-    chunks = index.chunks_by_id(scope, ranked[: limit * 2])
+    ranked = fuse(keyword_ranking(scope, terms, CANDIDATES, limit, categories),
+                  vector_ranking(scope, query, CANDIDATES))
+    chunks = index.chunks_by_id(scope, ranked if categories else ranked[: limit * 2])
     hits = []
     for chunk_id in ranked:
         chunk = chunks.get(chunk_id)
         if chunk is None:  # dropped since the vectors were loaded
+            continue
+        if categories and chunk["category"] not in categories:
             continue
         start, text = snippet(chunk["body"], terms)
         hits.append(Hit(chunk_id, chunk["document_id"], chunk["filename"], chunk["category"],
@@ -106,4 +113,4 @@ def search_scope(scope: TenantScope, url: str, query: str, limit: int = 10) -> l
 
 def search(db: Database, slug: str, query: str, limit: int = 10) -> list[Hit]:
     with db.for_tenant(slug) as scope:
-        return search_scope(scope, db.resolved_url(), query, limit)
+        return search_scope(scope, query, limit)

@@ -1,0 +1,139 @@
+"""Inquiries answered from the tenant's documents, proposed by the hourly plan.
+
+An inbound inquiry or scheduling question of the last `inquiry_answer_hours` that nobody has
+answered (no mail of ours in its thread since, no request for a person in it, no earlier cycle's
+decision) is looked up in the tenant's SOPs, FAQs and fee schedules. When a passage answers it,
+the plan proposes a `faq_reply` quoting it with its sources, in reply to the client's message;
+the gate asks a person to approve it unless the tenant made `faq_reply` automatic. When nothing
+answers it, the plan proposes a task for a person with the reason, so no question goes unseen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from agent.actions import Action, action_key
+from agent.answers import (
+    ANSWER_CATEGORIES,
+    ANSWERABLE,
+    Drafted,
+    Passage,
+    draft,
+    question,
+    reply_subject,
+)
+from resources.database import TenantScope
+from resources.store.schema import actions, contacts, messages, signals
+from services.documents.search import search_scope
+
+PASSAGES = 5  # looked at for each question
+KINDS = ("faq_reply", "create_task")
+
+
+@dataclass
+class Answers:
+    actions: list[Action] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+
+def _step(message_id: int) -> str:
+    return f"inquiry:{message_id}"
+
+
+def open_inquiries(scope: TenantScope, hour: datetime) -> list[dict]:
+    """Recent inbound questions with nothing of ours in their thread since they came."""
+    hours = scope.tenant.settings.thresholds.inquiry_answer_hours
+    received = sa.func.coalesce(messages.c.sent_at, messages.c.created_at)
+    ours = messages.alias("ours")
+    answered = sa.exists().where(
+        ours.c.tenant_id == messages.c.tenant_id, ours.c.direction == "out",
+        ours.c.thread_key == messages.c.thread_key,
+        sa.func.coalesce(ours.c.sent_at, ours.c.created_at) >= received,
+    )
+    asked_for_person = sa.exists().where(
+        signals.c.tenant_id == messages.c.tenant_id, signals.c.message_id == messages.c.id,
+        signals.c.kind == "human_request",
+    )
+    rows = scope.execute(
+        scope.select(messages.c.id, messages.c.from_addr, messages.c.subject,
+                     messages.c.body_text, messages.c.message_id_header, contacts.c.first_name)
+        .select_from(messages.outerjoin(contacts, contacts.c.id == messages.c.contact_id))
+        .where(messages.c.direction == "in", messages.c.status == "stored",
+               messages.c.classification.in_(ANSWERABLE), messages.c.from_addr.is_not(None),
+               received >= hour - timedelta(hours=hours), ~answered, ~asked_for_person)
+        .order_by(messages.c.id)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def _decided(scope: TenantScope, keys: list[str], cycle_id: int | None) -> set[str]:
+    """Keys an earlier cycle already proposed (this cycle's own come again on a rerun)."""
+    if not keys:
+        return set()
+    query = scope.select(actions.c.idempotency_key).where(actions.c.idempotency_key.in_(keys))
+    if cycle_id is not None:
+        query = query.where(
+            sa.or_(actions.c.agent_run_id.is_(None), actions.c.agent_run_id != cycle_id))
+    return {r[0] for r in scope.execute(query)}
+
+
+def answer_inquiries(scope: TenantScope, hour: datetime, cycle_id: int | None) -> Answers:
+    inquiries = open_inquiries(scope, hour)
+    keyed = [(m, {kind: action_key(kind, m["from_addr"], _step(m["id"])) for kind in KINDS})
+             for m in inquiries]
+    decided = _decided(scope, [k for _, keys in keyed for k in keys.values()], cycle_id)
+    done = Answers()
+    for message, keys in keyed:
+        if decided & set(keys.values()):
+            continue
+        action = _answer(scope, message, keys)
+        done.actions.append(action)
+        done.counts["drafted" if action.kind == "faq_reply" else "left_for_person"] += 1
+    return done
+
+
+def _answer(scope: TenantScope, message: dict, keys: dict[str, str]) -> Action:
+    asked = question(message["subject"], message["body_text"])
+    hits = search_scope(scope, asked, PASSAGES, ANSWER_CATEGORIES) if asked else []
+    passages = [Passage(h.chunk_id, h.document_id, h.filename, h.page, h.offset, h.body)
+                for h in hits]
+    found = draft(asked, passages)
+    subject = reply_subject(message["subject"])
+    if isinstance(found, Drafted):
+        return Action(
+            kind="faq_reply",
+            target=message["from_addr"],
+            payload={
+                "message_id": message["id"],
+                "in_reply_to": message["message_id_header"],
+                "vars": {
+                    "first_name": message["first_name"] or "there",
+                    "question_subject": subject,
+                    "answer": found.answer,
+                    "sources": [c.describe() for c in found.citations],
+                },
+                "citations": [
+                    {"document_id": c.document_id, "chunk_id": c.chunk_id,
+                     "filename": c.filename, "page": c.page, "offset": c.offset,
+                     "quote": c.quote}
+                    for c in found.citations
+                ],
+            },
+            reason=f"{message['from_addr']} asked \"{subject}\"; {found.reason}",
+            priority=70,
+            idempotency_key=keys["faq_reply"],
+        )
+    return Action(
+        kind="create_task",
+        target=message["from_addr"],
+        payload={"basis": "client_question", "message_id": message["id"],
+                 "title": f"Answer {message['from_addr']}: {subject}"[:200],
+                 "question": asked},
+        reason=f"left for a person: {found.reason}",
+        priority=75,
+        idempotency_key=keys["create_task"],
+    )

@@ -27,6 +27,7 @@ run: install
 	$(STEWARD) docs search --tenant acme-appraisals "opinion of market value" --limit 3
 	$(STEWARD) run overview --all
 	$(STEWARD) run cycle --all
+	$(STEWARD) docs answers --tenant acme-appraisals --limit 3
 
 ui: install
 	$(STEWARD) ui

@@ -115,12 +115,24 @@ def _relevant(terms: list[str], matched: list[str]) -> bool:
         len(matched) >= MIN_COVERAGE * len(terms)
 
 
+def _is_heading(sentence: str) -> bool:
+    return not sentence.endswith((".", "!", "?", ":", ";")) and len(sentence.split()) < 8
+
+
 def _best_sentences(terms: list[str], body: str) -> str:
-    """The sentences holding most of the question's words, in their order; a sentence that is
-    itself a question (an FAQ's) brings the one after it, its answer."""
+    """The sentence holding most of the question's words, then the one adding most of the
+    words still missing, in their order (headings are not quoted); a sentence that is itself a
+    question (an FAQ's) brings the one after it, its answer."""
     sentences = [" ".join(s.split()) for s in SENTENCE.split(body) if s.strip()]
-    scored = sorted(((len(covered(terms, s)), -i) for i, s in enumerate(sentences)), reverse=True)
-    chosen = {-i for score, i in scored[:MAX_SENTENCES] if score}
+    words = [set(covered(terms, s)) if not _is_heading(s) else set() for s in sentences]
+    chosen: set[int] = set()
+    seen: set[str] = set()
+    while len(chosen) < MAX_SENTENCES:
+        gain, i = max(((len(w - seen), -i) for i, w in enumerate(words)), default=(0, 0))
+        if not gain:
+            break
+        chosen.add(-i)
+        seen |= words[-i]
     chosen |= {i + 1 for i in chosen if sentences[i].endswith("?") and i + 1 < len(sentences)}
     return " ".join(sentences[i] for i in sorted(chosen))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import mailbox
+import os
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -29,6 +30,7 @@ from resources.database import Database
 from resources.mailer import Mailer
 from resources.store import schema
 from resources.store.tenants import add_tenant, update_tenant
+from tests.cli import steward
 from tests.helpers import clock_at, resources, rows
 from tests.test_documents import FEES, docx_bytes, pdf_bytes
 
@@ -192,11 +194,30 @@ def test_a_passage_must_hold_most_of_the_question() -> None:
     assert question("Coverage", "Napa county.\n\nThanks") == "Coverage Napa county. Thanks"
     faq = Passage(1, 1, "faq.docx", 1, 0, " ".join(" ".join(pair) for pair in FAQ))
     found = draft(asked, [faq])
-    assert found.citations[0].quote == ("What areas do you cover? We cover Marin, Sonoma and "
-                                        "Napa counties.")
+    assert found.citations[0].quote == "We cover Marin, Sonoma and Napa counties."
     assert found.reason == ("answered from faq.docx, page 1: 3 of the 3 words "
                             "(cover, napa, county)")
+    fees = Passage(2, 2, "fees.pdf", 1, 0, "Fee Schedule\nDesk review: fee $175.\n"
+                   "Turn time: 5 business days.\nRush adds $150 to the fee.")
+    assert draft("What are your fee and turn time?", [fees]).citations[0].quote == (
+        "Desk review: fee $175. Turn time: 5 business days.")  # a heading is not a quote
     assert isinstance(draft("Do you appraise yachts?", [faq]), Unanswered)
     assert draft("Hi, thanks!", [faq]).reason.startswith("the message asks nothing")
     assert draft("rush fees", []).reason == ("no SOP, FAQ or fee schedule passage matches "
                                              "(rush, fees)")
+
+
+def test_steward_docs_answers_shows_the_draft_and_why_one_was_left(
+        tenant: Database, mailer: Mailer) -> None:
+    run(tenant, mailer, [documents, inbox])
+    run(tenant, mailer, [cycle_phases])
+    env = {**os.environ, "STEWARD_DATABASE_URL": tenant.resolved_url()}
+    shown = steward(env, "docs", "answers", "--tenant", "acme").stdout
+    assert "faq_reply to dana@lender.example: awaiting_approval, task " in shown
+    assert "| Subject: Re: Rush appraisal" in shown
+    assert "| [1] fee-schedule.pdf, page 1" in shown
+    (task,) = [t for t in rows(tenant, schema.tasks) if t["kind"] == "human"]
+    assert (f"create_task to lee@farm.example: delivered (task {task['id']} opened for a "
+            "person)\n   left for a person: no passage") in shown
+    brief = steward(env, "docs", "answers", "--tenant", "acme", "--no-text", "--limit", "1")
+    assert "Subject" not in brief.stdout and brief.stdout.count(" to ") == 1

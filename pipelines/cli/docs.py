@@ -1,8 +1,10 @@
-"""`steward docs list|show|search|category|reindex`: the documents library from the terminal.
+"""`steward docs list|show|search|answers|category|reindex`: the documents library from the
+terminal.
 
 `list` shows the registry (status, category and why, detected type, pages, the failure or
 "needs OCR"); `show` one document's record and text; `search` the tenant's documents with the
-page and offset of each passage; `category` overrides an inferred category (kept through
+page and offset of each passage; `answers` the inquiries the hourly plan answered from the
+documents (the drafted reply with its sources) or left for a person; `category` overrides an inferred category (kept through
 re-extraction); `reindex` cuts the stored pages into chunks again and refits the vector index.
 Extraction itself runs in Dagster: `steward run documents --tenant SLUG | --all`.
 """
@@ -16,11 +18,12 @@ import typer
 from agent.documents import CATEGORIES, STATUSES
 from pipelines.cli.common import CliError, actor, ready_database
 from resources.store import documents as store
+from services.documents.answers import recent
 from services.documents.indexing import reindex
 from services.documents.search import search as search_documents
 
 app = typer.Typer(no_args_is_help=True,
-                  help="Documents library: list, show, search, category, reindex.")
+                  help="Documents library: list, show, search, answers, category, reindex.")
 TENANT = typer.Option(..., "--tenant")
 
 
@@ -74,6 +77,24 @@ def search(query: str = typer.Argument(..., metavar="QUERY"), tenant: str = TENA
     for hit in hits:
         print(f"{hit.rank}. #{hit.document_id} {hit.filename} ({hit.category}), page "
               f"{hit.page}, offset {hit.offset}\n   {hit.snippet}")
+
+
+@app.command("answers")
+def answers(tenant: str = TENANT, limit: int = typer.Option(10, "--limit"),
+            text: bool = typer.Option(True, "--text/--no-text")) -> None:
+    """Inquiries answered from the documents or left for a person, newest first, with the
+    drafted reply (`steward approve ID` sends one that waits)."""
+    with ready_database().for_tenant(tenant) as scope:
+        handled = recent(scope, limit)
+    if not handled:
+        print(f"{tenant}: no inquiry handled yet")
+    for r in handled:
+        task = f", task {r['task_id']}" if r["task_id"] else ""
+        task += f" ({r['opened']} opened for a person)" if r["opened"] else ""
+        print(f"{r['kind']} to {r['target']}: {r['status']}{task}\n   {r['reason']}")
+        if text and r["draft"]:
+            body = str(r["draft"].get("text", "")).rstrip().replace("\n", "\n   | ")
+            print(f"   | Subject: {r['draft'].get('subject')}\n   |\n   | {body}")
 
 
 @app.command("category")

@@ -1,5 +1,6 @@
-"""Demo documents: appraisal reports and invoices as PDF, letters and checklists as DOCX, plus one
-corrupt file of each kind so ingestion has something to quarantine.
+"""Demo documents: appraisal reports and invoices as PDF, letters and checklists as DOCX, the
+tenant's fee schedule (PDF) and FAQ (DOCX) that inquiries are answered from, plus one corrupt
+file of each kind so ingestion has something to quarantine.
 
 Both formats embed dates (PDF metadata, DOCX core properties and zip entry times); all of them are
 pinned to the demo's clock so the same seed writes byte-identical files.
@@ -18,7 +19,7 @@ from pathlib import Path
 import docx
 from fpdf import FPDF
 
-from pipelines.demo.spec import Row, TenantSpec
+from pipelines.demo.spec import CATALOG, Row, TenantSpec
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -124,6 +125,26 @@ MAKERS: tuple[Callable[[TenantSpec, Row, datetime], tuple[str, str, bytes]], ...
     _report, _letter, _invoice, _checklist)
 
 
+def _operating(spec: TenantSpec, created: datetime) -> list[tuple[str, str, bytes, None]]:
+    """The tenant's own rules a client may ask about: fees and turn times, how to schedule."""
+    fees = [f"{name} ({sku}): fee ${price} plus a ${tech} technology fee."
+            for sku, name, price, tech, _ in CATALOG]
+    fees += ["Turn time: appraisals are delivered within 5 business days of the inspection.",
+             "Rush delivery within 48 hours adds $150 to the fee.",
+             "Payment is due on delivery; lenders on account are invoiced monthly."]
+    faq = ["How do I schedule an inspection? Reply to any of our emails with two times that "
+           "suit you, and we confirm within one business day.",
+           "Can I reschedule an inspection? Yes, at no charge up to 24 hours before; later "
+           "cancellations carry a $75 trip fee.",
+           f"Which areas do you cover? {spec.name} covers the metro area and the counties next "
+           "to it; travel beyond 50 miles adds a mileage fee.",
+           "What do you need to start an order? The property address, the borrower's name, "
+           "the loan type and an access contact."]
+    return [("fee-schedule.pdf", PDF, pdf_bytes(f"{spec.name} Fee Schedule", fees, created),
+             None),
+            ("faq.docx", DOCX, docx_bytes("Frequently Asked Questions", faq, created), None)]
+
+
 def _corrupt(created: datetime) -> list[tuple[str, str, bytes, None]]:
     """A PDF cut in half (an interrupted upload) and a DOCX that is not a zip at all."""
     report = pdf_bytes("Appraisal Report", ["This upload was interrupted."], created)
@@ -133,7 +154,7 @@ def _corrupt(created: datetime) -> list[tuple[str, str, bytes, None]]:
 
 def write_documents(directory: Path, spec: TenantSpec, orders: list[Row], count: int,
                     now: datetime) -> list[Row]:
-    """Write `count` good files plus the two corrupt ones; returns their `documents` rows, linked
+    """Write `count` order files, the fee schedule and FAQ, and the two corrupt ones; returns their `documents` rows, linked
     to orders through `order_ref`."""
     directory.mkdir(parents=True, exist_ok=True)
     usable = [o for o in orders if o["property_address"] and o["fee_amount"] > 0]
@@ -146,7 +167,7 @@ def write_documents(directory: Path, spec: TenantSpec, orders: list[Row], count:
         if any(name == f[0] for f in files):
             name = name.replace(".", f"-{n + 1}.", 1)
         files.append((name, content_type, data, order["order_number"]))
-    files += _corrupt(now)
+    files += _operating(spec, now) + _corrupt(now)
     rows = []
     for name, content_type, data, order_ref in files:
         path = directory / name

@@ -45,6 +45,11 @@ def deliver(root: Path, name: str, msg: EmailMessage, when: datetime) -> Path:
     return final
 
 
+WEEK = 7 * 24 * 60
+# A prospect's question came in the last day, so the first cycle answers it from the documents.
+AGE_MINUTES = {"inquiry": 24 * 60}
+
+
 def write_maildir(root: Path, spec: TenantSpec, rows: dict[str, list[Row]], count: int,
                   seed: int, now: datetime, requests: dict[str, str] | None = None
                   ) -> dict[str, int]:
@@ -62,7 +67,7 @@ def write_maildir(root: Path, spec: TenantSpec, rows: dict[str, list[Row]], coun
     written: dict[str, int] = {}
     for number, kind in enumerate(kinds, start=1):
         ctx.number = number
-        ctx.date = now - timedelta(minutes=ctx.rng.randint(30, 7 * 24 * 60))
+        ctx.date = now - timedelta(minutes=ctx.rng.randint(30, AGE_MINUTES.get(kind, WEEK)))
         msg = BUILDERS[kind](ctx)
         # Ground truth for tests and classifier evaluation; real mail has no such header.
         msg["X-Demo-Kind"] = kind

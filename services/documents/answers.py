@@ -27,7 +27,7 @@ from agent.answers import (
     reply_subject,
 )
 from resources.database import TenantScope
-from resources.store.schema import actions, contacts, messages, signals
+from resources.store.schema import actions, contacts, messages, outbox, signals, tasks
 from services.documents.search import search_scope
 
 PASSAGES = 5  # looked at for each question
@@ -137,3 +137,32 @@ def _answer(scope: TenantScope, message: dict, keys: dict[str, str]) -> Action:
         priority=75,
         idempotency_key=keys["create_task"],
     )
+
+
+def recent(scope: TenantScope, limit: int) -> list[dict]:
+    """The latest inquiries the plan handled, newest first: the action with its decision and
+    reason; for a drafted reply the message as rendered (the approval's preview, or the
+    outbox's copy once it was allowed), for one left for a person the task it opened."""
+    rows = scope.execute(
+        scope.select(actions.c.kind, actions.c.target, actions.c.status, actions.c.reason,
+                     actions.c.task_id, actions.c.idempotency_key)
+        .where(actions.c.kind.in_(KINDS), actions.c.idempotency_key.like("%:inquiry:%"))
+        .order_by(actions.c.id.desc()).limit(limit)
+    ).mappings().all()
+    keys = [r["idempotency_key"] for r in rows]
+    queued = {r["idempotency_key"]: r for r in scope.execute(
+        scope.select(outbox.c.idempotency_key, outbox.c.payload, outbox.c.status,
+                     outbox.c.provider_ref).where(outbox.c.idempotency_key.in_(keys))
+    ).mappings()} if keys else {}
+    held = {r["id"]: r["context"] for r in scope.execute(
+        scope.select(tasks.c.id, tasks.c.context).where(
+            tasks.c.id.in_([r["task_id"] for r in rows if r["task_id"]]))).mappings()}
+    found = []
+    for r in rows:
+        out = queued.get(r["idempotency_key"])
+        preview = (held.get(r["task_id"]) or {}).get("preview") or (out or {}).get("payload")
+        found.append({**r, "status": out["status"] if out else r["status"],
+                      "opened": out["provider_ref"] if out and r["kind"] == "create_task"
+                      else None,
+                      "draft": preview if r["kind"] == "faq_reply" else None})
+    return found

@@ -4,8 +4,9 @@ terminal.
 `list` shows the registry (status, category and why, detected type, pages, the failure or
 "needs OCR"); `show` one document's record and text; `search` the tenant's documents with the
 page and offset of each passage; `answers` the inquiries the hourly plan answered from the
-documents (the drafted reply with its sources) or left for a person; `category` overrides an inferred category (kept through
-re-extraction); `reindex` cuts the stored pages into chunks again and refits the vector index.
+documents (the drafted reply with its sources) or left for a person; `category` overrides an
+inferred category (kept through re-extraction); `reindex` cuts the stored pages into chunks
+again and refits the vector index.
 Extraction itself runs in Dagster: `steward run documents --tenant SLUG | --all`.
 """
 

@@ -154,8 +154,8 @@ def _corrupt(created: datetime) -> list[tuple[str, str, bytes, None]]:
 
 def write_documents(directory: Path, spec: TenantSpec, orders: list[Row], count: int,
                     now: datetime) -> list[Row]:
-    """Write `count` order files, the fee schedule and FAQ, and the two corrupt ones; returns their `documents` rows, linked
-    to orders through `order_ref`."""
+    """Write `count` order files, the fee schedule and FAQ, and the two corrupt ones; returns
+    their `documents` rows, those of order files linked to orders through `order_ref`."""
     directory.mkdir(parents=True, exist_ok=True)
     usable = [o for o in orders if o["property_address"] and o["fee_amount"] > 0]
     usable.sort(key=lambda o: (o["status"] != "delivered", o["order_number"]))

@@ -26,6 +26,7 @@ from resources.store import schema
 from resources.store.tenants import add_tenant, update_tenant
 from sensors.documents import documents_sensor
 from services.documents.search import search
+from tests.cli import steward
 from tests.helpers import resources, rows
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -216,3 +217,29 @@ def test_the_sensor_launches_one_run_for_the_changed_folders(
         assert len(moved.run_requests) == 1
         assert moved.run_requests[0].tags["dagster/partition"] == "other"
         assert json.loads(moved.cursor).keys() == {"acme", "other"}
+
+
+def test_steward_docs_lists_shows_searches_and_recategorizes(library: Database) -> None:
+    materialize(library, ["acme"])
+    env = {**os.environ, "STEWARD_DATABASE_URL": library.resolved_url(), "STEWARD_ACTOR": "pat"}
+    failed = steward(env, "docs", "list", "--tenant", "acme", "--status", "failed").stdout
+    assert "broken.pdf" in failed and "fee-schedule.pdf" not in failed
+    assert "damaged" in failed  # the DOCX cut short, whatever its name says
+    fees = by_name(library)["fee-schedule.pdf"]
+    shown = steward(env, "docs", "show", str(fees["id"]), "--tenant", "acme").stdout
+    assert "category_reason: file name says 'fee schedule'" in shown
+    assert "--- page 2 (pypdfium2, 0 table(s)) ---" in shown and "Rush delivery" in shown
+    found = steward(env, "docs", "search", "--tenant", "acme", "rush delivery fee").stdout
+    assert found.startswith(f"1. #{fees['id']} fee-schedule.pdf (sop), page ")
+    only = steward(env, "docs", "search", "--tenant", "acme", "agreement notice",
+                   "--category", "sop").stdout
+    assert "lender-agreement.docx" not in only
+    agreement = by_name(library)["lender-agreement.docx"]
+    steward(env, "docs", "category", str(agreement["id"]), "internal", "--tenant", "acme")
+    assert (by_name(library)["lender-agreement.docx"]["category"],
+            by_name(library)["lender-agreement.docx"]["category_by"]) == ("internal", "pat")
+    assert "chunks" in steward(env, "docs", "reindex", "--tenant", "acme").stdout
+    assert "unknown category 'memo'" in steward(
+        env, "docs", "search", "--tenant", "acme", "x", "--category", "memo", ok=False).stderr
+    assert "no document 999" in steward(env, "docs", "show", "999", "--tenant", "acme",
+                                        ok=False).stderr

@@ -69,9 +69,15 @@ def show(document_id: int = typer.Argument(..., metavar="ID"), tenant: str = TEN
 
 @app.command("search")
 def search(query: str = typer.Argument(..., metavar="QUERY"), tenant: str = TENANT,
-           limit: int = typer.Option(10, "--limit")) -> None:
+           limit: int = typer.Option(10, "--limit"),
+           category: list[str] = typer.Option(None, "--category",
+                                              help="Only these categories (repeatable).")
+           ) -> None:
     """The passages that best answer QUERY, with document, page and offset."""
-    hits = search_documents(ready_database(), tenant, query, limit)
+    unknown = sorted(set(category or ()) - set(CATEGORIES))
+    if unknown:
+        raise CliError(f"unknown category {unknown[0]!r}: choose from {', '.join(CATEGORIES)}")
+    hits = search_documents(ready_database(), tenant, query, limit, tuple(category or ()))
     if not hits:
         print(f"nothing found for {query!r}")
         return

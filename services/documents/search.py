@@ -111,6 +111,7 @@ def search_scope(scope: TenantScope, query: str, limit: int = 10,
     return hits
 
 
-def search(db: Database, slug: str, query: str, limit: int = 10) -> list[Hit]:
+def search(db: Database, slug: str, query: str, limit: int = 10,
+           categories: tuple[str, ...] = ()) -> list[Hit]:
     with db.for_tenant(slug) as scope:
-        return search_scope(scope, query, limit)
+        return search_scope(scope, query, limit, categories)

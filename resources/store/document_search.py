@@ -2,11 +2,12 @@
 index.
 
 SQLite: the FTS5 table `document_search` (migration 0014) holds each chunk's body and its
-tenant as a token, so the tenant is part of the MATCH and FTS5 intersects the two inside its
-index; BM25 ranks (the tenant column weighs nothing). PostgreSQL: the generated `search`
-tsvector with its GIN index, under row-level security. Both take the query's terms ANDed first
-and fall back to OR only when AND finds too little: an OR over common words matches most
-chunks.
+tenant. The MATCH names only the body's terms and the tenant is a filter on the matched rows:
+with the tenant's token inside the MATCH, BM25 counted the rows holding that token on every
+query (the whole tenant: 3 ms of a 3.2 ms query at 100,000 chunks, against 0.3 ms without).
+PostgreSQL: the generated `search` tsvector with its GIN index, under row-level security. Both
+take the query's terms ANDed or ORed as the caller asks (services/documents/search.py: OR only
+when AND finds nothing).
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from resources.database import TenantScope
 from resources.store.schema import document_chunks, document_indexes, documents
 
-FTS = sa.table("document_search", sa.column("rowid"))
+FTS = sa.table("document_search", sa.column("rowid"), sa.column("tenant"))
 FTS_NAME = sa.literal_column("document_search")
 SEARCH = sa.literal_column("document_chunks.search")
 
 
-def _fts_expression(tenant_id: int, terms: list[str], joiner: str) -> str:
+def _fts_expression(terms: list[str], joiner: str) -> str:
     quoted = f" {joiner} ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    return f'tenant : "t{tenant_id}" AND ({quoted})'
+    return f"body : ({quoted})"
 
 
 def keyword(scope: TenantScope, terms: list[str], limit: int, any_term: bool,
@@ -38,34 +39,41 @@ def keyword(scope: TenantScope, terms: list[str], limit: int, any_term: bool,
         return []
     if scope.conn.dialect.name == "sqlite":
         rank = sa.func.bm25(FTS_NAME, 1.0, 0.0)
-        expression = _fts_expression(scope.tenant_id, terms, "OR" if any_term else "AND")
-        stmt = (sa.select(document_chunks.c.id)
-                .select_from(FTS.join(document_chunks, document_chunks.c.id == FTS.c.rowid))
-                .where(FTS_NAME.match(expression)).order_by(rank, document_chunks.c.id))
+        expression = _fts_expression(terms, "OR" if any_term else "AND")
+        stmt = (sa.select(FTS.c.rowid.label("id"))
+                .where(FTS_NAME.match(expression), FTS.c.tenant == f"t{scope.tenant_id}")
+                .order_by(rank, FTS.c.rowid))
+        if categories:
+            stmt = stmt.join(document_chunks, document_chunks.c.id == FTS.c.rowid)
     else:
         query = sa.func.plainto_tsquery("english", " ".join(terms))
         if any_term:  # plainto_tsquery quotes every lexeme; its text with | for & parses back
             query = sa.cast(sa.func.replace(sa.cast(query, sa.Text), "&", "|"), TSQUERY)
         stmt = (sa.select(document_chunks.c.id).where(SEARCH.op("@@")(query))
                 .order_by(sa.func.ts_rank_cd(SEARCH, query).desc(), document_chunks.c.id))
-    if categories:
+    if categories:  # through the chunks, which the scope confines to the tenant
         stmt = stmt.join(documents, documents.c.id == document_chunks.c.document_id).where(
             documents.c.category.in_(categories))
     return [r[0] for r in scope.execute(stmt.limit(limit))]
 
 
 def chunks_by_id(scope: TenantScope, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The chunks with their document's name and category, for showing a hit."""
+    """The chunks with their document's name and category, for showing a hit: the chunks by
+    key, then their documents by key. As one join, PostgreSQL's plan followed the estimate for
+    the documents (one row, before the table was analysed) and probed the chunks once for each
+    of the tenant's documents: 32 ms for 20 chunks instead of 1."""
     if not ids:
         return {}
-    rows = scope.execute(
+    chunks = [dict(r) for r in scope.execute(
         sa.select(document_chunks.c.id, document_chunks.c.document_id, document_chunks.c.page,
-                  document_chunks.c.start, document_chunks.c.body, documents.c.filename,
-                  documents.c.category)
-        .join(documents, documents.c.id == document_chunks.c.document_id)
+                  document_chunks.c.start, document_chunks.c.body)
         .where(document_chunks.c.id.in_(ids))
-    ).mappings()
-    return {r["id"]: dict(r) for r in rows}
+    ).mappings()]
+    docs = {r.id: r for r in scope.execute(
+        sa.select(documents.c.id, documents.c.filename, documents.c.category)
+        .where(documents.c.id.in_({c["document_id"] for c in chunks})))}
+    return {c["id"]: {**c, "filename": docs[c["document_id"]].filename,
+                      "category": docs[c["document_id"]].category} for c in chunks}
 
 
 def chunks_without_vectors(scope: TenantScope) -> list[tuple[int, str]]:

@@ -90,7 +90,11 @@ def test_demo_mail_is_stored_once_with_reasons_and_outcomes(db: Database, demo: 
     kinds_signalled = {s["kind"] for s in rows(db, ACME, schema.signals,
                                                 schema.signals.c.message_id == scheduling["id"])}
     assert "human_request" in kinds_signalled
-    assert rows(db, ACME, schema.documents, schema.documents.c.source == "attachment")
+    contract = by_kind["attachment"]
+    (attached,) = rows(db, ACME, schema.documents, schema.documents.c.source == "attachment")
+    assert attached["message_id"] == contract["id"] and attached["status"] == "pending"
+    assert attached["account_id"] == contract["account_id"]
+    assert attached["order_id"] == contract["links"]["orders"][0]["id"]  # the order it names
     linked = [m for m in stored
               if m["links"] and ("orders" in m["links"] or "quotes" in m["links"])]
     assert linked, "order and quote numbers in mail link to their records"

@@ -38,7 +38,8 @@ def store_batch(
             counts.quarantined += 1
         counts.per_class[item.facts.label.name if item.facts else "quarantined"] += 1
     record_outcomes(scope, active, ids, people, now, counts)
-    counts.attachments += _attachments(scope, active, ids)
+    counts.attachments += _attachments(scope, active, ids,
+                                       {r["message_key"]: r for r in rows})
     return counts
 
 
@@ -172,10 +173,14 @@ def _message_row(tenant: str, item: Item, people: dict[str, Known], links: dict)
     }
 
 
-def _attachments(scope: TenantScope, items: list[Item], ids: dict[str, int]) -> int:
-    """Hand attachments to the documents library: the file on disk and a documents row."""
+def _attachments(scope: TenantScope, items: list[Item], ids: dict[str, int],
+                 stored: dict[str, dict]) -> int:
+    """Hand attachments to the documents library: the file on disk and a documents row linked
+    to its message, the sender's account and the first order the message names."""
     rows = []
     for item in items:
+        message = stored.get(item.msg.message_key) or {}
+        orders = (message.get("links") or {}).get("orders") or [{}]
         for attachment in item.msg.attachments:
             if attachment.data is None or item.msg.message_key not in ids:
                 continue
@@ -189,6 +194,8 @@ def _attachments(scope: TenantScope, items: list[Item], ids: dict[str, int]) -> 
                     "sha256": digest,
                     "source": "attachment",
                     "message_id": ids[item.msg.message_key],
+                    "account_id": message.get("account_id"),
+                    "order_id": orders[0].get("id"),
                 }
             )
     return insert_documents(scope, rows)

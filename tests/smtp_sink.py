@@ -131,9 +131,9 @@ class SmtpSink:
         return AuthResult(success=ok, handled=False)
 
     def _keep(self, envelope) -> None:
+        """The Sent folder's copy first, then the message counts as received: a test that waits
+        for a count and then looks in the Sent folder (a crash's reconciliation) must find it."""
         message = email.message_from_bytes(envelope.original_content or envelope.content)
-        with self._lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         if self.sent_maildir is not None:
             folder = self.sent_maildir / ".Sent"
             for sub in ("tmp", "new", "cur"):
@@ -141,6 +141,8 @@ class SmtpSink:
             tmp = folder / "tmp" / uuid.uuid4().hex
             tmp.write_bytes(envelope.original_content or envelope.content)
             tmp.rename(folder / "new" / tmp.name)
+        with self._lock:
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
 
 
 class _Handler:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
-from agent.documents import TERM, query_terms
+from agent.documents import STOP_WORDS, TERM, query_terms
 from agent.mail.signatures import own_words
 
 ANSWERABLE = ("inquiry", "scheduling_request")
@@ -96,8 +96,10 @@ def stem(word: str) -> str:
 
 
 def lookup_terms(asked: str) -> list[str]:
-    """The question's words worth looking up: search terms less the words of asking."""
-    return [t for t in query_terms(asked) if t not in FILLER]
+    """The question's words worth looking up: search terms less the words of asking, and
+    contractions of either ("what's", "we're", "don't")."""
+    return [t for t in query_terms(asked) if t not in FILLER and not t.endswith("n't")
+            and t.split("'")[0] not in FILLER | STOP_WORDS]
 
 
 def _stems(text: str) -> set[str]:

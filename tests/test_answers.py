@@ -202,6 +202,7 @@ def test_a_passage_must_hold_most_of_the_question() -> None:
     assert draft("What are your fee and turn time?", [fees]).citations[0].quote == (
         "Desk review: fee $175. Turn time: 5 business days.")  # a heading is not a quote
     assert isinstance(draft("Do you appraise yachts?", [faq]), Unanswered)
+    assert draft("What's your cover? We're in Napa county, aren't we?", [faq]).citations
     assert draft("Hi, thanks!", [faq]).reason.startswith("the message asks nothing")
     assert draft("rush fees", []).reason == ("no SOP, FAQ or fee schedule passage matches "
                                              "(rush, fees)")

@@ -35,6 +35,7 @@ MAX_SOURCES = 2
 MAX_SENTENCES = 2  # quoted from each source
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
 _local = threading.local()
+ENDS = (".", "!", "?", ":", ";")
 REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|fw|fwd)\s*:\s*)+", re.IGNORECASE)
 
 
@@ -118,15 +119,20 @@ def _relevant(terms: list[str], matched: list[str]) -> bool:
 
 
 def _is_heading(sentence: str) -> bool:
-    return not sentence.endswith((".", "!", "?", ":", ";")) and len(sentence.split()) < 8
+    """A title line: short, unpunctuated, no figures. A table row ("Desk review  $175") has
+    figures or cells and is quoted: in a fee schedule it is the answer."""
+    return (not sentence.endswith(ENDS) and len(sentence.split()) < 8
+            and "\t" not in sentence and not any(c.isdigit() for c in sentence))
 
 
 def _best_sentences(terms: list[str], body: str) -> str:
     """The sentence holding most of the question's words, then the one adding most of the
     words still missing, in their order (headings are not quoted); a sentence that is itself a
-    question (an FAQ's) brings the one after it, its answer."""
-    sentences = [" ".join(s.split()) for s in SENTENCE.split(body) if s.strip()]
-    words = [set(covered(terms, s)) if not _is_heading(s) else set() for s in sentences]
+    question (an FAQ's) brings the one after it, its answer. A table row's cells are quoted
+    with " | " between them."""
+    raw = [s.strip() for s in SENTENCE.split(body) if s.strip()]
+    sentences = [" ".join(s.replace("\t", " | ").split()) for s in raw]
+    words = [set(covered(terms, s)) if not _is_heading(s) else set() for s in raw]
     chosen: set[int] = set()
     seen: set[str] = set()
     while len(chosen) < MAX_SENTENCES:
@@ -136,7 +142,10 @@ def _best_sentences(terms: list[str], body: str) -> str:
         chosen.add(-i)
         seen |= words[-i]
     chosen |= {i + 1 for i in chosen if sentences[i].endswith("?") and i + 1 < len(sentences)}
-    return " ".join(sentences[i] for i in sorted(chosen))
+    quote = ""
+    for i in sorted(chosen):  # lines without an end mark (table rows) are kept apart by "; "
+        quote += ("" if not quote else " " if quote.endswith(ENDS) else "; ") + sentences[i]
+    return quote
 
 
 def draft(asked: str, passages: list[Passage]) -> Drafted | Unanswered:

@@ -201,6 +201,10 @@ def test_a_passage_must_hold_most_of_the_question() -> None:
                    "Turn time: 5 business days.\nRush adds $150 to the fee.")
     assert draft("What are your fee and turn time?", [fees]).citations[0].quote == (
         "Desk review: fee $175. Turn time: 5 business days.")  # a heading is not a quote
+    table = Passage(3, 3, "rates.xlsx", 1, 0, "Product\tFee\tTurn time\nDesk review\t175\t"
+                    "2 days\nField review\t325\t4 days\nRush\tyes\tsame week")
+    assert draft("What is the fee for a field review?", [table]).citations[0].quote == (
+        "Product | Fee | Turn time; Field review | 325 | 4 days")  # a table row is the answer
     assert isinstance(draft("Do you appraise yachts?", [faq]), Unanswered)
     assert draft("What's your cover? We're in Napa county, aren't we?", [faq]).citations
     assert draft("Hi, thanks!", [faq]).reason.startswith("the message asks nothing")

@@ -75,6 +75,7 @@ def _killed(child: multiprocessing.process.BaseProcess) -> None:
     child.join()
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("reconcile", [True, False], ids=["sent-folder", "no-mailbox"])
 def test_sigkill_never_duplicates_or_loses_mail(
     db: Database, tmp_path: Path, monkeypatch, reconcile: bool

@@ -109,6 +109,9 @@ def test_empty_huge_bomb_and_unknown_files_are_refused(tmp_path: Path) -> None:
     assert result.status == "failed" and result.error.startswith("decompression bomb")
     odd = extract_file(write(tmp_path, "x.bin", bytes(range(256)) * 10))
     assert odd.status == "skipped" and odd.error.startswith("unsupported type")
+    garbage = extract_file(write(tmp_path, "letter.docx", b"could not be saved\x00\x01" * 8))
+    assert (garbage.status, garbage.error) == (
+        "failed", "damaged: named letter.docx but the content is not a Word document")
 
 
 def test_html_csv_and_latin1_text(tmp_path: Path) -> None:

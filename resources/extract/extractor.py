@@ -14,6 +14,8 @@ from resources.extract.plain import extract_csv, extract_html, extract_text
 SKIPPED = {"doc": "unsupported type: Word 97-2003 document",
            "image": "needs OCR: image file", "zip": "unsupported type: zip archive",
            "unknown": "unsupported type: unknown binary", "empty": "empty file"}
+# A name that promises a type we read while the bytes are none: a damaged file, not an odd one.
+CLAIMED = {".pdf": "a PDF", ".docx": "a Word document", ".xlsx": "an Excel workbook"}
 
 
 def _pages(kind: str, path: Path, limits: Limits) -> tuple[list[Page], bool]:
@@ -24,6 +26,9 @@ def _pages(kind: str, path: Path, limits: Limits) -> tuple[list[Page], bool]:
     readers = {"docx": lambda: extract_docx(path, limits),
                "xlsx": lambda: extract_xlsx(path, limits), "html": lambda: extract_html(path),
                "csv": lambda: extract_csv(path), "text": lambda: extract_text(path)}
+    claimed = CLAIMED.get(path.suffix.lower())
+    if kind == "unknown" and claimed:
+        raise Refused(f"damaged: named {path.name} but the content is not {claimed}")
     if kind not in readers:
         raise Refused(SKIPPED[kind], skipped=True)
     return readers[kind](), False

@@ -41,12 +41,9 @@ check: install
 	DAGSTER_HOME=$(STEWARD_HOME)/dagster $(BIN)/dagster definitions validate -w workspace.yaml
 
 # Two workers, each taking whole files (module fixtures stay in one process): 7 minutes here
-# instead of 10-13 in one process, which spent much of its time waiting on subprocesses. The
-# tests that kill a dispatcher mid-send run afterwards on their own: beside the other worker's
-# load one of them saw a message sent twice (1 run in 6; not yet explained, see issue 15).
+# instead of 10-13 in one process, which spent much of its time waiting on subprocesses.
 test: install lint
-	$(BIN)/pytest -q -n 2 --dist loadfile -m "not alone"
-	$(BIN)/pytest -q -m alone
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python bench/datagen.py

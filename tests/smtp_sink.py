@@ -16,6 +16,7 @@ import ssl
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -47,6 +48,8 @@ class SmtpSink:
     refuse: dict[str, str] = field(default_factory=dict)
     data_reply: str | None = None
     received: list[Received] = field(default_factory=list)
+    # Called with each message the moment its DATA arrives (in the server's thread).
+    on_data: Callable[[Message], None] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -161,6 +164,9 @@ class _Handler:
             await asyncio.sleep(self.sink.delay_s)
         if self.sink.data_reply:
             return self.sink.data_reply
+        if self.sink.on_data is not None:
+            self.sink.on_data(email.message_from_bytes(envelope.original_content
+                                                       or envelope.content))
         self.sink._keep(envelope)
         if self.sink._hold_at is not None and len(self.sink.received) >= self.sink._hold_at:
             self.sink._hold, self.sink._hold_at = True, None

@@ -208,7 +208,6 @@ def _dispatch_then_exit(url: str, mailer: Mailer, now: datetime) -> None:
     os._exit(0)
 
 
-@pytest.mark.alone
 @pytest.mark.parametrize("connections", [1, 2])
 def test_a_dispatcher_killed_mid_batch_sends_nothing_twice(shop: Database, tmp_path: Path,
                                                            monkeypatch, connections: int) -> None:

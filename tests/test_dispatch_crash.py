@@ -22,13 +22,15 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from resources.database import Database, engine_for
+from resources.database import Database, TenantSteps, engine_for
 from resources.mailer import Mailer
 from resources.mailer.smtp import SmtpOutcome, SmtpSession
 from resources.store import schema
@@ -75,7 +77,6 @@ def _killed(child: multiprocessing.process.BaseProcess) -> None:
     child.join()
 
 
-@pytest.mark.alone
 @pytest.mark.parametrize("reconcile", [True, False], ids=["sent-folder", "no-mailbox"])
 def test_sigkill_never_duplicates_or_loses_mail(
     db: Database, tmp_path: Path, monkeypatch, reconcile: bool
@@ -154,3 +155,38 @@ def test_sigkill_never_duplicates_or_loses_mail(
     assert unknown or reconciled, "no kill landed in the hand-over window"
     print(f"\nreceived {len(received)}, unknown {len(unknown)}, reconciled {len(reconciled)}")
     assert len(received) + len(unknown - set(received)) == MESSAGES, "a message went missing"
+
+
+def test_data_goes_only_after_the_hand_over_is_committed(
+        db: Database, tmp_path: Path, monkeypatch) -> None:
+    """The window made to happen: each hand-over step's commit comes late (a busy disk), and
+    the server looks the row up from a connection of its own the moment DATA arrives. It must
+    already read `sending`: a kill right after DATA would otherwise roll the row back to
+    `claimed`, and the next pass would send the message again."""
+    monkeypatch.delenv("STEWARD_KILL_SWITCH", raising=False)
+    seed_tenant(db, "acme", contacts=3, touched_days_ago=5, now=NOW)
+    update_tenant(db, "acme", settings_patch={"send_mode": "limited_live",
+                                               "from_address": "office@acme.example"})
+    propose(db, "acme", [follow_up(n) for n in range(3)], NOW)
+    step = TenantSteps.step
+
+    @contextmanager
+    def late_commit(self):
+        with step(self) as scope:
+            yield scope
+            time.sleep(0.3)
+
+    monkeypatch.setattr(TenantSteps, "step", late_commit)
+    seen: list[str] = []
+
+    def status_at_data(message: Message) -> None:
+        key = message["X-Steward-Key"]
+        with Database(url=db.resolved_url()).for_tenant("acme") as scope:
+            seen.append(scope.scalar(sa.select(schema.outbox.c.status)
+                                     .where(schema.outbox.c.idempotency_key == key)))
+
+    with SmtpSink(on_data=status_at_data) as sink:
+        mailer = Mailer(smtp_url=sink.url(), timeout_s=5)
+        dispatch_tenant(db, clients(mailer), "acme", NOW + timedelta(minutes=1))
+    assert seen == ["sending"] * 3
+    assert {r["status"] for r in rows(db, schema.outbox)} == {"sent"}

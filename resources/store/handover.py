@@ -82,9 +82,11 @@ class Handover:
                     job, future = item
                     try:
                         with steps.step() as scope:
-                            future.set_result(job(scope))
+                            result = job(scope)
                     except Exception as exc:  # the caller's future raises it
                         future.set_exception(exc)
+                    else:  # only once committed: the lane sends DATA the moment it is told
+                        future.set_result(result)
         except Exception as exc:  # the database could not be reached: the pass fails with it
             if not ready.done():
                 ready.set_exception(exc)

@@ -75,7 +75,11 @@ def _metadata(found: dict[str, TenantDocuments]) -> dict:
         category.update(tenant.by_category)
     pages = sum(t.drained.pages for t in found.values())
     seconds = sum(t.drained.seconds for t in found.values())
+    files: Counter = Counter()
+    for tenant in found.values():
+        files.update(tenant.registered)
     return {
+        **{f"files_{k}_now": files.get(k, 0) for k in ("new", "changed", "duplicate", "removed")},
         **{f"status_{k}": v for k, v in sorted(status.items())},
         "by_category": dg.MetadataValue.md(_table("category", category)),
         "extracted_now": sum(t.drained.files for t in found.values()),

@@ -243,3 +243,22 @@ def test_steward_docs_lists_shows_searches_and_recategorizes(library: Database) 
         env, "docs", "search", "--tenant", "acme", "x", "--category", "memo", ok=False).stderr
     assert "no document 999" in steward(env, "docs", "show", "999", "--tenant", "acme",
                                         ok=False).stderr
+
+
+def test_a_file_taken_out_of_the_folder_leaves_the_library(
+        library: Database, tmp_path: Path) -> None:
+    materialize(library, ["acme"])
+    folder = tmp_path / "acme" / "uploads"
+    assert search(library, "acme", "rush delivery fee")[0].filename == "fee-schedule.pdf"
+    (folder / "fee-schedule.pdf").unlink()  # an outdated fee schedule, taken down
+    result = materialize(library, ["acme"])
+    assert "fee-schedule.pdf" not in by_name(library)
+    assert not [h for h in search(library, "acme", "rush delivery fee")
+                if h.filename == "fee-schedule.pdf"]
+    figures = result.asset_materializations_for_node("documents")[0].metadata
+    assert (figures["files_removed_now"].value, figures["files_new_now"].value) == (1, 0)
+    kept = set(by_name(library))
+    for path in folder.iterdir():  # an emptied folder (or an unmounted share) removes nothing
+        path.unlink()
+    materialize(library, ["acme"])
+    assert set(by_name(library)) == kept

@@ -47,6 +47,20 @@ def register_upload(scope: TenantScope, row: dict[str, Any], now: datetime) -> s
     return "changed"
 
 
+def remove_uploads(scope: TenantScope, present: set[str]) -> int:
+    """Forget the uploads whose file left the folder (`present`: the origins still there), with
+    their pages and chunks, so search and answers stop quoting them; how many went."""
+    gone = [r.id for r in scope.execute(
+        sa.select(documents.c.id, documents.c.origin)
+        .where(documents.c.source == "upload", documents.c.origin.is_not(None))
+    ) if r.origin not in present]
+    for table, column in ((document_chunks, document_chunks.c.document_id),
+                          (document_pages, document_pages.c.document_id),
+                          (documents, documents.c.id)):
+        scope.execute(sa.delete(table).where(column.in_(gone)))
+    return len(gone)
+
+
 def claim(scope: TenantScope, limit: int, now: datetime) -> list[dict[str, Any]]:
     """Up to `limit` queued documents, oldest first, marked `processing` for this run; a claim
     older than STALE_CLAIM counts as queued."""

@@ -28,7 +28,8 @@ class TenantDocuments:
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     def figures(self) -> dict[str, int | float]:
-        return {"extracted": self.drained.files, "pages": self.drained.pages,
+        return {"removed": self.registered.get("removed", 0),
+                "extracted": self.drained.files, "pages": self.drained.pages,
                 "chars": self.drained.chars, "seconds": round(self.drained.seconds, 2),
                 "pending": self.by_status.get("pending", 0),
                 "failed": self.by_status.get("failed", 0), "chunks": self.chunks}

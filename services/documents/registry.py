@@ -36,15 +36,19 @@ def sha256_of(path: Path) -> str:
 
 
 def register_uploads(db: Database, slug: str, now: datetime) -> Counter:
-    """Register every file in the tenant's documents folder; counts of new, changed, same and
-    duplicate files (and 'vanished' for one removed while it was read)."""
+    """Register every file in the tenant's documents folder and forget the uploads whose file
+    is gone; counts of new, changed, same, duplicate and removed files (and 'vanished' for one
+    removed while it was read). A folder that is missing or holds no file at all removes
+    nothing: an unmounted share or a folder being replaced looks like that too."""
     with db.for_tenant(slug) as scope:
         folder = scope.tenant.settings.documents_dir
     found: Counter = Counter()
     if not folder or not Path(folder).is_dir():
         return found
     root = Path(folder)
+    present: set[str] = set()
     for path in upload_files(root):
+        present.add(str(path.relative_to(root)))
         try:
             size, digest = path.stat().st_size, sha256_of(path)
         except FileNotFoundError:
@@ -55,6 +59,9 @@ def register_uploads(db: Database, slug: str, now: datetime) -> Counter:
                "sha256": digest, "source": "upload"}
         with db.for_tenant(slug) as scope:
             found[store.register_upload(scope, row, now)] += 1
+    if present:
+        with db.for_tenant(slug) as scope:
+            found["removed"] = store.remove_uploads(scope, present)
     return found
 
 

@@ -46,6 +46,17 @@ class GateResult:
     duplicate: bool = False
 
 
+def decided_before(scope: TenantScope, cycle_id: int | None,
+                   *where: sa.ColumnElement[bool]) -> frozenset[str]:
+    """Keys of the actions matching `where` that the gate holds from outside cycle `cycle_id`
+    (an earlier cycle, a task, a person): a rerun of the cycle proposes its own again."""
+    query = scope.select(actions.c.idempotency_key).where(*where)
+    if cycle_id is not None:
+        query = query.where(
+            sa.or_(actions.c.agent_run_id.is_(None), actions.c.agent_run_id != cycle_id))
+    return frozenset(r[0] for r in scope.execute(query))
+
+
 def claim_new(
     scope: TenantScope, batch: list[Action], now: datetime, run_id: int | None
 ) -> set[str]:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from agent.answers import ANSWERABLE
 from resources.database import TenantScope
 from resources.database.bulk import dialect_insert
 from resources.store.contacts import chunks
 from resources.store.schema import messages
+
+# When a message came: its Date header, else when ingest stored it.
+RECEIVED = sa.func.coalesce(messages.c.sent_at, messages.c.created_at)
+
+
+def questions_since(since: datetime) -> list[sa.ColumnElement[bool]]:
+    """Inbound mail classified as a question the documents may answer, received since `since`:
+    what the plan answers and the evidence the policy accepts for a task about one."""
+    return [messages.c.direction == "in", messages.c.classification.in_(ANSWERABLE),
+            RECEIVED >= since]
+
 
 _PG_SETTINGS = sa.table("pg_settings", sa.column("name"), sa.column("enumvals", ARRAY(sa.Text)))
 # For this transaction only, and only where the server was built with lz4 (no row: no change).

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from agent.answers import ANSWERABLE
 from agent.killswitch import KillState
 from agent.policy import PolicyState
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store import ratelimit
 from resources.store.compliance import escalated_ids
+from resources.store.messages import questions_since
 from resources.store.schema import (
     contacts,
     deals,
@@ -119,13 +119,8 @@ def _recent_questions(scope: TenantScope, now: datetime) -> frozenset[int]:
     """Inbound questions young enough to be answered (agent/answers.py): the evidence of a
     `client_question` task."""
     hours = scope.tenant.settings.thresholds.inquiry_answer_hours
-    rows = scope.execute(
-        scope.select(messages.c.id).where(
-            messages.c.direction == "in", messages.c.classification.in_(ANSWERABLE),
-            sa.func.coalesce(messages.c.sent_at, messages.c.created_at)
-            >= now - timedelta(hours=hours + 1),
-        )
-    )
+    since = now - timedelta(hours=hours + 1)
+    rows = scope.execute(scope.select(messages.c.id).where(*questions_since(since)))
     return frozenset(r.id for r in rows)
 
 

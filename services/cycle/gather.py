@@ -23,7 +23,7 @@ from agent.engagement import stats
 from agent.goals import month_bounds, pace
 from agent.planner import PlanInputs
 from resources.database import TenantScope
-from resources.store import ratelimit
+from resources.store import ledger, ratelimit
 from resources.store.schema import (
     actions,
     contacts,
@@ -118,7 +118,7 @@ def gather(
         suppressed=frozenset(
             r[0].lower() for r in scope.execute(scope.select(suppressions.c.email))
         ),
-        decided=_decided_follow_ups(scope, cycle_id),
+        decided=ledger.decided_before(scope, cycle_id, actions.c.kind == "follow_up"),
     )
     return Gathered(inputs, order_check, _new_messages(scope, since),
                     {name: done.counts for name, done in advanced.items()}, _stalled_deals(scope),
@@ -141,15 +141,6 @@ def _stalled_deals(scope: TenantScope) -> int:
         scope.select(sa.func.count()).select_from(deals)
         .where(deals.c.stalled_at.is_not(None), deals.c.stage.not_in(("won", "lost")))
     ))
-
-
-def _decided_follow_ups(scope: TenantScope, cycle_id: int | None) -> frozenset[str]:
-    query = scope.select(actions.c.idempotency_key).where(actions.c.kind == "follow_up")
-    if cycle_id is not None:
-        query = query.where(
-            sa.or_(actions.c.agent_run_id.is_(None), actions.c.agent_run_id != cycle_id)
-        )
-    return frozenset(r[0] for r in scope.execute(query))
 
 
 def _open_deal_count(scope: TenantScope) -> int:

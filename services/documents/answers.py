@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from agent.actions import Action, action_key
 from agent.answers import (
     ANSWER_CATEGORIES,
-    ANSWERABLE,
     Drafted,
     Passage,
     draft,
@@ -27,6 +26,8 @@ from agent.answers import (
     reply_subject,
 )
 from resources.database import TenantScope
+from resources.store import ledger
+from resources.store.messages import RECEIVED, questions_since
 from resources.store.schema import actions, contacts, messages, outbox, signals, tasks
 from services.documents.search import search_scope
 
@@ -47,12 +48,11 @@ def _step(message_id: int) -> str:
 def open_inquiries(scope: TenantScope, hour: datetime) -> list[dict]:
     """Recent inbound questions with nothing of ours in their thread since they came."""
     hours = scope.tenant.settings.thresholds.inquiry_answer_hours
-    received = sa.func.coalesce(messages.c.sent_at, messages.c.created_at)
     ours = messages.alias("ours")
     answered = sa.exists().where(
         ours.c.tenant_id == messages.c.tenant_id, ours.c.direction == "out",
         ours.c.thread_key == messages.c.thread_key,
-        sa.func.coalesce(ours.c.sent_at, ours.c.created_at) >= received,
+        sa.func.coalesce(ours.c.sent_at, ours.c.created_at) >= RECEIVED,
     )
     asked_for_person = sa.exists().where(
         signals.c.tenant_id == messages.c.tenant_id, signals.c.message_id == messages.c.id,
@@ -62,30 +62,20 @@ def open_inquiries(scope: TenantScope, hour: datetime) -> list[dict]:
         scope.select(messages.c.id, messages.c.from_addr, messages.c.subject,
                      messages.c.body_text, messages.c.message_id_header, contacts.c.first_name)
         .select_from(messages.outerjoin(contacts, contacts.c.id == messages.c.contact_id))
-        .where(messages.c.direction == "in", messages.c.status == "stored",
-               messages.c.classification.in_(ANSWERABLE), messages.c.from_addr.is_not(None),
-               received >= hour - timedelta(hours=hours), ~answered, ~asked_for_person)
+        .where(*questions_since(hour - timedelta(hours=hours)), messages.c.status == "stored",
+               messages.c.from_addr.is_not(None), ~answered, ~asked_for_person)
         .order_by(messages.c.id)
     ).mappings()
     return [dict(r) for r in rows]
-
-
-def _decided(scope: TenantScope, keys: list[str], cycle_id: int | None) -> set[str]:
-    """Keys an earlier cycle already proposed (this cycle's own come again on a rerun)."""
-    if not keys:
-        return set()
-    query = scope.select(actions.c.idempotency_key).where(actions.c.idempotency_key.in_(keys))
-    if cycle_id is not None:
-        query = query.where(
-            sa.or_(actions.c.agent_run_id.is_(None), actions.c.agent_run_id != cycle_id))
-    return {r[0] for r in scope.execute(query)}
 
 
 def answer_inquiries(scope: TenantScope, hour: datetime, cycle_id: int | None) -> Answers:
     inquiries = open_inquiries(scope, hour)
     keyed = [(m, {kind: action_key(kind, m["from_addr"], _step(m["id"])) for kind in KINDS})
              for m in inquiries]
-    decided = _decided(scope, [k for _, keys in keyed for k in keys.values()], cycle_id)
+    wanted = [k for _, keys in keyed for k in keys.values()]
+    decided = ledger.decided_before(scope, cycle_id, actions.c.idempotency_key.in_(wanted)) \
+        if wanted else frozenset()
     done = Answers()
     for message, keys in keyed:
         if decided & set(keys.values()):

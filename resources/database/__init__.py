@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.sql import visitors
 
 import migrations
 from agent.settings import TenantSettings
@@ -74,7 +75,9 @@ def engine_for(url: str) -> Engine:
 
 def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        # SQLite has no schemas: the warehouse's `analytics` tables live in the main database.
+        engine = sa.create_engine(url, connect_args={"timeout": 30},
+                                  execution_options={"schema_translate_map": {"analytics": None}})
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -218,6 +221,26 @@ class SystemScope:
         return self.conn.execute(stmt, params) if params is not None else self.conn.execute(stmt)
 
 
+WAREHOUSE_TABLES = frozenset(["warehouse_events", "warehouse_builds", "tenants",
+                              *(t.name for t in schema.FACTS)])
+
+
+class WarehouseScope:
+    """Every tenant's warehouse events and facts in one transaction, for the daily build that
+    aggregates all tenants in one statement per fact (per tenant it would be a statement per
+    tenant and fact). It refuses statements on any other tenant table."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def execute(self, stmt: Any, params: Any = None):
+        tables = {e.name for e in visitors.iterate(stmt) if isinstance(e, sa.Table)}
+        if isinstance(stmt, sa.TextClause) or not tables <= WAREHOUSE_TABLES:
+            raise UnscopedQueryError(
+                f"the warehouse scope reaches only {', '.join(sorted(WAREHOUSE_TABLES))}")
+        return self.conn.execute(stmt, params) if params is not None else self.conn.execute(stmt)
+
+
 class TenantSteps:
     """Transactions on one connection for one tenant (Database.steps). On PostgreSQL the
     connection is bound to the tenant for row-level security for the session, not per
@@ -301,6 +324,13 @@ class Database(dg.ConfigurableResource):
     def system(self) -> Iterator[SystemScope]:
         with self._transaction() as conn:
             yield SystemScope(conn)
+
+    @contextmanager
+    def warehouse(self) -> Iterator[WarehouseScope]:
+        with self._transaction() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.set_config("steward.all_tenants", "on", True)))
+            yield WarehouseScope(conn)
 
     @contextmanager
     def for_tenant(self, slug: str) -> Iterator[TenantScope]:

@@ -30,11 +30,18 @@ def ensure_app_role(engine: sa.Engine, role: str, password: str | None = None) -
 
 
 def grants(role: str) -> list[str]:
+    """The application's rights in its own schema and in the warehouse's `analytics` schema,
+    which the daily fact build writes."""
     tables = "SELECT, INSERT, UPDATE, DELETE"
     return [
-        f'GRANT USAGE ON SCHEMA public TO "{role}"',
-        f'GRANT {tables} ON ALL TABLES IN SCHEMA public TO "{role}"',
-        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
-        f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT {tables} ON TABLES TO "{role}"',
-        f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO "{role}"',
+        statement
+        for schema in ("public", "analytics")
+        for statement in (
+            f'GRANT USAGE ON SCHEMA {schema} TO "{role}"',
+            f'GRANT {tables} ON ALL TABLES IN SCHEMA {schema} TO "{role}"',
+            f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO "{role}"',
+            f'ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT {tables} ON TABLES TO "{role}"',
+            f'ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} '
+            f'GRANT USAGE, SELECT ON SEQUENCES TO "{role}"',
+        )
     ]

@@ -923,9 +923,11 @@ warehouse_events = sa.Table(
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("payload", JSON),
     sa.Column("dagster_run_id", sa.String(64)),
+    sa.Column("schema_version", sa.SmallInteger, nullable=False, server_default="1"),
     _now(),
     sa.UniqueConstraint("tenant_id", "event_key"),
     sa.Index("ix_warehouse_events_type_time", "tenant_id", "event_type", "occurred_at"),
+    sa.Index("ix_warehouse_events_time", "occurred_at"),
 )
 
 suppressions = sa.Table(
@@ -1050,6 +1052,156 @@ mailbox_state = sa.Table(
     sa.Column("last_message_at", sa.DateTime(timezone=True)),
     sa.Column("messages_total", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("tenant_id", "mailbox"),
+)
+
+# The warehouse (docs/warehouse.md): daily facts built from warehouse_events, one row per tenant,
+# day and dimension, in the `analytics` schema on PostgreSQL (the main database on SQLite, where
+# the engine maps the schema away). Each column's comment is its data-dictionary entry.
+ANALYTICS = "analytics"
+
+
+def _count(name: str, comment: str) -> sa.Column:
+    return sa.Column(name, sa.Integer, nullable=False, server_default="0", comment=comment)
+
+
+def _amount(name: str, comment: str) -> sa.Column:
+    return sa.Column(name, Money, nullable=False, server_default="0", comment=comment)
+
+
+def _fact(name: str, comment: str, *columns: sa.Column) -> sa.Table:
+    dimensions = [c.name for c in columns if c.primary_key]
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("tenant_id", sa.BigInteger, sa.ForeignKey("tenants.id", ondelete="CASCADE"),
+                  primary_key=True, comment="the tenant (tenants.id)"),
+        sa.Column("day", sa.Date, primary_key=True, comment="the UTC day the events occurred on"),
+        *columns,
+        sa.Column("built_at", sa.DateTime(timezone=True), nullable=False,
+                  comment="when this day was last built"),
+        sa.Index(f"ix_{name}_day", "day", *dimensions),
+        schema=ANALYTICS,
+        comment=comment,
+    )
+
+
+def _dimension(name: str, comment: str, length: int = 100) -> sa.Column:
+    return sa.Column(name, sa.String(length), primary_key=True, comment=comment)
+
+
+orders_daily = _fact(
+    "orders_daily", "orders placed, delivered and cancelled per tenant and day, with amounts",
+    _count("orders_placed", "orders whose ordered_at falls on the day"),
+    _amount("order_value", "total_amount of the orders placed"),
+    _count("orders_delivered", "orders that moved to delivered on the day"),
+    _amount("delivered_value", "total_amount of the orders delivered: revenue invoiced"),
+    _count("orders_cancelled", "orders that moved to cancelled on the day"),
+    _amount("cancelled_value", "total_amount of the orders cancelled"),
+)
+
+pipeline_daily = _fact(
+    "pipeline_daily", "deals entering and leaving each stage per tenant and day",
+    _dimension("stage", "the deal stage"),
+    _count("deals_entered", "deals created in or moved into the stage"),
+    _count("deals_left", "deals moved out of the stage"),
+    _amount("value_entered", "amount of the deals that entered"),
+    _amount("value_left", "amount of the deals that left"),
+    sa.Column("days_in_stage", sa.Float,
+              comment="mean days the deals that left had spent in the stage (NULL: none left)"),
+)
+
+quotes_daily = _fact(
+    "quotes_daily", "quotes sent and decided per tenant, day, outcome and reason",
+    _dimension("outcome", "sent, accepted, rejected or expired", 20),
+    _dimension("reason_code", "the win/loss reason from the tenant's list ('' when none)", 40),
+    _count("quotes", "quotes with this outcome on the day"),
+    _amount("value", "their amount"),
+    sa.Column("cycle_days", sa.Float,
+              comment="mean days from sent to this outcome (NULL for sent, or no sent date)"),
+)
+
+engagement_daily = _fact(
+    "engagement_daily", "touches and the 21-day engagement clocks per tenant and day",
+    _count("touches_in", "touches from contacts (mail received from a person)"),
+    _count("touches_out", "touches to contacts (mail, calls, visits recorded as ours)"),
+    _count("contacts_touched", "distinct contacts touched either way"),
+    sa.Column("contacts", sa.Integer,
+              comment="contacts the day's last cycle counted (NULL: no cycle that day)"),
+    sa.Column("compliance_rate", sa.Float,
+              comment="share of reachable contacts within their window at the day's last cycle"),
+    sa.Column("overdue", sa.Integer, comment="contacts past their window at the day's last cycle"),
+)
+
+response_times_daily = _fact(
+    "response_times_daily", "how fast our mail answered contacts' mail, by the reply's day",
+    _count("replies", "our touches that answered one or more touches from the contact"),
+    sa.Column("minutes_total", sa.Float, nullable=False, server_default="0",
+              comment="sum of minutes from the contact's first unanswered touch to our reply"),
+    _count("within_1h", "replies within 60 minutes"),
+    _count("within_4h", "replies within 4 hours"),
+    _count("within_24h", "replies within 24 hours"),
+    sa.Column("slowest_minutes", sa.Float, comment="the slowest reply's minutes"),
+)
+
+actions_daily = _fact(
+    "actions_daily", "the gate's decisions per tenant, day, action kind, outcome and rule",
+    _dimension("kind", "the action kind (send_email, create_task, ...)", 40),
+    _dimension("status", "the decision: allowed, deferred, blocked, awaiting_approval, ...", 20),
+    _dimension("rule", "the rule that decided", 100),
+    _count("decisions", "decisions with this kind, outcome and rule"),
+)
+
+mail_daily = _fact(
+    "mail_daily", "mail received and sent, bounces, complaints and suppressions per day",
+    _count("received", "messages stored from the mailboxes"),
+    _count("received_from_people", "of those, mail from people (not machine mail)"),
+    _count("machine_mail", "bounces, auto-replies, notifications and reports received"),
+    _count("sent", "outbox messages sent (dry-run files included: see send_mode in events)"),
+    _count("send_failed", "outbox messages that failed for good"),
+    _count("delivery_unknown", "outbox messages whose hand-over was interrupted"),
+    _count("bounces_hard", "recipient failures that suppressed the address"),
+    _count("bounces_soft", "soft recipient failures (counted toward suppression)"),
+    _count("bounces_ours", "failures on our side (authentication, reputation)"),
+    _count("delays", "delay notices"),
+    _count("complaints", "spam complaints (feedback-loop reports)"),
+    _count("suppressions", "addresses suppressed"),
+)
+
+feedback_daily = _fact(
+    "feedback_daily", "feedback requested and answered per tenant and day, with sentiment",
+    _count("requested", "feedback requests sent"),
+    _count("answered", "feedback answers received"),
+    _count("positive", "answers read as positive"),
+    _count("neutral", "answers read as neutral"),
+    _count("negative", "answers read as negative"),
+    sa.Column("score_total", sa.Float, nullable=False, server_default="0",
+              comment="sum of the answers' scores"),
+    _count("scored", "answers with a score"),
+)
+
+compliance_daily = _fact(
+    "compliance_daily", "compliance checks opened and settled per tenant and day",
+    _count("opened", "checks opened"),
+    _count("completed", "checks completed"),
+    _count("waived", "checks waived"),
+    _count("cancelled", "checks cancelled"),
+)
+
+FACTS: tuple[sa.Table, ...] = (
+    orders_daily, pipeline_daily, quotes_daily, engagement_daily, response_times_daily,
+    actions_daily, mail_daily, feedback_daily, compliance_daily,
+)
+
+# When each fact's day was last built and the newest event it saw, so the next run finds the
+# days that got late events since.
+warehouse_builds = sa.Table(
+    "warehouse_builds",
+    metadata,
+    sa.Column("fact", sa.String(60), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("events_through", sa.BigInteger, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
 )
 
 TENANT_TABLES: tuple[sa.Table, ...] = tuple(t for t in metadata.sorted_tables if "tenant_id" in t.c)

@@ -28,6 +28,8 @@ run: install
 	$(STEWARD) run overview --all
 	$(STEWARD) run cycle --all
 	$(STEWARD) docs answers --tenant acme-appraisals --limit 3
+	$(STEWARD) warehouse build --last 90
+	$(STEWARD) warehouse status
 
 ui: install
 	$(STEWARD) ui

@@ -10,12 +10,20 @@ from assets.documents import documents
 from assets.inbox import inbox
 from assets.orders import order_validation
 from assets.overview import tenant_overview
+from assets.warehouse import warehouse_facts
 from pipelines.executor import executor, executor_schedule
 from pipelines.instance import batch_event_writes
-from pipelines.jobs import cycle_job, documents_job, ingest_job, orders_job, overview_job
+from pipelines.jobs import (
+    cycle_job,
+    documents_job,
+    ingest_job,
+    orders_job,
+    overview_job,
+    warehouse_job,
+)
 from pipelines.outbox import approval, dispatch, dispatch_schedule
 from pipelines.resources import RESOURCES
-from pipelines.schedules import cycle_schedule, ingest_schedule
+from pipelines.schedules import cycle_schedule, ingest_schedule, warehouse_schedule
 from pipelines.strategy import strategy_job
 from sensors.approvals import task_approvals_sensor
 from sensors.documents import documents_sensor
@@ -40,6 +48,9 @@ documents_defs = dg.Definitions(
 )
 outbox_defs = dg.Definitions(jobs=[dispatch, approval], schedules=[dispatch_schedule])
 strategy_defs = dg.Definitions(jobs=[strategy_job])
+warehouse_defs = dg.Definitions(
+    assets=[warehouse_facts], jobs=[warehouse_job], schedules=[warehouse_schedule]
+)
 executor_defs = dg.Definitions(
     jobs=[executor], schedules=[executor_schedule], sensors=[task_approvals_sensor]
 )
@@ -57,5 +68,6 @@ defs = dg.Definitions.merge(
     outbox_defs,
     executor_defs,
     strategy_defs,
+    warehouse_defs,
     shared,
 )

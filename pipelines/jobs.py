@@ -8,6 +8,7 @@ step.
 import dagster as dg
 
 from assets.partitions import tenant_partitions
+from assets.warehouse import daily_partitions
 
 
 def _area_job(name: str, group: str, description: str):
@@ -43,3 +44,11 @@ AREA_JOBS = {
     **{job.name: job.name for job in (ingest_job, overview_job, cycle_job, orders_job)},
     "documents": documents_job.name,
 }
+
+warehouse_job = dg.define_asset_job(
+    "warehouse",
+    selection=dg.AssetSelection.groups("warehouse"),
+    partitions_def=daily_partitions,
+    executor_def=dg.in_process_executor,
+    description="Build the daily facts for a range of days, every tenant in each.",
+)

@@ -85,3 +85,20 @@ def run_failure_summary(instance: dg.DagsterInstance, run_id: str) -> str:
         if data and data.error:
             return f"{event.step_key}: {data.error.message.strip().splitlines()[0]}"
     return "see the run in the Dagster UI"
+
+
+def check_results(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, bool, str, str]]:
+    """The run's asset check results: name, passed, severity, and the first metadata value
+    that explains a failure."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    results = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        detail = ""
+        if not evaluation.passed:
+            values = [v.value for v in evaluation.metadata.values()]
+            detail = next((str(v) for v in values if isinstance(v, str) and v != "none"), "")
+        results.append((evaluation.check_name, evaluation.passed,
+                        evaluation.severity.value, detail.replace("\n", "; ")))
+    return results

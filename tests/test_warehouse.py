@@ -4,6 +4,7 @@ them for every tenant at once, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -104,8 +105,8 @@ def _history(db: Database, slug: str) -> None:
         scope.insert(schema.touches, [
             {"contact_id": contact, "touch_type": "email_in", "occurred_at": AT,
              "source_key": f"{slug}-t1"},
-            {"contact_id": contact, "touch_type": "email_in", "occurred_at": AT + timedelta(hours=1),
-             "source_key": f"{slug}-t2"},
+            {"contact_id": contact, "touch_type": "email_in",
+             "occurred_at": AT + timedelta(hours=1), "source_key": f"{slug}-t2"},
             {"contact_id": contact, "touch_type": "email_out",
              "occurred_at": AT + timedelta(hours=3), "source_key": f"{slug}-t3"},
         ])
@@ -199,3 +200,54 @@ def test_a_range_built_at_once_equals_a_day_by_day_build(db: Database, tmp_path)
 def test_the_warehouse_scope_reaches_only_the_warehouse(db: Database) -> None:
     with pytest.raises(UnscopedQueryError), db.warehouse() as scope:
         scope.execute(sa.select(schema.orders.c.id))
+
+
+def test_the_daily_asset_builds_checks_and_exports_its_day(db: Database, steward_env) -> None:
+    import dagster as dg
+
+    from assets.warehouse import warehouse_facts
+
+    seed_tenant(db, "acme")
+    _history(db, "acme")
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([warehouse_facts], instance=instance, partition_key=DAY.isoformat(),
+                            resources={"database": db})
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["facts_reconcile"].passed and checks["facts_in_bounds"].passed
+    (mat,) = result.asset_materializations_for_node("warehouse_facts")
+    assert mat.metadata["parquet_files"].value == len(schema.FACTS)
+    assert (steward_env / "warehouse" / "orders_daily" / f"day={DAY}.parquet").exists()
+
+    with db.warehouse() as scope:  # an event lost: the facts no longer match the orders table
+        scope.execute(sa.delete(schema.warehouse_events).where(
+            schema.warehouse_events.c.event_type == "order_placed",
+            schema.warehouse_events.c.event_key.like("order_placed:1")))
+    result = dg.materialize([warehouse_facts], instance=instance, partition_key=DAY.isoformat(),
+                            resources={"database": db}, raise_on_error=False)
+    (reconcile,) = [c for c in result.get_asset_check_evaluations()
+                    if c.check_name == "facts_reconcile"]
+    assert not reconcile.passed and reconcile.severity == dg.AssetCheckSeverity.ERROR
+    assert "orders_daily.orders_placed says 2, the source table 3" in str(reconcile.metadata)
+
+
+def test_the_cli_builds_a_range_in_one_run_then_exports_and_reports(cli_env) -> None:
+    import pandas as pd
+
+    from tests.cli import steward
+
+    steward(cli_env, "db", "upgrade")
+    db = Database(url=cli_env.get("STEWARD_DATABASE_URL", ""))
+    seed_tenant(db, "acme")
+    _history(db, "acme")
+    first, last = (DAY - timedelta(days=2)).isoformat(), DAY.isoformat()
+    assert "not built yet" in steward(cli_env, "warehouse", "export", "--day", last,
+                                      ok=False).stderr
+    built = steward(cli_env, "warehouse", "build", "--from", first, "--to", last).stdout
+    assert "built 3 day(s)" in built and "check facts_reconcile: passed" in built
+    target = Path(cli_env["STEWARD_HOME"]) / "export"
+    steward(cli_env, "warehouse", "export", "--day", last, "--folder", str(target))
+    orders = pd.read_parquet(target / "orders_daily")
+    assert orders[["tenant", "orders_placed"]].values.tolist() == [["acme", 3]]
+    assert "newest built day: 2026-03-10" in steward(cli_env, "warehouse", "status").stdout
+    assert "not a day" in steward(cli_env, "warehouse", "build", "--day", "march",
+                                  ok=False).stderr

@@ -39,6 +39,7 @@ from pipelines.cli import (
     suppression,
     tasks,
     tenant,
+    warehouse,
 )
 from pipelines.cli.common import CliError, err
 from resources.database import DatabaseError, UnknownTenantError
@@ -132,6 +133,7 @@ app.add_typer(case.app, name="case")
 app.add_typer(compliance.app, name="compliance")
 app.add_typer(broadcast.app, name="broadcast")
 app.add_typer(docs.app, name="docs")
+app.add_typer(warehouse.app, name="warehouse")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

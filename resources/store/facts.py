@@ -25,6 +25,7 @@ from resources.store.schema import (
     pipeline_daily,
     quotes_daily,
     response_times_daily,
+    tenants,
     warehouse_builds,
     warehouse_events,
 )
@@ -235,6 +236,26 @@ def day_query(fact: str, day: date, dialect: str) -> sa.Select:
     return stmt
 
 
+def utc_day(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
+    """The UTC day of a timestamp column (PostgreSQL's own date() follows the session's zone)."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+    return sa.func.date(column)
+
+
+def as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def day_rows(scope: WarehouseScope, table: sa.Table, day: date) -> list[dict[str, Any]]:
+    """Every tenant's rows of a fact for one day, with the tenant's slug."""
+    stmt = (sa.select(tenants.c.slug.label("tenant"), table)
+            .join(tenants, tenants.c.id == table.c.tenant_id)
+            .where(table.c.day == day)
+            .order_by(*table.primary_key.columns))
+    return [dict(r) for r in scope.execute(stmt).mappings()]
+
+
 def newest_event(scope: WarehouseScope) -> int:
     return int(scope.execute(sa.select(sa.func.coalesce(sa.func.max(e.c.id), 0))).scalar())
 
@@ -265,10 +286,9 @@ def late_days(scope: WarehouseScope, fact: str, before: Iterable[date]) -> list[
     ).scalar()
     if seen is None:
         return []
-    utc_day = (sa.cast(sa.func.timezone("UTC", e.c.occurred_at), sa.Date)
-               if scope.conn.dialect.name == "postgresql" else sa.func.date(e.c.occurred_at))
-    stamps = scope.execute(sa.select(utc_day).where(e.c.id > seen).distinct()).scalars()
-    days = {value if isinstance(value, date) else date.fromisoformat(value) for value in stamps}
+    day = utc_day(e.c.occurred_at, scope.conn.dialect.name)
+    stamps = scope.execute(sa.select(day).where(e.c.id > seen).distinct()).scalars()
+    days = {as_date(value) for value in stamps}
     built = set(scope.execute(
         sa.select(warehouse_builds.c.day).where(warehouse_builds.c.fact == fact,
                                                 warehouse_builds.c.day.in_(days))

@@ -6,8 +6,10 @@ activities, touches, messages, suppressions, bounces, decisions, tasks, complian
 written for the existing rows too, so the first build can backfill the facts over history.
 
 On PostgreSQL, warehouse_events and the facts are read across tenants by the daily build
-(`steward.all_tenants`), so their policy compares tenant_id with an array computed once per
-statement: one tenant's id (an index lookup, as before) or every tenant's.
+(`steward.tenant_ids`, every tenant's id), so their policy compares tenant_id with an array
+computed once per statement: that list, or the one tenant's id (an index lookup, as before).
+The policy reads no table, so a role with no rights on `tenants` (an analyst) can be bound
+by it.
 
 Revision ID: 0016
 Revises: 0015
@@ -27,9 +29,9 @@ depends_on = None
 MONEY = sa.Numeric(12, 2)
 POLICY = "tenant_isolation"
 WAREHOUSE_PREDICATE = (
-    "tenant_id = ANY ((SELECT CASE WHEN current_setting('steward.all_tenants', true) = 'on' "
-    "THEN ARRAY(SELECT id FROM public.tenants) "
-    "ELSE ARRAY[NULLIF(current_setting('steward.tenant_id', true), '')::bigint] END)::bigint[])"
+    "tenant_id = ANY ((SELECT string_to_array(COALESCE("
+    "NULLIF(current_setting('steward.tenant_ids', true), ''), "
+    "NULLIF(current_setting('steward.tenant_id', true), '')), ','))::bigint[])"
 )
 
 

@@ -329,7 +329,9 @@ class Database(dg.ConfigurableResource):
     def warehouse(self) -> Iterator[WarehouseScope]:
         with self._transaction() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.select(sa.func.set_config("steward.all_tenants", "on", True)))
+                ids = ",".join(str(i) for i in conn.execute(sa.select(schema.tenants.c.id))
+                               .scalars())
+                conn.execute(sa.select(sa.func.set_config("steward.tenant_ids", ids, True)))
             yield WarehouseScope(conn)
 
     @contextmanager

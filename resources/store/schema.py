@@ -1192,6 +1192,9 @@ FACTS: tuple[sa.Table, ...] = (
     actions_daily, mail_daily, feedback_daily, compliance_daily,
 )
 
+# What an analyst role may read (steward db create-analyst-role).
+ANALYST_TABLES: tuple[str, ...] = tuple(t.name for t in FACTS)
+
 # When each fact's day was last built and the newest event it saw, so the next run finds the
 # days that got late events since.
 warehouse_builds = sa.Table(

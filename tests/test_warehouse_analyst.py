@@ -14,8 +14,8 @@ from resources.database import Database
 from resources.store import schema
 from services.warehouse.build import build_days
 from tests.cli import steward
-from tests.test_warehouse import BUILT, DAY, _history
 from tests.helpers import seed_tenant
+from tests.test_warehouse import BUILT, DAY, _history
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ run: install
 	$(STEWARD) docs answers --tenant acme-appraisals --limit 3
 	$(STEWARD) warehouse build --last 90
 	$(STEWARD) warehouse status
+	$(STEWARD) insights build
+	$(STEWARD) insights show --tenant acme-appraisals --tenant harbor-inspections --tenant summit-valuations
 
 ui: install
 	$(STEWARD) ui

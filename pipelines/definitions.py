@@ -8,6 +8,7 @@ from assets.compliance import compliance
 from assets.cycle import cycle_phases
 from assets.documents import documents
 from assets.inbox import inbox
+from assets.insights import daily_insights, weekly_insights
 from assets.orders import order_validation
 from assets.overview import tenant_overview
 from assets.warehouse import warehouse_facts
@@ -17,13 +18,19 @@ from pipelines.jobs import (
     cycle_job,
     documents_job,
     ingest_job,
+    insights_job,
     orders_job,
     overview_job,
     warehouse_job,
 )
 from pipelines.outbox import approval, dispatch, dispatch_schedule
 from pipelines.resources import RESOURCES
-from pipelines.schedules import cycle_schedule, ingest_schedule, warehouse_schedule
+from pipelines.schedules import (
+    cycle_schedule,
+    ingest_schedule,
+    insights_schedule,
+    warehouse_schedule,
+)
 from pipelines.strategy import strategy_job
 from sensors.approvals import task_approvals_sensor
 from sensors.documents import documents_sensor
@@ -49,7 +56,9 @@ documents_defs = dg.Definitions(
 outbox_defs = dg.Definitions(jobs=[dispatch, approval], schedules=[dispatch_schedule])
 strategy_defs = dg.Definitions(jobs=[strategy_job])
 warehouse_defs = dg.Definitions(
-    assets=[warehouse_facts], jobs=[warehouse_job], schedules=[warehouse_schedule]
+    assets=[warehouse_facts, daily_insights, weekly_insights],
+    jobs=[warehouse_job, insights_job],
+    schedules=[warehouse_schedule, insights_schedule],
 )
 executor_defs = dg.Definitions(
     jobs=[executor], schedules=[executor_schedule], sensors=[task_approvals_sensor]

@@ -7,6 +7,7 @@ step.
 
 import dagster as dg
 
+from assets.insights import weekly_partitions
 from assets.partitions import tenant_partitions
 from assets.warehouse import daily_partitions
 
@@ -50,5 +51,14 @@ warehouse_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("warehouse"),
     partitions_def=daily_partitions,
     executor_def=dg.in_process_executor,
-    description="Build the daily facts for a range of days, every tenant in each.",
+    description="Build the daily facts for a range of days, every tenant in each, and judge "
+    "each day's metrics (daily insights).",
+)
+
+insights_job = dg.define_asset_job(
+    "insights",
+    selection=dg.AssetSelection.groups("insights"),
+    partitions_def=weekly_partitions,
+    executor_def=dg.in_process_executor,
+    description="Client patterns, recommendations and the owner's report for a week.",
 )

@@ -7,7 +7,7 @@ import dagster as dg
 
 from assets.hour import launch_tags
 from assets.partitions import TENANTS, partition_tags
-from pipelines.jobs import cycle_job, ingest_job, warehouse_job
+from pipelines.jobs import cycle_job, ingest_job, insights_job, warehouse_job
 from resources.database import Database
 from services.killswitch import kill_state
 
@@ -88,5 +88,11 @@ def cycle_schedule(context: dg.ScheduleEvaluationContext, database: Database):
 # warehouse (no action leaves the system), so the kill switches do not skip it.
 warehouse_schedule = dg.build_schedule_from_partitioned_job(
     warehouse_job, hour_of_day=0, minute_of_hour=30,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+# Last week's patterns, recommendations and reports, Monday after the daily build.
+insights_schedule = dg.build_schedule_from_partitioned_job(
+    insights_job, day_of_week=1, hour_of_day=1, minute_of_hour=0,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )

@@ -130,12 +130,12 @@ def truncate_all(admin_url: str) -> None:
     with engine.begin() as conn:
         tables = conn.execute(
             sa.text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
+                "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
+                "WHERE schemaname IN ('public', 'analytics') AND tablename <> 'alembic_version'"
             )
         ).scalars()
         probes = " UNION ALL ".join(
-            f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables
+            f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables
         )
         filled = conn.execute(sa.text(probes)).scalars().all()
         superuser = sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
@@ -145,7 +145,7 @@ def truncate_all(admin_url: str) -> None:
         if filled:
             conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
         for table in filled:
-            conn.execute(sa.text(f'DELETE FROM "{table}"'))
+            conn.execute(sa.text(f"DELETE FROM {table}"))
         conn.execute(
             sa.text(
                 "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "

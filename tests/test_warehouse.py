@@ -251,3 +251,16 @@ def test_the_cli_builds_a_range_in_one_run_then_exports_and_reports(cli_env) -> 
     assert "newest built day: 2026-03-10" in steward(cli_env, "warehouse", "status").stdout
     assert "not a day" in steward(cli_env, "warehouse", "build", "--day", "march",
                                   ok=False).stderr
+
+
+def test_removing_a_tenant_removes_its_facts(db: Database) -> None:
+    from resources.store.tenants import remove_tenant
+
+    for slug in ("acme", "globex"):
+        seed_tenant(db, slug)
+        _history(db, slug)
+    build_days(db, [DAY], BUILT)
+    remove_tenant(db, "acme")
+    with db.warehouse() as scope:
+        left = scope.execute(sa.select(schema.orders_daily.c.tenant_id).distinct()).scalars()
+        assert list(left) == [2]

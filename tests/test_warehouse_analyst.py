@@ -49,7 +49,7 @@ def test_an_analyst_reads_only_its_tenants_facts(analyst, cli_env) -> None:
                 "JOIN analytics.tenants t ON t.id = o.tenant_id")).scalars().all()
             assert tenants == ["acme"]
             globex = conn.execute(sa.text("SELECT id FROM analytics.tenants")).scalars().all()
-            conn.execute(sa.text("SELECT set_config('steward.tenant_ids', '1,2', false)"))
+            conn.execute(sa.text("SELECT set_config('steward.all_tenants', 'on', false)"))
             conn.execute(sa.text("SELECT set_config('steward.tenant_id', '2', false)"))
             assert conn.execute(sa.text(
                 "SELECT count(DISTINCT tenant_id) FROM analytics.mail_daily")).scalar() == 1

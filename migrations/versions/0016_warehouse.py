@@ -5,11 +5,8 @@ The events a database already holds the history for (orders, deal stage changes,
 activities, touches, messages, suppressions, bounces, decisions, tasks, compliance checks) are
 written for the existing rows too, so the first build can backfill the facts over history.
 
-On PostgreSQL, warehouse_events and the facts are read across tenants by the daily build
-(`steward.tenant_ids`, every tenant's id), so their policy compares tenant_id with an array
-computed once per statement: that list, or the one tenant's id (an index lookup, as before).
-The policy reads no table, so a role with no rights on `tenants` (an analyst) can be bound
-by it.
+On PostgreSQL, warehouse_events and the facts get the warehouse's row-level security
+(migrations/warehouse_policy.py).
 
 Revision ID: 0016
 Revises: 0015
@@ -18,7 +15,7 @@ Revises: 0015
 from alembic import op
 import sqlalchemy as sa
 
-from migrations import rls, warehouse_v1
+from migrations import rls, warehouse_policy, warehouse_v1
 
 
 revision = '0016'
@@ -27,12 +24,6 @@ branch_labels = None
 depends_on = None
 
 MONEY = sa.Numeric(12, 2)
-POLICY = "tenant_isolation"
-WAREHOUSE_PREDICATE = (
-    "tenant_id = ANY ((SELECT string_to_array(COALESCE("
-    "NULLIF(current_setting('steward.tenant_ids', true), ''), "
-    "NULLIF(current_setting('steward.tenant_id', true), '')), ','))::bigint[])"
-)
 
 
 def _n(name, comment):
@@ -139,8 +130,6 @@ def _create_fact(name, comment, columns, schema):
         *columns,
         sa.Column('built_at', sa.DateTime(timezone=True), nullable=False,
                   comment="when this day was last built"),
-        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'],
-                                name=op.f(f'fk_{name}_tenant_id_tenants'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint(*keys, name=op.f(f'pk_{name}')),
         schema=schema,
         comment=comment,
@@ -154,7 +143,8 @@ def upgrade() -> None:
     with op.batch_alter_table('warehouse_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('schema_version', sa.SmallInteger(), server_default='1',
                                       nullable=False))
-        batch_op.create_index('ix_warehouse_events_time', ['occurred_at'], unique=False)
+        batch_op.create_index('ix_warehouse_events_kind_time', ['event_type', 'occurred_at'],
+                              unique=False)
     op.create_table(
         'warehouse_builds',
         sa.Column('fact', sa.String(length=60), nullable=False),
@@ -177,16 +167,9 @@ def upgrade() -> None:
     for statement in warehouse_v1.backfill_statements(bind.dialect.name):
         op.execute(statement)
     if postgres:
-        _secure(['public.warehouse_events'] + [f'analytics.{name}' for name in FACTS])
+        warehouse_policy.secure(['public.warehouse_events']
+                                + [f'analytics.{name}' for name in FACTS])
 
-
-def _secure(tables):
-    for table in tables:
-        op.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY {POLICY} ON {table} USING ({WAREHOUSE_PREDICATE}) "
-                   f"WITH CHECK ({WAREHOUSE_PREDICATE})")
 
 
 def downgrade() -> None:
@@ -200,10 +183,10 @@ def downgrade() -> None:
         op.drop_table(name, schema=schema)
     if postgres:
         op.execute("DROP SCHEMA IF EXISTS analytics")
-        op.execute(f"DROP POLICY IF EXISTS {POLICY} ON warehouse_events")
-        op.execute(f"CREATE POLICY {POLICY} ON warehouse_events USING ({rls.PREDICATE}) "
+        op.execute(f"DROP POLICY IF EXISTS {rls.POLICY} ON warehouse_events")
+        op.execute(f"CREATE POLICY {rls.POLICY} ON warehouse_events USING ({rls.PREDICATE}) "
                    f"WITH CHECK ({rls.PREDICATE})")
     op.drop_table('warehouse_builds')
     with op.batch_alter_table('warehouse_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_warehouse_events_time')
+        batch_op.drop_index('ix_warehouse_events_kind_time')
         batch_op.drop_column('schema_version')

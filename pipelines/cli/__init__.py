@@ -31,6 +31,7 @@ from pipelines.cli import (
     docs,
     feedback,
     inbox,
+    insights,
     killswitch,
     order,
     quote,
@@ -134,6 +135,7 @@ app.add_typer(compliance.app, name="compliance")
 app.add_typer(broadcast.app, name="broadcast")
 app.add_typer(docs.app, name="docs")
 app.add_typer(warehouse.app, name="warehouse")
+app.add_typer(insights.app, name="insights")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

@@ -222,13 +222,13 @@ class SystemScope:
 
 
 WAREHOUSE_TABLES = frozenset(["warehouse_events", "warehouse_builds", "tenants",
-                              *(t.name for t in schema.FACTS)])
+                              *(t.name for t in schema.ANALYTICS_TABLES)])
 
 
 class WarehouseScope:
-    """Every tenant's warehouse events and facts in one transaction, for the daily build that
-    aggregates all tenants in one statement per fact (per tenant it would be a statement per
-    tenant and fact). It refuses statements on any other tenant table."""
+    """Every tenant's warehouse events, facts and insights in one transaction, for the daily
+    build that aggregates all tenants in one statement per fact (per tenant it would be a
+    statement per tenant and fact). It refuses statements on any other tenant table."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -329,9 +329,7 @@ class Database(dg.ConfigurableResource):
     def warehouse(self) -> Iterator[WarehouseScope]:
         with self._transaction() as conn:
             if conn.dialect.name == "postgresql":
-                ids = ",".join(str(i) for i in conn.execute(sa.select(schema.tenants.c.id))
-                               .scalars())
-                conn.execute(sa.select(sa.func.set_config("steward.tenant_ids", ids, True)))
+                conn.execute(sa.select(sa.func.set_config("steward.all_tenants", "on", True)))
             yield WarehouseScope(conn)
 
     @contextmanager

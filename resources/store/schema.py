@@ -927,7 +927,7 @@ warehouse_events = sa.Table(
     _now(),
     sa.UniqueConstraint("tenant_id", "event_key"),
     sa.Index("ix_warehouse_events_type_time", "tenant_id", "event_type", "occurred_at"),
-    sa.Index("ix_warehouse_events_time", "occurred_at"),
+    sa.Index("ix_warehouse_events_kind_time", "event_type", "occurred_at"),
 )
 
 suppressions = sa.Table(
@@ -1056,7 +1056,9 @@ mailbox_state = sa.Table(
 
 # The warehouse (docs/warehouse.md): daily facts built from warehouse_events, one row per tenant,
 # day and dimension, in the `analytics` schema on PostgreSQL (the main database on SQLite, where
-# the engine maps the schema away). Each column's comment is its data-dictionary entry.
+# the engine maps the schema away). Each column's comment is its data-dictionary entry. No
+# foreign key to tenants: the facts are derived and rebuilt, and checking one per row cost a
+# sixth of a build; removing a tenant deletes its facts (resources/store/tenants.py).
 ANALYTICS = "analytics"
 
 
@@ -1073,8 +1075,8 @@ def _fact(name: str, comment: str, *columns: sa.Column) -> sa.Table:
     return sa.Table(
         name,
         metadata,
-        sa.Column("tenant_id", sa.BigInteger, sa.ForeignKey("tenants.id", ondelete="CASCADE"),
-                  primary_key=True, comment="the tenant (tenants.id)"),
+        sa.Column("tenant_id", sa.BigInteger, primary_key=True,
+                  comment="the tenant (tenants.id)"),
         sa.Column("day", sa.Date, primary_key=True, comment="the UTC day the events occurred on"),
         *columns,
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False,
@@ -1192,8 +1194,82 @@ FACTS: tuple[sa.Table, ...] = (
     actions_daily, mail_daily, feedback_daily, compliance_daily,
 )
 
+# Insights (agent/insights.py) beside the facts, in the same schema, for the same readers.
+anomalies = sa.Table(
+    "anomalies",
+    metadata,
+    sa.Column("tenant_id", sa.BigInteger, primary_key=True, comment="the tenant (tenants.id)"),
+    sa.Column("day", sa.Date, primary_key=True, comment="the UTC day judged"),
+    sa.Column("metric", sa.String(40), primary_key=True, comment="the metric (agent/insights.py)"),
+    sa.Column("status", sa.String(20), nullable=False,
+              comment="anomaly, normal, not_enough_data, no_variation or not_built"),
+    sa.Column("actual", sa.Float, comment="the day's value"),
+    sa.Column("baseline", sa.Float, comment="median of the same weekday over the weeks before"),
+    sa.Column("expected_low", sa.Float, comment="lower end of the expected range"),
+    sa.Column("expected_high", sa.Float, comment="upper end of the expected range"),
+    sa.Column("score", sa.Float, comment="robust z-score: distance from the median in MADs"),
+    sa.Column("direction", sa.String(4), comment="up or down, for an anomaly"),
+    sa.Column("evidence", JSON, comment="the [day, value] pairs of the baseline"),
+    sa.Column("reason", sa.Text, nullable=False, comment="the finding in a sentence"),
+    sa.Column("built_at", sa.DateTime(timezone=True), nullable=False,
+              comment="when the day was judged"),
+    sa.Index("ix_anomalies_day", "day", "status"),
+    schema=ANALYTICS,
+    comment="each tenant's daily metrics judged against their same-weekday history",
+)
+
+client_patterns = sa.Table(
+    "client_patterns",
+    metadata,
+    sa.Column("tenant_id", sa.BigInteger, primary_key=True, comment="the tenant (tenants.id)"),
+    sa.Column("week", sa.Date, primary_key=True, comment="the Monday of the week judged"),
+    sa.Column("account_id", sa.BigInteger, primary_key=True, comment="the account (accounts.id)"),
+    sa.Column("account", sa.String(200), nullable=False, comment="the account's name"),
+    sa.Column("orders", sa.Integer, nullable=False, comment="days the account ordered on"),
+    sa.Column("status", sa.String(20), nullable=False, comment="pattern or not_enough_data"),
+    sa.Column("reason", sa.Text, nullable=False, comment="the pattern, or why there is none"),
+    sa.Column("median_interval_days", sa.Float, comment="usual days between orders"),
+    sa.Column("last_order_on", sa.Date, comment="the latest order day"),
+    sa.Column("days_since", sa.Integer, comment="days from the latest order to the week's end"),
+    sa.Column("overdue_ratio", sa.Float, comment="days_since / median_interval_days"),
+    sa.Column("churn_risk", sa.String(10), comment="low, medium (2x usual) or high (3x)"),
+    sa.Column("seasonality", sa.Text, comment="the busiest month, or why none is named"),
+    sa.Column("reply_hours", JSON, comment="local hours the account's people write most"),
+    sa.Column("win_loss", JSON, comment="decided quotes by outcome:reason"),
+    sa.Column("built_at", sa.DateTime(timezone=True), nullable=False,
+              comment="when the week was judged"),
+    schema=ANALYTICS,
+    comment="each account's order cadence, churn risk, seasonality, reply hours and quotes",
+)
+
+success_strategies = sa.Table(
+    "success_strategies",
+    metadata,
+    sa.Column("tenant_id", sa.BigInteger, primary_key=True, comment="the tenant (tenants.id)"),
+    sa.Column("strategy_key", sa.String(200), primary_key=True,
+              comment="what makes it the same recommendation (kind, account, last order)"),
+    sa.Column("kind", sa.String(40), nullable=False, comment="reorder_check_in"),
+    sa.Column("account_id", sa.BigInteger, comment="the account it is about"),
+    sa.Column("title", sa.Text, nullable=False, comment="the recommendation in a sentence"),
+    sa.Column("support", sa.Integer, nullable=False, comment="how many observations back it"),
+    sa.Column("evidence", JSON, nullable=False, comment="the figures behind it"),
+    sa.Column("action", JSON, nullable=False, comment="the action the next cycle proposes"),
+    sa.Column("status", sa.String(20), nullable=False,
+              comment="open (the next cycle proposes it), proposed or withdrawn"),
+    sa.Column("week", sa.Date, nullable=False, comment="the week that found it"),
+    sa.Column("action_key", sa.String(300), comment="the ledger's key once proposed"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
+              comment="when it was first found"),
+    sa.Column("proposed_at", sa.DateTime(timezone=True), comment="when a cycle proposed it"),
+    sa.Index("ix_success_strategies_status", "tenant_id", "status"),
+    schema=ANALYTICS,
+    comment="recommendations with their evidence, each proposing one action to the gate",
+)
+
+INSIGHTS: tuple[sa.Table, ...] = (anomalies, client_patterns, success_strategies)
+ANALYTICS_TABLES: tuple[sa.Table, ...] = FACTS + INSIGHTS
 # What an analyst role may read (steward db create-analyst-role).
-ANALYST_TABLES: tuple[str, ...] = tuple(t.name for t in FACTS)
+ANALYST_TABLES: tuple[str, ...] = tuple(t.name for t in ANALYTICS_TABLES)
 
 # When each fact's day was last built and the newest event it saw, so the next run finds the
 # days that got late events since.

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from agent.settings import TenantSettings, validate_slug, validate_timezone
 from resources.database import Database, Tenant, UnknownTenantError
-from resources.store.schema import tenants
+from resources.store.schema import ANALYTICS_TABLES, tenants
 
 
 def _get(sys: Any, slug: str) -> Tenant:
@@ -86,10 +86,13 @@ def set_enabled(db: Database, slug: str, enabled: bool) -> Tenant:
 
 
 def remove_tenant(db: Database, slug: str) -> None:
-    """Delete a tenant and, through ON DELETE CASCADE, every row it owns."""
-    with db.system() as sys:
-        _get(sys, slug)
-        sys.execute(sa.delete(tenants).where(tenants.c.slug == slug))
+    """Delete a tenant and, through ON DELETE CASCADE, every row it owns; its warehouse facts
+    and insights (which keep no foreign key) in the same transaction."""
+    with db.warehouse() as scope:
+        tenant_id = _get(scope, slug).id
+        for table in ANALYTICS_TABLES:
+            scope.execute(sa.delete(table).where(table.c.tenant_id == tenant_id))
+        scope.execute(sa.delete(tenants).where(tenants.c.id == tenant_id))
 
 
 def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from services.cadence.feedback import feedback_engine
 from services.cadence.quotes import quotes_engine
 from services.clocks import engagement_clocks
 from services.documents.answers import Answers, answer_inquiries
+from services.insights.proposals import recommended_actions
 from services.orders import OrdersResult, validate_new_orders
 
 # The cadence engines (services/cadence): each moves its enrollments for one tenant and hour and
@@ -105,6 +106,8 @@ def gather(
     order_check = validate_new_orders(scope, now) if validate_orders else OrdersResult()
     advanced = _run_engines(scope, hour) if validate_orders else {}
     answers = answer_inquiries(scope, hour, cycle_id) if validate_orders else Answers()
+    decided = ledger.decided_before(scope, cycle_id, actions.c.kind == "follow_up")
+    recommended = recommended_actions(scope, decided, now) if validate_orders else []
     inputs = PlanInputs(
         hour=hour,
         clocks=clocks,
@@ -114,11 +117,11 @@ def gather(
         pipeline_thin=_open_deal_count(scope) < settings.thresholds.thin_pipeline_deals,
         requests=_requests(scope),
         passed_on=order_check.fixes + [a for done in advanced.values() for a in done.actions]
-        + answers.actions,
+        + answers.actions + recommended,
         suppressed=frozenset(
             r[0].lower() for r in scope.execute(scope.select(suppressions.c.email))
         ),
-        decided=ledger.decided_before(scope, cycle_id, actions.c.kind == "follow_up"),
+        decided=decided,
     )
     return Gathered(inputs, order_check, _new_messages(scope, since),
                     {name: done.counts for name, done in advanced.items()}, _stalled_deals(scope),

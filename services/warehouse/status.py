@@ -14,10 +14,7 @@ from resources.store.schema import FACTS, warehouse_builds
 def built_days(db: Database, days: list[date]) -> set[date]:
     """The days every fact has been built for."""
     with db.warehouse() as scope:
-        stmt = (sa.select(warehouse_builds.c.day).where(warehouse_builds.c.day.in_(days))
-                .group_by(warehouse_builds.c.day)
-                .having(sa.func.count() == len(FACTS)))
-        return {facts.as_date(d) for d in scope.execute(stmt).scalars()}
+        return facts.days_built(scope, days)
 
 
 def day_totals(db: Database, day: date) -> dict[str, tuple[int, int, str]]:

@@ -1,0 +1,2 @@
+"""Insights over the warehouse: daily anomalies, weekly client patterns and recommendations,
+and the owner's weekly report."""

@@ -153,6 +153,12 @@ def test_a_day_of_every_area_becomes_its_facts(db: Database) -> None:
         decisions = {(r["status"], r["rule"]): r["decisions"]
                      for r in fact(db, schema.actions_daily, slug)}
         assert decisions == {("allowed", "ok"): 2, ("blocked", "suppressed"): 1}
+    view = "analytics.pipeline_by_stage" if db.is_postgres else "pipeline_by_stage"
+    with db.for_tenant("acme") as scope:
+        open_deals = dict(scope.conn.execute(sa.text(
+            f"SELECT stage, open_deals FROM {view} WHERE tenant_id = :t"),
+            {"t": scope.tenant_id}).all())
+    assert open_deals == {"lead": 0, "qualified": 1}
 
 
 def test_a_rebuild_gives_the_same_rows_and_a_late_event_lands_in_its_day(db: Database) -> None:
@@ -173,9 +179,9 @@ def test_a_rebuild_gives_the_same_rows_and_a_late_event_lands_in_its_day(db: Dat
     assert build_days(db, [next_day + timedelta(days=1)], BUILT).late == []
 
 
-def test_a_range_built_at_once_equals_a_day_by_day_build(db: Database, tmp_path) -> None:
+def test_a_90_day_backfill_equals_a_day_by_day_build(db: Database, tmp_path) -> None:
     seed_tenant(db, "acme")
-    days = [DAY + timedelta(days=n) for n in range(20)]
+    days = [DAY + timedelta(days=n) for n in range(90)]
     with db.for_tenant("acme") as scope:
         for n, day in enumerate(days):
             at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=10)
@@ -194,7 +200,7 @@ def test_a_range_built_at_once_equals_a_day_by_day_build(db: Database, tmp_path)
         build_days(db, [day], BUILT)
     assert {t.name: rows_by_key(db, t, "acme") for t in schema.FACTS} == at_once
     placed = sum(r["orders_placed"] for r in at_once[schema.orders_daily.name])
-    assert placed == sum(n % 4 for n in range(20))
+    assert placed == sum(n % 4 for n in range(90))
 
 
 def test_the_warehouse_scope_reaches_only_the_warehouse(db: Database) -> None:

@@ -53,6 +53,9 @@ def test_an_analyst_reads_only_its_tenants_facts(analyst, cli_env) -> None:
             conn.execute(sa.text("SELECT set_config('steward.tenant_id', '2', false)"))
             assert conn.execute(sa.text(
                 "SELECT count(DISTINCT tenant_id) FROM analytics.mail_daily")).scalar() == 1
+            assert conn.execute(sa.text(  # a view reads with the analyst's own policy
+                "SELECT DISTINCT tenant_id FROM analytics.pipeline_by_stage")).scalars().all() \
+                == [1]
             assert globex == [1]
         for forbidden in ("SELECT count(*) FROM orders",
                           "SELECT count(*) FROM analytics_access.analyst_access",

@@ -1,6 +1,6 @@
 """Insights (issue 17): daily anomalies, weekly client patterns and the recommendations the
 cycle acts on, beside the facts in the `analytics` schema (the main database on SQLite), under
-the same row-level security as the facts.
+the same row-level security as the facts; and the view `pipeline_by_stage`.
 
 Revision ID: 0017
 Revises: 0016
@@ -20,6 +20,16 @@ depends_on = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 TENANT = "the tenant (tenants.id)"
+# Open deals per stage at the end of each day with movements, from the movements: a view, so
+# it is never out of step with the facts. security_invoker: the reader's row-level security
+# applies, not the owner's.
+PIPELINE_VIEW = (
+    "CREATE VIEW {view}{invoker} AS SELECT tenant_id, day, stage, "
+    "sum(deals_entered - deals_left) OVER (PARTITION BY tenant_id, stage ORDER BY day) "
+    "AS open_deals, "
+    "sum(value_entered - value_left) OVER (PARTITION BY tenant_id, stage ORDER BY day) "
+    "AS open_value FROM {table}"
+)
 
 
 def _t(name, comment, nullable=True):
@@ -115,9 +125,14 @@ def upgrade() -> None:
     if postgres:
         warehouse_policy.secure([f'analytics.{name}' for name in
                                  ('anomalies', 'client_patterns', 'success_strategies')])
+    op.execute(PIPELINE_VIEW.format(
+        view='analytics.pipeline_by_stage' if postgres else 'pipeline_by_stage',
+        table='analytics.pipeline_daily' if postgres else 'pipeline_daily',
+        invoker=' WITH (security_invoker = true)' if postgres else ''))
 
 
 def downgrade() -> None:
     schema = 'analytics' if op.get_bind().dialect.name == 'postgresql' else None
+    op.execute(f"DROP VIEW IF EXISTS {'analytics.' if schema else ''}pipeline_by_stage")
     for name in ('success_strategies', 'client_patterns', 'anomalies'):
         op.drop_table(name, schema=schema)

@@ -10,7 +10,7 @@ import migrations
 from pipelines.cli.common import CliError, database, out
 from resources.database import Database
 from resources.database.roles import ensure_analyst_role, ensure_app_role
-from resources.store.schema import ANALYST_TABLES
+from resources.store.schema import ANALYST_TABLES, ANALYTICS_VIEWS
 
 app = typer.Typer(no_args_is_help=True, help="Database schema and roles.")
 
@@ -70,7 +70,8 @@ def create_analyst_role(
         raise CliError(f"unknown tenant {unknown[0]!r} (see `steward tenant list`)")
     password = os.environ.get(password_env) if password_env else None
     ids = None if all_tenants else [known[s] for s in tenant]
-    ensure_analyst_role(db.engine, role, ids, list(ANALYST_TABLES), password)
+    ensure_analyst_role(db.engine, role, ids, list(ANALYST_TABLES), list(ANALYTICS_VIEWS),
+                        password)
     reach = "every tenant" if all_tenants else ", ".join(tenant)
     out.print(f"role {role} reads the analytics schema for {reach}, read-only")
 

@@ -52,7 +52,8 @@ ACCESS = "analytics_access.analyst_access"
 
 
 def ensure_analyst_role(engine: sa.Engine, role: str, tenant_ids: list[int] | None,
-                        tables: list[str], password: str | None = None) -> None:
+                        tables: list[str], views: list[str],
+                        password: str | None = None) -> None:
     """A read-only login role for the warehouse: SELECT on the `analytics` tables named, for the
     tenants given (None: every tenant, also those added later), nothing in the application's
     own schema. Re-running it replaces the role's tenants and grants the tables added since.
@@ -64,7 +65,7 @@ def ensure_analyst_role(engine: sa.Engine, role: str, tenant_ids: list[int] | No
     if not ROLE_NAME.match(role):
         raise ValueError(f"invalid role name {role!r}: lowercase letters, digits and _")
     with engine.begin() as conn:
-        for statement in _analyst_setup(tables):
+        for statement in _analyst_setup(tables, views):
             conn.execute(sa.text(statement))
         exists = conn.execute(
             sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
@@ -81,7 +82,7 @@ def ensure_analyst_role(engine: sa.Engine, role: str, tenant_ids: list[int] | No
                          {"r": role, "t": tenant_id})
 
 
-def _analyst_setup(tables: list[str]) -> list[str]:
+def _analyst_setup(tables: list[str], views: list[str]) -> list[str]:
     granted = "tenant_id IN (SELECT analytics.analyst_tenants())"
     statements = [
         f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ANALYSTS}') "
@@ -103,6 +104,7 @@ def _analyst_setup(tables: list[str]) -> list[str]:
         f"GRANT USAGE ON SCHEMA analytics TO {ANALYSTS}",
         f"GRANT SELECT ON analytics.tenants TO {ANALYSTS}",
     ]
+    statements += [f"GRANT SELECT ON analytics.{view} TO {ANALYSTS}" for view in views]
     for table in tables:
         statements += [
             f"GRANT SELECT ON analytics.{table} TO {ANALYSTS}",

@@ -1268,8 +1268,10 @@ success_strategies = sa.Table(
 
 INSIGHTS: tuple[sa.Table, ...] = (anomalies, client_patterns, success_strategies)
 ANALYTICS_TABLES: tuple[sa.Table, ...] = FACTS + INSIGHTS
-# What an analyst role may read (steward db create-analyst-role).
+# What an analyst role may read (steward db create-analyst-role), and the views over them
+# (migration 0017, outside this metadata).
 ANALYST_TABLES: tuple[str, ...] = tuple(t.name for t in ANALYTICS_TABLES)
+ANALYTICS_VIEWS: tuple[str, ...] = ("pipeline_by_stage",)
 
 # When each fact's day was last built and the newest event it saw, so the next run finds the
 # days that got late events since.

@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python -m bench.executor
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.documents
+	$(BIN)/python -m bench.warehouse
 
 clean:
 	rm -rf .steward

@@ -183,3 +183,44 @@ def test_the_cli_builds_a_week_and_shows_a_tenants_insights(cli_env) -> None:
     assert f"weekly report: {report}" in shown.replace("\n", "") and report.exists()
     assert "unknown tenant" in steward(cli_env, "insights", "show", "--tenant", "nobody",
                                        ok=False).stderr
+
+
+def test_the_next_cycle_puts_the_recommended_check_in_through_the_gate(db: Database,
+                                                                       tmp_path) -> None:
+    import dagster as dg
+
+    from assets.cycle import cycle_phases
+    from assets.hour import HOUR_TAG
+    from assets.partitions import TENANTS, partition_tags
+    from resources.mailer import Mailer
+    from resources.store.tenants import update_tenant
+    from tests.helpers import clock_at, resources
+
+    seed_tenant(db, "acme", touched_days_ago=2, now=datetime(2026, 3, 30, tzinfo=UTC))
+    update_tenant(db, "acme", settings_patch={
+        "send_window": {"start_hour": 0, "end_hour": 24, "weekends": True}})
+    with db.for_tenant("acme") as scope:
+        account = scope.scalar(sa.select(sa.func.min(schema.accounts.c.id)))
+        scope.execute(sa.update(schema.contacts).values(account_id=account))
+        scope.insert(schema.orders, [
+            {"order_number": f"L-{n}", "account_id": account, "total_amount": 300,
+             "status": "delivered",
+             "ordered_at": datetime(2026, 1, 1, 10, tzinfo=UTC) + timedelta(days=9 * n)}
+            for n in range(7)])
+    judge_week(db, "acme", date(2026, 3, 23), NOW)
+    mailer = Mailer(outbox_dir=str(tmp_path / "outbox"))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(TENANTS, ["acme"])
+    for hour in ("2026-03-30T14", "2026-03-30T15"):
+        with clock_at(datetime.fromisoformat(hour + ":05+00:00")):
+            result = dg.materialize([cycle_phases], instance=instance,
+                                    tags={**partition_tags(["acme"]), HOUR_TAG: hour},
+                                    resources=resources(db, mailer))
+        assert result.success
+    proposed = [a for a in rows(db, schema.actions) if "insight:reorder:" in a["idempotency_key"]]
+    assert len(proposed) == 1 and proposed[0]["kind"] == "follow_up"  # once, not every hour
+    (queued,) = [o for o in rows(db, schema.outbox) if "insight:" in o["idempotency_key"]]
+    assert queued["payload"]["template"] == "reorder_check_in"
+    with db.for_tenant("acme") as scope:
+        (status,) = scope.execute(scope.select(schema.success_strategies.c.status)).scalars()
+    assert status == "proposed"

@@ -63,6 +63,7 @@ class Gathered:
     engines: dict[str, Counter] = field(default_factory=dict)
     stalled_deals: int = 0
     inquiries: Counter = field(default_factory=Counter)
+    recommended: int = 0  # the insights' recommendations proposed this hour
 
     def summary(self) -> dict:
         s = self.inputs.stats
@@ -84,6 +85,7 @@ class Gathered:
             "stalled_deals": self.stalled_deals,
             "inquiries_answered": self.inquiries["drafted"],
             "inquiries_left_for_person": self.inquiries["left_for_person"],
+            "recommendations_proposed": self.recommended,
             **{f"cadence_{engine}_{outcome}": n for engine, counts in sorted(self.engines.items())
                for outcome, n in sorted(counts.items())},
         }
@@ -125,7 +127,7 @@ def gather(
     )
     return Gathered(inputs, order_check, _new_messages(scope, since),
                     {name: done.counts for name, done in advanced.items()}, _stalled_deals(scope),
-                    answers.counts)
+                    answers.counts, len(recommended))
 
 
 def _run_engines(scope: TenantScope, hour: datetime) -> dict[str, Advanced]:

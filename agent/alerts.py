@@ -66,8 +66,9 @@ def complaint_rate_high(complaints: int, sends: int, threshold_pct: float) -> bo
     return complaints > 0 and complaints * 100 >= threshold_pct * sends
 
 
-def mailbox_failing(consecutive_failures: int) -> bool:
-    return consecutive_failures >= MAILBOX_FAILURES_BEFORE_ALERT
+def mailbox_failing(consecutive_failures: int, status: str = "error") -> bool:
+    """A revoked grant alerts at once: no retry brings it back, a person must consent again."""
+    return status == "revoked" or consecutive_failures >= MAILBOX_FAILURES_BEFORE_ALERT
 
 
 def mailbox_stalled(

@@ -1,14 +1,20 @@
-"""`steward inbox`: what each tenant's mailbox connection looks like right now."""
+"""`steward inbox`: what each tenant's mailbox connection looks like right now, and `connect`,
+which keeps a tenant's OAuth grant (Google or Microsoft 365) so its mailbox keeps syncing."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import typer
 
-from pipelines.cli.common import ready_database
+from pipelines.cli.common import CliError, out, ready_database
+from resources.mailbox.base import MailboxError
+from resources.mailbox.credentials import TOKEN_URL_VAR, save_grant
+from resources.mailbox.oauth import TOKEN_URLS, TokenSource
 from resources.store.delivery_feedback import summary
 from resources.store.mailbox_state import load_state
+from resources.store.tenants import get_tenant
 
 app = typer.Typer(no_args_is_help=True, help="Mailbox connections and ingest state.")
 
@@ -37,6 +43,41 @@ def status(
             ]))
         print(f"  bounces and complaints, {days} days: {_counts(feedback['feedback'])}")
         print(f"  suppressed by bounces and complaints: {_counts(feedback['suppressed'])}")
+
+
+@app.command()
+def connect(
+    tenant: str = typer.Argument(..., help="Tenant slug."),
+    provider: str = typer.Option(..., "--provider", help="google or microsoft."),
+    client_id: str = typer.Option(..., "--client-id", help="The OAuth client's id (not secret)."),
+    token_url: str = typer.Option("", "--token-url", help="Token endpoint (default: the "
+                                  f"provider's, or {TOKEN_URL_VAR})."),
+) -> None:
+    """Import a refresh token from the provider's consent flow (README: connecting Gmail and
+    Microsoft 365): the client secret and the refresh token are read from standard input or a
+    hidden prompt, never from the command line; one token refresh proves them before they are
+    kept in the secrets file (mode 600)."""
+    db = ready_database()
+    get_tenant(db, tenant)
+    if provider not in TOKEN_URLS:
+        raise CliError(f"unknown provider {provider!r}: choose one of {', '.join(TOKEN_URLS)}")
+    secret = typer.prompt("client secret", hide_input=True).strip()
+    refresh = typer.prompt("refresh token", hide_input=True).strip()
+    if not secret or not refresh:
+        raise CliError("the client secret and the refresh token are both needed")
+    url = token_url or os.environ.get(TOKEN_URL_VAR, "")
+    grant = TokenSource(tenant, provider, client_id, secret, refresh, token_url=url)
+    try:
+        grant.access_token(force=True)
+    except MailboxError as exc:
+        raise CliError(f"not kept: {exc}") from None
+    values = {"oauth_provider": provider, "oauth_client_id": client_id,
+              "oauth_client_secret": secret, "oauth_refresh_token": grant.refresh_token}
+    if token_url:
+        values["oauth_token_url"] = token_url
+    path = save_grant(tenant, values)
+    out.print(f"{tenant}: {provider} grant checked (an access token was issued) and kept in "
+              f"{path}; the next ingest uses it")
 
 
 def _counts(by_reason: dict[str, int]) -> str:

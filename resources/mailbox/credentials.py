@@ -6,23 +6,40 @@ page or a log line must never be enough to read someone's mail. They come from t
 dashes as underscores) or from a JSON secrets file (`STEWARD_SECRETS_FILE`, by default
 `$STEWARD_HOME/secrets.json`) shaped `{"tenants": {"<slug>": {"mailbox_password": "...",
 "oauth_token": "..."}}}`. Each value set in the environment wins over the file's.
+
+A mailbox that should keep working for months has an OAuth grant instead of an access token:
+`oauth_provider` (google or microsoft), `oauth_client_id`, `oauth_client_secret` and
+`oauth_refresh_token` (environment: STEWARD_MAILBOX_OAUTH_PROVIDER_<SLUG>, ..._CLIENT_ID_,
+..._CLIENT_SECRET_, ..._REFRESH_TOKEN_), optionally `oauth_token_url` (or
+STEWARD_OAUTH_TOKEN_URL for every tenant: a local token endpoint in tests). Access tokens are
+then fetched and renewed as needed (resources/mailbox/oauth.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from resources.mailbox.base import MailboxError
+from resources.mailbox.base import MailboxAuthError, MailboxError
+from resources.mailbox.oauth import TokenSource
 from resources.paths import steward_home
 
 PASSWORD_VAR = "STEWARD_MAILBOX_PASSWORD_"
 TOKEN_VAR = "STEWARD_MAILBOX_TOKEN_"
 SECRETS_FILE_VAR = "STEWARD_SECRETS_FILE"
+TOKEN_URL_VAR = "STEWARD_OAUTH_TOKEN_URL"
+# secrets-file key -> environment variable prefix, for the refresh grant
+GRANT = {"oauth_provider": "STEWARD_MAILBOX_OAUTH_PROVIDER_",
+         "oauth_client_id": "STEWARD_MAILBOX_CLIENT_ID_",
+         "oauth_client_secret": "STEWARD_MAILBOX_CLIENT_SECRET_",
+         "oauth_refresh_token": "STEWARD_MAILBOX_REFRESH_TOKEN_",
+         "oauth_token_url": "STEWARD_MAILBOX_TOKEN_URL_"}
+STRING_KEYS = ("mailbox_password", "oauth_token", *GRANT)
 
 
 def env_suffix(tenant_slug: str) -> str:
@@ -46,6 +63,18 @@ class Credentials:
     password: str | None = field(default=None, repr=False)
     oauth_token: str | None = field(default=None, repr=False)
     origin: str = "none"  # where they came from, for messages: "environment", a file path
+    grant: TokenSource | None = field(default=None, repr=False)  # renews access tokens
+
+    @property
+    def uses_oauth(self) -> bool:
+        return bool(self.grant or self.oauth_token)
+
+    def bearer(self, renew: bool = False) -> str | None:
+        """The access token to present: a fresh one from the grant when there is one (`renew`
+        asks for a new one at once, after a server refused the last), else the fixed token."""
+        if self.grant is not None:
+            return self.grant.access_token(force=renew)
+        return self.oauth_token
 
     def __repr__(self) -> str:
         def mask(value: str | None) -> str:
@@ -53,14 +82,15 @@ class Credentials:
 
         return (
             f"Credentials(password={mask(self.password)}, oauth_token={mask(self.oauth_token)}, "
-            f"origin={self.origin!r})"
+            f"{'grant=***, ' if self.grant else ''}origin={self.origin!r})"
         )
 
     __str__ = __repr__
 
     def scrub(self, text: str) -> str:
         """`text` with any secret replaced, for error messages built from server replies."""
-        for secret in (self.password, self.oauth_token):
+        grant = self.grant.secrets() if self.grant else ()
+        for secret in (self.password, self.oauth_token, *grant):
             if secret:
                 text = text.replace(secret, "***")
         return text
@@ -83,18 +113,73 @@ class Credentials:
             sources.append("environment")
         if (password and not env_password) or (token and not env_token):
             sources.append(str(path))
+        grant = {key: environ.get(var + suffix) or entry.get(key) or None
+                 for key, var in GRANT.items()}
+        if any(grant[k] for k in GRANT if k != "oauth_token_url"):
+            sources.append("OAuth grant")
         origin = " and ".join(sources) or "none"
-        return cls(password, token, origin)
+        return cls(password, token, origin, _grant(tenant_slug, grant, environ))
+
+
+def _grant(tenant_slug: str, values: dict[str, str | None],
+           environ: Mapping[str, str]) -> TokenSource | None:
+    """The refresh grant, when the tenant has one; half of one is an error naming what is
+    missing (never a value)."""
+    needed = ("oauth_client_id", "oauth_client_secret", "oauth_refresh_token")
+    given = [k for k in needed if values[k]]
+    if not given:
+        return None
+    missing = [k for k in needed if not values[k]]
+    if missing:
+        raise MailboxAuthError(
+            f"tenant {tenant_slug}: the mailbox's OAuth grant lacks {', '.join(missing)}")
+    return TokenSource(
+        tenant_slug, (values["oauth_provider"] or "google").lower(), values["oauth_client_id"],
+        values["oauth_client_secret"], values["oauth_refresh_token"],
+        token_url=values["oauth_token_url"] or environ.get(TOKEN_URL_VAR, ""))
+
+
+def _read_file(path: Path) -> str | None:
+    """The secrets file's text (None: there is none); refused when others may read it."""
+    try:
+        mode = path.stat().st_mode
+        if mode & 0o077:
+            raise MailboxError(
+                f"secrets file {path} can be read or written by others (mode "
+                f"{stat.S_IMODE(mode):o}): run `chmod 600 {path}`; it is not used until then")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise MailboxError(f"cannot read secrets file {path}: {exc.strerror}") from None
+
+
+def save_grant(tenant_slug: str, values: dict[str, str],
+               environ: Mapping[str, str] | None = None) -> Path:
+    """Keep the tenant's OAuth grant in the secrets file (its other entries and tenants kept),
+    written to a new file of mode 600 that replaces the old one, so no reader ever sees half
+    of it."""
+    path = secrets_file_path(environ)
+    text = _read_file(path)
+    data = json.loads(text) if text else {}
+    if not isinstance(data, dict):
+        raise MailboxError(f"secrets file {path} is not a JSON object")
+    entry = data.setdefault("tenants", {}).setdefault(tenant_slug, {})
+    entry.update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+    os.replace(partial, path)
+    return path
 
 
 def _file_entry(path: Path, tenant_slug: str) -> dict[str, Any]:
     """The tenant's entry in the secrets file; a missing file or tenant is simply no secrets."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = _read_file(path)
+    if text is None:
         return {}
-    except OSError as exc:
-        raise MailboxError(f"cannot read secrets file {path}: {exc.strerror}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -107,10 +192,10 @@ def _file_entry(path: Path, tenant_slug: str) -> dict[str, Any]:
     if entry is None:
         return {}
     if not isinstance(entry, dict) or not all(
-        isinstance(entry.get(k, ""), str) for k in ("mailbox_password", "oauth_token")
+        isinstance(entry.get(k, ""), str) for k in STRING_KEYS
     ):
         raise MailboxError(
-            f"secrets file {path}: tenants.{tenant_slug} must map mailbox_password and "
-            "oauth_token to strings"
+            f"secrets file {path}: tenants.{tenant_slug} must map {', '.join(STRING_KEYS)} "
+            "to strings"
         )
     return entry

@@ -95,15 +95,15 @@ class GmailSource(MailSource):
     def http(self) -> GmailHttp:
         """The API client, made on first use so that missing credentials show in check()."""
         if self._client is None:
-            token = self.credentials.oauth_token
-            if not token:
+            if not self.credentials.uses_oauth:
                 suffix = env_suffix(self.tenant_slug)
                 raise MailboxAuthError(
                     f"no OAuth token for tenant {self.tenant_slug}'s Gmail mailbox: set "
                     f"{TOKEN_VAR}{suffix} or add oauth_token to the secrets file"
                 )
             self._client = GmailHttp(
-                self.api_base, token, self.timeout, sleep=self.sleep, max_wait=self.max_wait
+                self.api_base, self.credentials.bearer, self.timeout, sleep=self.sleep,
+                max_wait=self.max_wait
             )
         return self._client
 

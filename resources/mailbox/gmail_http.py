@@ -70,7 +70,7 @@ class GmailHttp:
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: Callable[[bool], str | None],
         timeout: float = 30,
         attempts: int = 3,
         backoff: float = 0.5,
@@ -84,7 +84,9 @@ class GmailHttp:
         self.host = parts.hostname
         self.port = parts.port
         self.prefix = parts.path.rstrip("/")
-        self._token = token
+        # The access token for a request; called with True after a 401, to renew it once.
+        self._token_for = token
+        self._token = ""
         self.timeout = timeout
         self.attempts = attempts
         self.backoff = backoff
@@ -126,6 +128,8 @@ class GmailHttp:
         query = urlencode([(k, v) for k, v in params if v is not None and v != ""])
         target = self.prefix + path + (f"?{query}" if query else "")
         failure: MailboxError = MailboxError("Gmail API: no attempt made")
+        self._token = self._token_for(False) or ""  # renewed here before it expires
+        renewed = False
         for attempt in range(self.attempts):
             wait = self.backoff * 2**attempt
             try:
@@ -143,6 +147,12 @@ class GmailHttp:
                 reason, message = _error_details(body)
                 detail = f"{status} {reason}".strip() + (f": {message}" if message else "")
                 detail = detail.replace(self._token, "***")
+                if status == 401 and not renewed:
+                    renewed = True
+                    fresh = self._token_for(True) or ""
+                    if fresh and fresh != self._token:  # a grant: renew once and try again
+                        self._token = fresh
+                        continue
                 if status == 401:
                     raise MailboxRevokedError(
                         f"Gmail API rejected the OAuth token ({detail}); authorise again"

@@ -84,7 +84,7 @@ class ImapSource(MailSource):
             reply = self.credentials.scrub(server_text(exc))
             if "[UNAVAILABLE]" in reply.upper():  # RFC 5530: the server's problem, not ours
                 raise MailboxError(f"{self.where} cannot log anyone in now: {reply}") from None
-            if self.credentials.oauth_token:
+            if self.credentials.uses_oauth:
                 raise MailboxRevokedError(
                     f"{self.where} rejected the OAuth token for {self.config.user}: {reply}"
                 ) from None
@@ -103,7 +103,7 @@ class ImapSource(MailSource):
         if self._client is not None:
             return self._client
         creds = self.credentials
-        if not (creds.oauth_token or creds.password):
+        if not (creds.uses_oauth or creds.password):
             suffix = env_suffix(self.tenant_slug)
             raise MailboxAuthError(
                 f"no mailbox password or OAuth token for tenant {self.tenant_slug}: set "
@@ -256,7 +256,7 @@ class ImapSource(MailSource):
                     raise MailboxError(f"{self.where}: folder {folder!r}: {reply}") from None
                 counts.append(f"{folder} {status[b'MESSAGES']}")
         security = {"implicit": "TLS", "starttls": "STARTTLS", "none": "no TLS"}[self.config.tls]
-        login = "XOAUTH2" if self.credentials.oauth_token else "password"
+        login = "XOAUTH2" if self.credentials.uses_oauth else "password"
         return (
             f"{self.config.user}@{self.where} ({security}, {login}): {', '.join(counts)} messages"
         )

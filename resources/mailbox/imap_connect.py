@@ -119,8 +119,8 @@ def connect(config: ImapConfig, creds: Credentials, timeout: float) -> IMAPClien
                     "plaintext (use imaps://, or ?tls=none on a trusted network)"
                 )
             client.starttls(context)
-        if creds.oauth_token:
-            client.oauth2_login(config.user, creds.oauth_token)
+        if creds.uses_oauth:
+            client.oauth2_login(config.user, creds.bearer())
         else:
             client.login(config.user, creds.password)
     except BaseException:

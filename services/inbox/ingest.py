@@ -55,7 +55,7 @@ def ingest_tenant(
     except MailboxError as exc:
         with database.for_tenant(tenant.slug) as scope:
             failures = save_failure(scope, url, exc.status, str(exc), now)
-            if mailbox_failing(failures):
+            if mailbox_failing(failures, exc.status):
                 alerts.raise_(
                     scope,
                     "mailbox_errors",

@@ -16,6 +16,7 @@ import pytest
 
 from tests.mailbox.dovecot import DovecotServer, ImapAccount, dovecot_installed, run_dovecot
 from tests.mailbox.fake_gmail import FakeGmail, FakeGmailServer
+from tests.mailbox.fake_oauth import FakeOAuth, FakeOAuthServer
 
 ACCOUNTS = 60  # one per test that needs a mailbox, with room to spare
 
@@ -44,5 +45,13 @@ def imap_account(dovecot: DovecotServer) -> ImapAccount:
 def fake_gmail() -> Iterator[FakeGmailServer]:
     """A fresh fake Gmail API per test, on its own port."""
     server = FakeGmailServer(FakeGmail()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_oauth() -> Iterator[FakeOAuthServer]:
+    """A token endpoint per test, on its own port."""
+    server = FakeOAuthServer(FakeOAuth()).start()
     yield server
     server.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -58,6 +59,9 @@ def google_error(status: int, reason: str, message: str) -> dict[str, Any]:
 class FakeGmail:
     email: str = "owner@example.com"
     token: str = "test-access-token"
+    # Checks a Bearer token instead of comparing it with `token` (the fake OAuth server's).
+    accepts: Callable[[str], bool] | None = None
+    refused: int = 0  # requests answered 401
     messages: dict[str, StoredMessage] = field(default_factory=dict)
     history: list[tuple[int, str]] = field(default_factory=list)  # (history id, message id)
     history_id: int = 1000
@@ -116,7 +120,9 @@ class FakeGmail:
         self, path: str, query: dict[str, list[str]], auth: str | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         self.requests.append(path.removeprefix(API))
-        if auth != f"Bearer {self.token}":
+        bearer = (auth or "").removeprefix("Bearer ")
+        if not (self.accepts(bearer) if self.accepts else auth == f"Bearer {self.token}"):
+            self.refused += 1
             return 401, google_error(401, "authError", "Invalid Credentials"), {}
         failure = self._take_failure(path)
         if failure:

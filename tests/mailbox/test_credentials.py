@@ -20,6 +20,7 @@ from resources.mailbox.imap_connect import ImapConfig
 
 def write_secrets(path: Path, tenants: dict) -> Path:
     path.write_text(json.dumps({"tenants": tenants}))
+    path.chmod(0o600)
     return path
 
 
@@ -72,6 +73,7 @@ def test_repr_and_str_mask_secrets() -> None:
 def test_broken_secrets_file_is_reported_without_its_content(tmp_path: Path) -> None:
     path = tmp_path / "secrets.json"
     path.write_text('{"tenants": {"acme": {"mailbox_password": "hunter2",}}}')
+    path.chmod(0o600)
     with pytest.raises(MailboxError) as caught:
         Credentials.for_tenant("acme", {"STEWARD_SECRETS_FILE": str(path)})
     assert "not valid JSON" in str(caught.value) and "hunter2" not in str(caught.value)
@@ -114,3 +116,11 @@ def test_imap_urls() -> None:
         ImapConfig.from_url("imaps://me:hunter2@mail.example.com/INBOX")
     with pytest.raises(MailboxError, match="needs a user"):
         ImapConfig.from_url("imaps://mail.example.com/INBOX")
+
+
+def test_a_secrets_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    path = write_secrets(tmp_path / "secrets.json", {"acme": {"mailbox_password": "hunter2"}})
+    path.chmod(0o644)
+    with pytest.raises(MailboxError, match=r"mode 644\): run `chmod 600") as caught:
+        Credentials.for_tenant("acme", {"STEWARD_SECRETS_FILE": str(path)})
+    assert "hunter2" not in str(caught.value)

@@ -3,6 +3,7 @@ credentials from the environment, checkpoints, connection status and alerts on r
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -20,8 +21,8 @@ from tests.mailbox.fake_gmail import FakeGmailServer
 from tests.mailbox.mail import message
 
 
-def ingest(db: Database, slug: str) -> dict:
-    with clock_at(NOW), dg.DagsterInstance.ephemeral() as instance:
+def ingest(db: Database, slug: str, at: datetime = NOW) -> dict:
+    with clock_at(at), dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(TENANTS, [slug])
         result = dg.materialize([inbox], instance=instance, partition_key=slug,
                                 resources={**resources(db), "mailboxes": Mailboxes(timeout_s=5)})

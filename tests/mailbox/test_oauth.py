@@ -1,0 +1,124 @@
+"""OAuth refresh for mailboxes against a local token endpoint: a Gmail mailbox keeps syncing
+across a simulated day of expiring access tokens; a revoked grant marks the connection revoked
+and alerts at once; a wrong client secret, half a grant and an unreachable endpoint each say
+so in one line that names the tenant and no secret."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from resources.mailbox.base import MailboxAuthError, MailboxUnreachableError
+from resources.mailbox.credentials import Credentials
+from resources.mailbox.oauth import TokenSource
+from resources.store.tenants import add_tenant, update_tenant
+from tests.helpers import NOW
+from tests.mailbox.fake_gmail import FakeGmailServer
+from tests.mailbox.fake_oauth import FakeOAuthServer
+from tests.mailbox.mail import message
+from tests.mailbox.test_ingest_providers import ingest, open_alerts, state
+
+SLUG = "gmail-co"
+
+
+def connect(db, gmail: FakeGmailServer, oauth: FakeOAuthServer, monkeypatch) -> None:
+    gmail.fake.accepts = oauth.fake.accepts
+    add_tenant(db, SLUG)
+    update_tenant(db, SLUG, settings_patch={"mailbox": f"gmail://{gmail.fake.email}",
+                                            "own_addresses": [gmail.fake.email]})
+    monkeypatch.setenv("STEWARD_GMAIL_API_BASE", gmail.url)
+    monkeypatch.setenv("STEWARD_OAUTH_TOKEN_URL", oauth.token_url)
+    for var, value in (("CLIENT_ID", oauth.fake.client_id),
+                       ("CLIENT_SECRET", oauth.fake.client_secret),
+                       ("REFRESH_TOKEN", next(iter(oauth.fake.refresh_tokens)))):
+        monkeypatch.setenv(f"STEWARD_MAILBOX_{var}_GMAIL_CO", value)
+
+
+def test_a_gmail_mailbox_keeps_syncing_across_a_day_of_expiring_tokens(
+    db, fake_gmail: FakeGmailServer, fake_oauth: FakeOAuthServer, steward_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connect(db, fake_gmail, fake_oauth, monkeypatch)
+    for hour in range(24):
+        fake_gmail.fake.add(message(hour + 1))
+        result = ingest(db, SLUG, NOW + timedelta(hours=hour, minutes=7))
+        assert (result["new"], result["healthy"]) == (1, True), hour
+    assert state(db, SLUG)["status"] == "connected"
+    assert 12 <= fake_oauth.fake.grants <= 25  # renewed as tokens aged, not on every request
+    assert fake_gmail.fake.refused == 0  # renewed before expiry: no request carried a dead one
+
+    # a token the server stops accepting early is renewed once and the sync goes on
+    fake_oauth.fake.issued.clear()
+    fake_gmail.fake.add(message(30))
+    assert ingest(db, SLUG, NOW + timedelta(hours=23, minutes=9))["new"] == 1
+    assert fake_gmail.fake.refused == 1
+
+
+def test_a_revoked_grant_marks_the_connection_and_alerts_at_once(
+    db, fake_gmail: FakeGmailServer, fake_oauth: FakeOAuthServer, steward_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connect(db, fake_gmail, fake_oauth, monkeypatch)
+    fake_gmail.fake.add(message(1))
+    assert ingest(db, SLUG, NOW)["new"] == 1
+    fake_oauth.fake.revoke("refresh-token-9Zk4")
+    failed = ingest(db, SLUG, NOW + timedelta(hours=2))  # the cached token has expired
+    assert failed["healthy"] is False and f"{SLUG}: revoked" in failed["failing"]
+    assert "refresh-token-9Zk4" not in failed["failing"]
+    after = state(db, SLUG)
+    assert after["status"] == "revoked" and "needs consent again" in after["detail"]
+    assert open_alerts(db, SLUG) == ["mailbox_errors"]  # the first failure, not the third
+
+
+def test_bad_grants_fail_in_one_line_without_their_secrets(fake_oauth: FakeOAuthServer) -> None:
+    wrong = TokenSource("acme", "google", "steward-client", "not-the-secret",
+                        "refresh-token-9Zk4", token_url=fake_oauth.token_url)
+    with pytest.raises(MailboxAuthError, match="check oauth_client_id") as refused:
+        wrong.access_token()
+    assert "not-the-secret" not in str(refused.value) and "acme" in str(refused.value)
+
+    with pytest.raises(MailboxAuthError, match="lacks oauth_client_secret, oauth_refresh_token"):
+        Credentials.for_tenant("acme", {"STEWARD_MAILBOX_CLIENT_ID_ACME": "x",
+                                        "STEWARD_SECRETS_FILE": "/nonexistent"})
+
+    waits: list[float] = []
+    fake_oauth.fake.down = True
+    down = TokenSource("acme", "google", "steward-client", "client-secret-7Q2x",
+                       "refresh-token-9Zk4", token_url=fake_oauth.token_url, sleep=waits.append)
+    with pytest.raises(MailboxUnreachableError, match="answered 503 after 4 tries"):
+        down.access_token()
+    assert waits == [1.0, 2.0, 4.0]  # the one backoff rule
+    fake_oauth.fake.down = False
+    assert down.access_token().startswith("access-")
+    creds = Credentials(grant=down)
+    assert "client-secret-7Q2x" not in repr(creds) and "refresh-token" not in repr(creds)
+    assert creds.scrub(f"refused {down.access_token()}") == "refused ***"
+
+
+def test_steward_inbox_connect_checks_and_keeps_a_grant(
+    fake_oauth: FakeOAuthServer, cli_env: dict[str, str],
+) -> None:
+    import stat
+
+    from tests.cli import steward
+
+    steward(cli_env, "db", "upgrade")
+    steward(cli_env, "tenant", "add", "acme")
+    env = {**cli_env, "STEWARD_OAUTH_TOKEN_URL": fake_oauth.token_url}
+    args = ["inbox", "connect", "acme", "--provider", "google", "--client-id", "steward-client"]
+    assert "unknown provider" in steward(env, *args[:3], "--provider", "yahoo", "--client-id",
+                                         "x", ok=False).stderr
+
+    wrong = CliRunner().invoke(app, args, input="bad-secret\nrefresh-token-9Zk4\n", env=env)
+    assert wrong.exit_code == 1 and "not kept" in wrong.stderr and "bad-secret" not in wrong.stderr
+    ok = CliRunner().invoke(app, args, input="client-secret-7Q2x\nrefresh-token-9Zk4\n", env=env)
+    assert ok.exit_code == 0, ok.stderr
+    assert "google grant checked" in ok.stdout and "client-secret" not in ok.stdout
+    path = Path(cli_env["STEWARD_HOME"]) / "secrets.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    creds = Credentials.for_tenant("acme", env)
+    assert creds.grant is not None and creds.bearer().startswith("access-")

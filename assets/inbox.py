@@ -47,7 +47,8 @@ def inbox(
     for slug in context.partition_keys:
         state = "done"
         try:
-            counts, status, notes = ingest_tenant(database, mailboxes, alerts, tenants[slug], now)
+            counts, status, notes = ingest_tenant(database, mailboxes, alerts, tenants[slug], now,
+                                                  context.run_id)
         except Exception as exc:  # recorded and shown; the other tenants still ingest
             context.log.exception(f"ingest failed for {slug}")
             counts, status, notes = IngestCounts(), f"error: {type(exc).__name__}: {exc}", []

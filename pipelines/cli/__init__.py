@@ -36,6 +36,7 @@ from pipelines.cli import (
     order,
     quote,
     run,
+    secret,
     strategy,
     suppression,
     tasks,
@@ -45,6 +46,7 @@ from pipelines.cli import (
 from pipelines.cli.common import CliError, err
 from resources.database import DatabaseError, UnknownTenantError
 from resources.database.scoping import UnscopedQueryError
+from resources.secrets import SecretsError
 from resources.store.alerts import AlertError
 from resources.store.broadcasts import BroadcastError
 from resources.store.compliance import ComplianceError
@@ -58,6 +60,7 @@ KNOWN_ERRORS = (
     AlertError,
     ComplianceError,
     BroadcastError,
+    SecretsError,
     DatabaseError,
     UnknownTenantError,
     UnscopedQueryError,
@@ -136,6 +139,7 @@ app.add_typer(broadcast.app, name="broadcast")
 app.add_typer(docs.app, name="docs")
 app.add_typer(warehouse.app, name="warehouse")
 app.add_typer(insights.app, name="insights")
+app.add_typer(secret.app, name="secret")
 app.command("approve")(actions.approve)
 app.command("reject")(actions.reject)
 app.command("run")(run.run)

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import typer
 
-from pipelines.cli.common import CliError, out, ready_database
+from pipelines.cli.common import CliError, actor, out, ready_database
 from resources.mailbox.base import MailboxError
-from resources.mailbox.credentials import TOKEN_URL_VAR, save_grant
+from resources.mailbox.credentials import TOKEN_URL_VAR
 from resources.mailbox.oauth import TOKEN_URLS, TokenSource
+from resources.secrets import SecretsFile
+from resources.store import secret_audit
 from resources.store.delivery_feedback import summary
 from resources.store.mailbox_state import load_state
 from resources.store.tenants import get_tenant
@@ -75,9 +77,14 @@ def connect(
               "oauth_client_secret": secret, "oauth_refresh_token": grant.refresh_token}
     if token_url:
         values["oauth_token_url"] = token_url
-    path = save_grant(tenant, values)
+    store, now = SecretsFile(), datetime.now(UTC)
+    with db.for_tenant(tenant) as scope:
+        for name, value in values.items():
+            version = store.put(tenant, name, value, now)
+            secret_audit.record(scope, name, version, "set", "inbox connect", True, now,
+                                by=actor())
     out.print(f"{tenant}: {provider} grant checked (an access token was issued) and kept in "
-              f"{path}; the next ingest uses it")
+              f"the secrets store {store.path}; the next ingest uses it")
 
 
 def _counts(by_reason: dict[str, int]) -> str:

@@ -4,8 +4,10 @@ Secrets stay out of the database and the run config on purpose: a database dump,
 page or a log line must never be enough to read someone's mail. They come from the environment
 (`STEWARD_MAILBOX_PASSWORD_<SLUG>`, `STEWARD_MAILBOX_TOKEN_<SLUG>`, the slug upper-cased with
 dashes as underscores) or from a JSON secrets file (`STEWARD_SECRETS_FILE`, by default
-`$STEWARD_HOME/secrets.json`) shaped `{"tenants": {"<slug>": {"mailbox_password": "...",
-"oauth_token": "..."}}}`. Each value set in the environment wins over the file's.
+`$STEWARD_HOME/secrets.json`, mode 600) shaped `{"tenants": {"<slug>": {"mailbox_password":
+"...", "oauth_token": "..."}}}`, or from the encrypted secrets store (resources/secrets.py,
+what `steward inbox connect` and `steward secret` write). The environment wins, then the store,
+then the plain file; a secret revoked in the store is taken from nowhere.
 
 A mailbox that should keep working for months has an OAuth grant instead of an access token:
 `oauth_provider` (google or microsoft), `oauth_client_id`, `oauth_client_secret` and
@@ -28,6 +30,7 @@ from typing import Any
 from resources.mailbox.base import MailboxAuthError, MailboxError
 from resources.mailbox.oauth import TokenSource
 from resources.paths import steward_home
+from resources.secrets import SecretsError, SecretsFile
 
 PASSWORD_VAR = "STEWARD_MAILBOX_PASSWORD_"
 TOKEN_VAR = "STEWARD_MAILBOX_TOKEN_"
@@ -40,6 +43,7 @@ GRANT = {"oauth_provider": "STEWARD_MAILBOX_OAUTH_PROVIDER_",
          "oauth_refresh_token": "STEWARD_MAILBOX_REFRESH_TOKEN_",
          "oauth_token_url": "STEWARD_MAILBOX_TOKEN_URL_"}
 STRING_KEYS = ("mailbox_password", "oauth_token", *GRANT)
+ENVIRONMENT = {"mailbox_password": PASSWORD_VAR, "oauth_token": TOKEN_VAR, **GRANT}
 
 
 def env_suffix(tenant_slug: str) -> str:
@@ -64,6 +68,8 @@ class Credentials:
     oauth_token: str | None = field(default=None, repr=False)
     origin: str = "none"  # where they came from, for messages: "environment", a file path
     grant: TokenSource | None = field(default=None, repr=False)  # renews access tokens
+    # the secrets read: (name, version in the secrets store, or None from elsewhere)
+    used: tuple[tuple[str, int | None], ...] = ()
 
     @property
     def uses_oauth(self) -> bool:
@@ -97,28 +103,37 @@ class Credentials:
 
     @classmethod
     def for_tenant(cls, tenant_slug: str, environ: Mapping[str, str] | None = None) -> Credentials:
-        """The tenant's credentials from the environment, then the secrets file."""
+        """The tenant's credentials, each value from the environment, else the encrypted
+        secrets store (resources/secrets.py), else the plain secrets file."""
         environ = os.environ if environ is None else environ
         suffix = env_suffix(tenant_slug)
-        env_password = environ.get(PASSWORD_VAR + suffix) or None
-        env_token = environ.get(TOKEN_VAR + suffix) or None
-        if env_password and env_token:
-            return cls(env_password, env_token, "environment")
+        try:
+            stored = SecretsFile(environ).tenant_current(tenant_slug)
+        except SecretsError as exc:
+            raise MailboxAuthError(f"tenant {tenant_slug}: {exc}") from None
         path = secrets_file_path(environ)
-        entry = _file_entry(path, tenant_slug)
-        password = env_password or entry.get("mailbox_password") or None
-        token = env_token or entry.get("oauth_token") or None
-        sources = []
-        if env_password or env_token:
-            sources.append("environment")
-        if (password and not env_password) or (token and not env_token):
-            sources.append(str(path))
-        grant = {key: environ.get(var + suffix) or entry.get(key) or None
-                 for key, var in GRANT.items()}
-        if any(grant[k] for k in GRANT if k != "oauth_token_url"):
-            sources.append("OAuth grant")
-        origin = " and ".join(sources) or "none"
-        return cls(password, token, origin, _grant(tenant_slug, grant, environ))
+        entry: dict[str, Any] | None = None
+        values: dict[str, str | None] = {}
+        used: list[tuple[str, int | None]] = []
+        sources: list[str] = []
+        for key, var in ENVIRONMENT.items():
+            value, version, source = environ.get(var + suffix) or None, None, "environment"
+            if key in stored and stored[key] is None:
+                raise MailboxAuthError(f"tenant {tenant_slug}: secret {key} was revoked "
+                                       "(steward secret set or rotate gives it a new value)")
+            if value is None and key in stored:
+                (value, version), source = stored[key], "secrets store"
+            if value is None:
+                entry = _file_entry(path, tenant_slug) if entry is None else entry
+                value, source = entry.get(key) or None, str(path)
+            values[key] = value
+            if value is not None:
+                used.append((key, version))
+                if source not in sources:
+                    sources.append(source)
+        return cls(values["mailbox_password"], values["oauth_token"],
+                   " and ".join(sources) or "none", _grant(tenant_slug, values, environ),
+                   tuple(used))
 
 
 def _grant(tenant_slug: str, values: dict[str, str | None],
@@ -152,27 +167,6 @@ def _read_file(path: Path) -> str | None:
         return None
     except OSError as exc:
         raise MailboxError(f"cannot read secrets file {path}: {exc.strerror}") from None
-
-
-def save_grant(tenant_slug: str, values: dict[str, str],
-               environ: Mapping[str, str] | None = None) -> Path:
-    """Keep the tenant's OAuth grant in the secrets file (its other entries and tenants kept),
-    written to a new file of mode 600 that replaces the old one, so no reader ever sees half
-    of it."""
-    path = secrets_file_path(environ)
-    text = _read_file(path)
-    data = json.loads(text) if text else {}
-    if not isinstance(data, dict):
-        raise MailboxError(f"secrets file {path} is not a JSON object")
-    entry = data.setdefault("tenants", {}).setdefault(tenant_slug, {})
-    entry.update(values)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-    os.replace(partial, path)
-    return path
 
 
 def _file_entry(path: Path, tenant_slug: str) -> dict[str, Any]:

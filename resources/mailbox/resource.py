@@ -18,8 +18,13 @@ class Mailboxes(dg.ConfigurableResource):
     # the run's own process). Small batches never start any.
     analysis_workers: int = 0
 
-    def open(self, tenant_slug: str, url: str) -> MailSource:
-        return open_source(url, tenant_slug, Credentials.for_tenant(tenant_slug), self.timeout_s)
+    def credentials(self, tenant_slug: str) -> Credentials:
+        return Credentials.for_tenant(tenant_slug)
+
+    def open(self, tenant_slug: str, url: str, credentials: Credentials | None = None
+             ) -> MailSource:
+        creds = credentials or self.credentials(tenant_slug)
+        return open_source(url, tenant_slug, creds, self.timeout_s)
 
     def find_sent(self, tenant_slug: str, url: str | None, message_id: str) -> bool | None:
         """Whether the tenant's Sent folder holds `message_id`; None when there is no mailbox or

@@ -1054,6 +1054,24 @@ mailbox_state = sa.Table(
     sa.UniqueConstraint("tenant_id", "mailbox"),
 )
 
+# Every use and change of a tenant's secret (resources/secrets.py), never its value.
+secret_audit = sa.Table(
+    "secret_audit",
+    metadata,
+    _id(),
+    _tenant(),
+    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("version", sa.Integer),  # in the secrets store; NULL: from the environment/file
+    sa.Column("action", sa.String(20), nullable=False),  # use | set | rotate | check | revoke
+    sa.Column("purpose", sa.String(200), nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("detail", sa.Text),
+    sa.Column("by_whom", sa.String(200)),
+    sa.Column("dagster_run_id", sa.String(64)),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_secret_audit_time", "tenant_id", "at"),
+)
+
 # The warehouse (docs/warehouse.md): daily facts built from warehouse_events, one row per tenant,
 # day and dimension, in the `analytics` schema on PostgreSQL (the main database on SQLite, where
 # the engine maps the schema away). Each column's comment is its data-dictionary entry. No

@@ -21,6 +21,7 @@ from resources.mailbox import MailboxError
 from resources.mailbox.resource import Mailboxes
 from resources.store.alerts import resolve_alert
 from resources.store.mailbox_state import load_state, save_failure, save_success
+from resources.store.secret_audit import record_uses
 from resources.store.warehouse import record_event
 from services.alerts import check_complaint_rate, check_our_side_bounces
 from services.inbox.analysis import Analyser, fetch_analysed
@@ -28,9 +29,11 @@ from services.inbox.batch import store_batch
 
 
 def ingest_tenant(
-    database: Database, mailboxes: Mailboxes, alerts: Alerts, tenant: Tenant, now: datetime
+    database: Database, mailboxes: Mailboxes, alerts: Alerts, tenant: Tenant, now: datetime,
+    run_id: str | None = None,
 ) -> tuple[IngestCounts, str, list[str]]:
-    """Sync one tenant's mailbox until nothing new is left; returns counts, status and notes."""
+    """Sync one tenant's mailbox until nothing new is left; returns counts, status and notes.
+    The secrets it read are audited with the outcome (secret_audit)."""
     url = tenant.settings.mailbox
     counts, notes = IngestCounts(), []
     if not url:
@@ -39,9 +42,12 @@ def ingest_tenant(
     max_bytes = int(tenant.settings.thresholds.max_attachment_mb * 2**20)
     with database.for_tenant(tenant.slug) as scope:
         checkpoint = (load_state(scope, url) or {}).get("checkpoint")
+    used: tuple[tuple[str, int | None], ...] = ()
     try:
+        credentials = mailboxes.credentials(tenant.slug)
+        used = credentials.used
         with (
-            mailboxes.open(tenant.slug, url) as source,
+            mailboxes.open(tenant.slug, url, credentials) as source,
             Analyser(own, max_bytes, mailboxes.analysis_workers) as analyser,
         ):
             for result, items in fetch_analysed(source, checkpoint, mailboxes.batch_size, analyser):
@@ -54,6 +60,7 @@ def ingest_tenant(
                 notes += [f"folder {f} re-read: UIDVALIDITY changed" for f in result.resynced]
     except MailboxError as exc:
         with database.for_tenant(tenant.slug) as scope:
+            record_uses(scope, used, "ingest", False, now, f"{exc.status}: {exc}", run_id)
             failures = save_failure(scope, url, exc.status, str(exc), now)
             if mailbox_failing(failures, exc.status):
                 alerts.raise_(
@@ -67,6 +74,7 @@ def ingest_tenant(
                 )
         return counts, f"{exc.status} ({failures} in a row): {exc}", notes
     with database.for_tenant(tenant.slug) as scope:
+        record_uses(scope, used, "ingest", True, now, None, run_id)
         check_our_side_bounces(scope, alerts, counts.our_side, now)
         check_complaint_rate(scope, alerts, now)
         stalled = check_stalled(

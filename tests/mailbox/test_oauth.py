@@ -15,6 +15,7 @@ from pipelines.cli import app
 from resources.mailbox.base import MailboxAuthError, MailboxUnreachableError
 from resources.mailbox.credentials import Credentials
 from resources.mailbox.oauth import TokenSource
+from resources.store import schema
 from resources.store.tenants import add_tenant, update_tenant
 from tests.helpers import NOW
 from tests.mailbox.fake_gmail import FakeGmailServer
@@ -56,6 +57,12 @@ def test_a_gmail_mailbox_keeps_syncing_across_a_day_of_expiring_tokens(
     fake_gmail.fake.add(message(30))
     assert ingest(db, SLUG, NOW + timedelta(hours=23, minutes=9))["new"] == 1
     assert fake_gmail.fake.refused == 1
+    with db.for_tenant(SLUG) as scope:  # each sync audits the secrets it read
+        uses = scope.execute(scope.select(schema.secret_audit.c.secret, schema.secret_audit.c.ok)
+                             .where(schema.secret_audit.c.action == "use")).all()
+    assert len(uses) == 25 * 3 and all(ok for _, ok in uses)
+    assert {name for name, _ in uses} == {"oauth_client_id", "oauth_client_secret",
+                                          "oauth_refresh_token"}
 
 
 def test_a_revoked_grant_marks_the_connection_and_alerts_at_once(
@@ -72,6 +79,10 @@ def test_a_revoked_grant_marks_the_connection_and_alerts_at_once(
     after = state(db, SLUG)
     assert after["status"] == "revoked" and "needs consent again" in after["detail"]
     assert open_alerts(db, SLUG) == ["mailbox_errors"]  # the first failure, not the third
+    with db.for_tenant(SLUG) as scope:
+        failed_uses = scope.execute(scope.select(schema.secret_audit.c.detail).where(
+            schema.secret_audit.c.ok.is_(False))).scalars().all()
+    assert len(failed_uses) == 3 and failed_uses[0].startswith("revoked: ")
 
 
 def test_bad_grants_fail_in_one_line_without_their_secrets(fake_oauth: FakeOAuthServer) -> None:
@@ -99,7 +110,7 @@ def test_bad_grants_fail_in_one_line_without_their_secrets(fake_oauth: FakeOAuth
     assert creds.scrub(f"refused {down.access_token()}") == "refused ***"
 
 
-def test_steward_inbox_connect_checks_and_keeps_a_grant(
+def test_steward_inbox_connect_checks_and_keeps_a_grant_encrypted(
     fake_oauth: FakeOAuthServer, cli_env: dict[str, str],
 ) -> None:
     import stat
@@ -118,7 +129,7 @@ def test_steward_inbox_connect_checks_and_keeps_a_grant(
     ok = CliRunner().invoke(app, args, input="client-secret-7Q2x\nrefresh-token-9Zk4\n", env=env)
     assert ok.exit_code == 0, ok.stderr
     assert "google grant checked" in ok.stdout and "client-secret" not in ok.stdout
-    path = Path(cli_env["STEWARD_HOME"]) / "secrets.json"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path = Path(cli_env["STEWARD_HOME"]) / "secrets.enc"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and b"client-secret" not in path.read_bytes()
     creds = Credentials.for_tenant("acme", env)
     assert creds.grant is not None and creds.bearer().startswith("access-")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,6 +24,7 @@ class FakeOAuth:
     down: bool = False
     issued: dict[str, float] = field(default_factory=dict)  # access token -> expires at
     grants: int = 0
+    on_issue: Callable[[str], None] | None = None  # told each token issued (a fake IMAP server)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def accepts(self, token: str) -> bool:
@@ -48,6 +50,8 @@ class FakeOAuth:
             self.grants += 1
             token = f"access-{self.grants}-{int(time.time())}"
             self.issued[token] = time.time() + self.lifetime
+        if self.on_issue:
+            self.on_issue(token)
         return 200, {"access_token": token, "expires_in": self.lifetime,
                      "token_type": "Bearer", "scope": "https://mail.google.com/"}
 

@@ -133,3 +133,31 @@ def test_steward_inbox_connect_checks_and_keeps_a_grant_encrypted(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and b"client-secret" not in path.read_bytes()
     creds = Credentials.for_tenant("acme", env)
     assert creds.grant is not None and creds.bearer().startswith("access-")
+
+
+def test_an_imap_mailbox_logs_in_with_renewed_tokens_until_the_grant_is_revoked(
+    db, dovecot, imap_account, fake_oauth: FakeOAuthServer, steward_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Dovecot's oauth2 passdb checks each XOAUTH2 login with the tests' token service; the
+    fake provider's tokens are known there while they are alive."""
+    fake = fake_oauth.fake
+    fake.on_issue = lambda token: dovecot.tokens.__setitem__(token, imap_account.user)
+    add_tenant(db, "imap-co")
+    update_tenant(db, "imap-co", settings_patch={"mailbox": imap_account.url("imaps")})
+    monkeypatch.setenv("STEWARD_OAUTH_TOKEN_URL", fake_oauth.token_url)
+    for var, value in (("CLIENT_ID", fake.client_id), ("CLIENT_SECRET", fake.client_secret),
+                       ("REFRESH_TOKEN", "refresh-token-9Zk4")):
+        monkeypatch.setenv(f"STEWARD_MAILBOX_{var}_IMAP_CO", value)
+    for hour in range(4):
+        for token in [t for t in dovecot.tokens if t.startswith("access-")]:
+            if not fake.accepts(token):  # expired at the provider: Dovecot refuses it too
+                del dovecot.tokens[token]
+        imap_account.append("INBOX", [message(hour + 1)])
+        result = ingest(db, "imap-co", NOW + timedelta(hours=hour, minutes=3))
+        assert (result["new"], result["healthy"]) == (1, True), hour
+    assert fake.grants == 4  # one token an hour, each renewed as the last expired
+    fake.revoke("refresh-token-9Zk4")
+    failed = ingest(db, "imap-co", NOW + timedelta(hours=5))
+    assert "imap-co: revoked" in failed["failing"]
+    assert state(db, "imap-co")["status"] == "revoked"

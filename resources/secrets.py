@@ -172,3 +172,21 @@ class SecretsFile:
             shown = next((v for v in versions if v["status"] == "current"), newest)
             found.append(SecretInfo(name, shown["version"], shown["status"], shown["created_at"]))
         return found
+
+
+BACKEND_VAR = "STEWARD_SECRETS_BACKEND"
+
+
+def secrets_store(environ: Mapping[str, str] | None = None) -> Any:
+    """The configured backend: the encrypted file (the embedded default) or Vault/OpenBao
+    (`STEWARD_SECRETS_BACKEND=vault`, resources/secrets_vault.py). Both answer the same calls:
+    tenant_current, put, settle, value, revoke, listing."""
+    environ = os.environ if environ is None else environ
+    backend = (environ.get(BACKEND_VAR) or "file").lower()
+    if backend == "file":
+        return SecretsFile(environ)
+    if backend == "vault":
+        from resources.secrets_vault import VaultSecrets  # hvac loads only where it is used
+
+        return VaultSecrets(environ)
+    raise SecretsError(f"{BACKEND_VAR}={backend!r}: choose file or vault")

@@ -16,7 +16,7 @@ from resources.database import Database
 from resources.mailbox.base import MailboxError
 from resources.mailbox.credentials import Credentials
 from resources.mailbox.resource import Mailboxes
-from resources.secrets import SecretsFile
+from resources.secrets import secrets_store
 from resources.store import secret_audit
 
 LOGIN = {"mailbox_password": "password", "oauth_token": "oauth_token"}
@@ -25,7 +25,7 @@ GRANT = {"oauth_client_secret": "client_secret", "oauth_refresh_token": "refresh
 
 
 def set_secret(db: Database, slug: str, name: str, value: str, by: str, now: datetime) -> int:
-    version = SecretsFile().put(slug, name, value, now)
+    version = secrets_store().put(slug, name, value, now)
     with db.for_tenant(slug) as scope:
         secret_audit.record(scope, name, version, "set", "steward secret set", True, now, by=by)
     return version
@@ -58,7 +58,7 @@ def _check(db: Database, mailboxes: Mailboxes, slug: str, name: str, value: str)
 def rotate(db: Database, mailboxes: Mailboxes, slug: str, name: str, value: str, by: str,
            now: datetime) -> tuple[int, str | None]:
     """The new version and, when it failed its check, why (the old one then stays)."""
-    store = SecretsFile()
+    store = secrets_store()
     version = store.put(slug, name, value, now, pending=True)
     problem = _check(db, mailboxes, slug, name, value)
     store.settle(slug, name, version, passed=problem is None)
@@ -72,7 +72,7 @@ def rotate(db: Database, mailboxes: Mailboxes, slug: str, name: str, value: str,
 
 
 def revoke(db: Database, slug: str, name: str, by: str, now: datetime) -> int:
-    versions = SecretsFile().revoke(slug, name)
+    versions = secrets_store().revoke(slug, name)
     with db.for_tenant(slug) as scope:
         secret_audit.record(scope, name, None, "revoke", "steward secret revoke", True, now,
                             f"{versions} version(s) revoked", by=by)

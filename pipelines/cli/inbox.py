@@ -12,7 +12,7 @@ from pipelines.cli.common import CliError, actor, out, ready_database
 from resources.mailbox.base import MailboxError
 from resources.mailbox.credentials import TOKEN_URL_VAR
 from resources.mailbox.oauth import TOKEN_URLS, TokenSource
-from resources.secrets import SecretsFile
+from resources.secrets import secrets_store
 from resources.store import secret_audit
 from resources.store.delivery_feedback import summary
 from resources.store.mailbox_state import load_state
@@ -77,7 +77,7 @@ def connect(
               "oauth_client_secret": secret, "oauth_refresh_token": grant.refresh_token}
     if token_url:
         values["oauth_token_url"] = token_url
-    store, now = SecretsFile(), datetime.now(UTC)
+    store, now = secrets_store(), datetime.now(UTC)
     with db.for_tenant(tenant) as scope:
         for name, value in values.items():
             version = store.put(tenant, name, value, now)

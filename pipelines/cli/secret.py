@@ -13,7 +13,7 @@ from rich.table import Table
 
 from pipelines.cli.common import CliError, actor, out, ready_database
 from pipelines.resources import mailboxes
-from resources.secrets import SecretsError, SecretsFile
+from resources.secrets import SecretsError, secrets_store
 from resources.store import secret_audit
 from resources.store.tenants import get_tenant
 from services import secrets
@@ -49,7 +49,7 @@ def list_(tenant: str = TENANT) -> None:
     db = ready_database()
     get_tenant(db, tenant)
     try:
-        found = SecretsFile().listing(tenant)
+        found = secrets_store().listing(tenant)
     except SecretsError as exc:
         raise CliError(f"tenant {tenant}: {exc}") from None
     with db.for_tenant(tenant) as scope:

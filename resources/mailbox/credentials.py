@@ -30,7 +30,7 @@ from typing import Any
 from resources.mailbox.base import MailboxAuthError, MailboxError
 from resources.mailbox.oauth import TokenSource
 from resources.paths import steward_home
-from resources.secrets import SecretsError, SecretsFile
+from resources.secrets import SecretsError, secrets_store
 
 PASSWORD_VAR = "STEWARD_MAILBOX_PASSWORD_"
 TOKEN_VAR = "STEWARD_MAILBOX_TOKEN_"
@@ -108,7 +108,7 @@ class Credentials:
         environ = os.environ if environ is None else environ
         suffix = env_suffix(tenant_slug)
         try:
-            stored = SecretsFile(environ).tenant_current(tenant_slug)
+            stored = secrets_store(environ).tenant_current(tenant_slug)
         except SecretsError as exc:
             raise MailboxAuthError(f"tenant {tenant_slug}: {exc}") from None
         path = secrets_file_path(environ)

@@ -17,6 +17,7 @@ import pytest
 from tests.mailbox.dovecot import DovecotServer, ImapAccount, dovecot_installed, run_dovecot
 from tests.mailbox.fake_gmail import FakeGmail, FakeGmailServer
 from tests.mailbox.fake_oauth import FakeOAuth, FakeOAuthServer
+from tests.mailbox.openbao import OpenBao, run_openbao
 
 ACCOUNTS = 60  # one per test that needs a mailbox, with room to spare
 
@@ -55,3 +56,13 @@ def fake_oauth() -> Iterator[FakeOAuthServer]:
     server = FakeOAuthServer(FakeOAuth()).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBao]:
+    """One OpenBao dev server for the session (tenants' paths keep tests apart)."""
+    try:
+        with run_openbao(tmp_path_factory.mktemp("openbao")) as server:
+            yield server
+    except RuntimeError as exc:
+        pytest.fail(str(exc))

@@ -175,18 +175,49 @@ class SecretsFile:
 
 
 BACKEND_VAR = "STEWARD_SECRETS_BACKEND"
+ENV_PREFIX = "STEWARD_SECRET_"
+
+
+class EnvironmentSecrets:
+    """Development: each secret is the variable STEWARD_SECRET_<SLUG>_<NAME> (upper case,
+    dashes as underscores). Read-only: Steward cannot set, rotate or revoke a variable."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None):
+        self.environ = os.environ if environ is None else environ
+        self.path = "the environment (STEWARD_SECRET_<SLUG>_<NAME>)"
+
+    def _prefix(self, slug: str) -> str:
+        return f"{ENV_PREFIX}{slug.upper().replace('-', '_')}_"
+
+    def tenant_current(self, slug: str) -> dict[str, tuple[str, int] | None]:
+        prefix = self._prefix(slug)
+        return {k[len(prefix):].lower(): (v, 0) for k, v in self.environ.items()
+                if k.startswith(prefix) and v}
+
+    def listing(self, slug: str) -> list[SecretInfo]:
+        return [SecretInfo(name, 0, "current", "-") for name in sorted(self.tenant_current(slug))]
+
+    def _read_only(self, slug: str, name: str, *_: Any, **__: Any) -> Any:
+        raise SecretsError(f"tenant {slug}: secrets come from the environment here "
+                           f"({BACKEND_VAR}=env): set {self._prefix(slug)}{name.upper()} "
+                           "instead")
+
+    put = settle = value = revoke = _read_only
 
 
 def secrets_store(environ: Mapping[str, str] | None = None) -> Any:
-    """The configured backend: the encrypted file (the embedded default) or Vault/OpenBao
-    (`STEWARD_SECRETS_BACKEND=vault`, resources/secrets_vault.py). Both answer the same calls:
-    tenant_current, put, settle, value, revoke, listing."""
+    """The configured backend: the encrypted file (the embedded default), the environment
+    (`STEWARD_SECRETS_BACKEND=env`, read-only, for development) or Vault/OpenBao (`vault`,
+    resources/secrets_vault.py). All answer the same calls: tenant_current, put, settle,
+    value, revoke, listing."""
     environ = os.environ if environ is None else environ
     backend = (environ.get(BACKEND_VAR) or "file").lower()
     if backend == "file":
         return SecretsFile(environ)
+    if backend == "env":
+        return EnvironmentSecrets(environ)
     if backend == "vault":
         from resources.secrets_vault import VaultSecrets  # hvac loads only where it is used
 
         return VaultSecrets(environ)
-    raise SecretsError(f"{BACKEND_VAR}={backend!r}: choose file or vault")
+    raise SecretsError(f"{BACKEND_VAR}={backend!r}: choose file, env or vault")

@@ -10,6 +10,12 @@ import typer
 
 from pipelines.cli.common import CliError, actor, out, ready_database
 from resources.mailbox.base import MailboxError
+from resources.mailbox.consent import (
+    AUTHORIZE_URLS,
+    DEVICE_URLS,
+    device_flow,
+    loopback_flow,
+)
 from resources.mailbox.credentials import TOKEN_URL_VAR
 from resources.mailbox.oauth import TOKEN_URLS, TokenSource
 from resources.secrets import secrets_store
@@ -19,6 +25,8 @@ from resources.store.mailbox_state import load_state
 from resources.store.tenants import get_tenant
 
 app = typer.Typer(no_args_is_help=True, help="Mailbox connections and ingest state.")
+DEVICE_URL_VAR = "STEWARD_OAUTH_DEVICE_URL"  # other endpoints, as STEWARD_OAUTH_TOKEN_URL
+AUTHORIZE_URL_VAR = "STEWARD_OAUTH_AUTHORIZE_URL"
 
 
 @app.command()
@@ -52,24 +60,32 @@ def connect(
     tenant: str = typer.Argument(..., help="Tenant slug."),
     provider: str = typer.Option(..., "--provider", help="google or microsoft."),
     client_id: str = typer.Option(..., "--client-id", help="The OAuth client's id (not secret)."),
+    flow: str = typer.Option("import", "--flow", help="import (paste a refresh token), device "
+                             "(a code to enter on any device: Microsoft) or browser (a local "
+                             "redirect: Google, Microsoft)."),
     token_url: str = typer.Option("", "--token-url", help="Token endpoint (default: the "
                                   f"provider's, or {TOKEN_URL_VAR})."),
 ) -> None:
-    """Import a refresh token from the provider's consent flow (README: connecting Gmail and
-    Microsoft 365): the client secret and the refresh token are read from standard input or a
-    hidden prompt, never from the command line; one token refresh proves them before they are
-    kept in the secrets file (mode 600)."""
+    """Give the tenant's mailbox an OAuth grant (README: connecting Gmail and Microsoft 365).
+    The client secret (and, to import, the refresh token) are read from standard input or a
+    hidden prompt, never from the command line; one token refresh proves the grant before it
+    is kept in the secrets store."""
     db = ready_database()
     get_tenant(db, tenant)
     if provider not in TOKEN_URLS:
         raise CliError(f"unknown provider {provider!r}: choose one of {', '.join(TOKEN_URLS)}")
+    if flow not in ("import", "device", "browser"):
+        raise CliError(f"unknown flow {flow!r}: choose import, device or browser")
+    if flow == "device" and provider not in DEVICE_URLS and not os.environ.get(DEVICE_URL_VAR):
+        raise CliError(f"{provider} allows no mailbox scopes on its device flow: use "
+                       "--flow browser")
     secret = typer.prompt("client secret", hide_input=True).strip()
-    refresh = typer.prompt("refresh token", hide_input=True).strip()
-    if not secret or not refresh:
-        raise CliError("the client secret and the refresh token are both needed")
-    url = token_url or os.environ.get(TOKEN_URL_VAR, "")
-    grant = TokenSource(tenant, provider, client_id, secret, refresh, token_url=url)
+    if not secret:
+        raise CliError("the client secret is needed")
+    url = token_url or os.environ.get(TOKEN_URL_VAR, "") or TOKEN_URLS[provider]
     try:
+        refresh = _refresh_token(flow, provider, client_id, secret, url)
+        grant = TokenSource(tenant, provider, client_id, secret, refresh, token_url=url)
         grant.access_token(force=True)
     except MailboxError as exc:
         raise CliError(f"not kept: {exc}") from None
@@ -81,10 +97,24 @@ def connect(
     with db.for_tenant(tenant) as scope:
         for name, value in values.items():
             version = store.put(tenant, name, value, now)
-            secret_audit.record(scope, name, version, "set", "inbox connect", True, now,
-                                by=actor())
+            secret_audit.record(scope, name, version, "set", f"inbox connect ({flow})", True,
+                                now, by=actor())
     out.print(f"{tenant}: {provider} grant checked (an access token was issued) and kept in "
               f"the secrets store {store.path}; the next ingest uses it")
+
+
+def _refresh_token(flow: str, provider: str, client_id: str, secret: str, token_url: str
+                   ) -> str:
+    if flow == "import":
+        refresh = typer.prompt("refresh token", hide_input=True).strip()
+        if not refresh:
+            raise CliError("the refresh token is needed")
+        return refresh
+    if flow == "device":
+        device_url = os.environ.get(DEVICE_URL_VAR) or DEVICE_URLS[provider]
+        return device_flow(provider, client_id, secret, token_url, device_url, out.print)
+    authorize_url = os.environ.get(AUTHORIZE_URL_VAR) or AUTHORIZE_URLS[provider]
+    return loopback_flow(provider, client_id, secret, token_url, authorize_url, out.print)
 
 
 def _counts(by_reason: dict[str, int]) -> str:

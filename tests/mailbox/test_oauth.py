@@ -17,6 +17,7 @@ from resources.mailbox.credentials import Credentials
 from resources.mailbox.oauth import TokenSource
 from resources.store import schema
 from resources.store.tenants import add_tenant, update_tenant
+from tests.cli import steward
 from tests.helpers import NOW
 from tests.mailbox.fake_gmail import FakeGmailServer
 from tests.mailbox.fake_oauth import FakeOAuthServer
@@ -115,8 +116,6 @@ def test_steward_inbox_connect_checks_and_keeps_a_grant_encrypted(
 ) -> None:
     import stat
 
-    from tests.cli import steward
-
     steward(cli_env, "db", "upgrade")
     steward(cli_env, "tenant", "add", "acme")
     env = {**cli_env, "STEWARD_OAUTH_TOKEN_URL": fake_oauth.token_url}
@@ -161,3 +160,52 @@ def test_an_imap_mailbox_logs_in_with_renewed_tokens_until_the_grant_is_revoked(
     failed = ingest(db, "imap-co", NOW + timedelta(hours=5))
     assert "imap-co: revoked" in failed["failing"]
     assert state(db, "imap-co")["status"] == "revoked"
+
+
+def test_the_device_and_browser_consent_flows_end_in_a_kept_grant(
+    fake_oauth: FakeOAuthServer, cli_env: dict[str, str],
+) -> None:
+    import threading
+    import urllib.request
+
+    from resources.mailbox.consent import ConsentError, device_flow, loopback_flow
+
+    fake = fake_oauth.fake
+    shown: list[str] = []
+    waits: list[float] = []
+    refresh = device_flow("microsoft", fake.client_id, fake.client_secret, fake_oauth.token_url,
+                          fake_oauth.device_url, shown.append, sleep=waits.append)
+    assert refresh == "refresh-from-device-1" and "WDJB-MJHT" in shown[0]
+    assert waits == [5.0, 5.0, 5.0]  # two pending answers, then the consent
+    fake.deny = True
+    with pytest.raises(ConsentError, match="ended the device flow: access_denied"):
+        device_flow("microsoft", fake.client_id, fake.client_secret, fake_oauth.token_url,
+                    fake_oauth.device_url, shown.append, sleep=waits.append)
+    fake.deny = False
+
+    def browser(text: str) -> None:
+        """The owner opens the address; the provider redirects to Steward's loopback port."""
+        address = text.rsplit("\n", 1)[-1]
+        threading.Thread(target=lambda: urllib.request.urlopen(address, timeout=5).read(),
+                         daemon=True).start()
+
+    refresh = loopback_flow("google", fake.client_id, fake.client_secret, fake_oauth.token_url,
+                            fake_oauth.authorize_url, browser, timeout=10)
+    assert refresh == "refresh-from-code-1"
+
+    steward(cli_env, "db", "upgrade")
+    steward(cli_env, "tenant", "add", "acme")
+    fake.interval, fake.pending_polls = 0, 1  # the command polls for real: no waiting here
+    env = {**cli_env, "STEWARD_OAUTH_TOKEN_URL": fake_oauth.token_url,
+           "STEWARD_OAUTH_DEVICE_URL": fake_oauth.device_url}
+    args = ["inbox", "connect", "acme", "--provider", "microsoft", "--client-id",
+            fake.client_id, "--flow", "device"]
+    result = CliRunner().invoke(app, args, input=f"{fake.client_secret}\n", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert "enter the code WDJB-MJHT" in result.stdout
+    creds = Credentials.for_tenant("acme", env)
+    assert creds.grant.refresh_token.startswith("refresh-from-device-")
+    google_device = ["inbox", "connect", "acme", "--provider", "google", "--client-id", "x",
+                     "--flow", "device"]
+    assert "use --flow browser" in steward({**cli_env, "STEWARD_OAUTH_DEVICE_URL": ""},
+                                           *google_device, ok=False).stderr

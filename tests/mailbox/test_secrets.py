@@ -100,3 +100,17 @@ def test_steward_secret_rotates_with_a_check_and_audits_every_step(
     assert "k-1" not in audit and "refresh-token" not in audit
     db = Database(url="")
     assert len(rows(db, schema.secret_audit)) == 9  # 4 set by connect, check, check, rotate, ...
+
+
+def test_the_environment_backend_reads_and_refuses_to_write() -> None:
+    from resources.secrets import secrets_store
+
+    env = {**os.environ, "STEWARD_SECRETS_BACKEND": "env",
+           "STEWARD_SECRET_ACME_CO_MAILBOX_PASSWORD": "env-pw"}
+    store = secrets_store(env)
+    assert store.tenant_current("acme-co") == {"mailbox_password": ("env-pw", 0)}
+    assert Credentials.for_tenant("acme-co", env).password == "env-pw"
+    with pytest.raises(SecretsError, match="set STEWARD_SECRET_ACME_CO_API_KEY instead"):
+        store.put("acme-co", "api_key", "x", NOW)
+    with pytest.raises(SecretsError, match="choose file, env or vault"):
+        secrets_store({"STEWARD_SECRETS_BACKEND": "keychain"})

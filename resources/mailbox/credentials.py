@@ -110,7 +110,9 @@ class Credentials:
         try:
             stored = secrets_store(environ).tenant_current(tenant_slug)
         except SecretsError as exc:
-            raise MailboxAuthError(f"tenant {tenant_slug}: {exc}") from None
+            named = str(exc) if str(exc).startswith(f"tenant {tenant_slug}:") else (
+                f"tenant {tenant_slug}: {exc}")
+            raise MailboxAuthError(named) from None
         path = secrets_file_path(environ)
         entry: dict[str, Any] | None = None
         values: dict[str, str | None] = {}

@@ -13,9 +13,11 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.mailbox.loopback import LoopbackServer
 
 API = "/gmail/v1/users/me"
 
@@ -211,7 +213,7 @@ class FakeGmail:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the client expects of Google
     disable_nagle_algorithm = True  # headers and body go out as two writes; don't wait 40 ms
-    server: _Server
+    server: Any
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         parts = urlsplit(self.path)
@@ -231,32 +233,11 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the fake's `requests` list is what tests look at."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeGmail
-
-
-class FakeGmailServer:
+class FakeGmailServer(LoopbackServer):
     """The fake on a free loopback port, served from a thread until stopped."""
 
     def __init__(self, fake: FakeGmail):
-        self.fake = fake
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = fake
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(_Handler, fake)
 
     def start(self) -> FakeGmailServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return super().start()

@@ -12,9 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.mailbox.loopback import LoopbackServer
 
 
 @dataclass
@@ -113,7 +115,7 @@ class FakeOAuth:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: Any
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming): the consent page
         query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
@@ -138,37 +140,21 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeOAuth
-
-
-class FakeOAuthServer:
+class FakeOAuthServer(LoopbackServer):
     def __init__(self, fake: FakeOAuth):
-        self.fake = fake
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = fake
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        super().__init__(_Handler, fake)
+
+    def start(self) -> FakeOAuthServer:
+        return super().start()
 
     @property
     def token_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/token"
+        return f"{self.url}/token"
 
     @property
     def device_url(self) -> str:
-        return self.token_url.replace("/token", "/device")
+        return f"{self.url}/device"
 
     @property
     def authorize_url(self) -> str:
-        return self.token_url.replace("/token", "/authorize")
-
-    def start(self) -> FakeOAuthServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"{self.url}/authorize"

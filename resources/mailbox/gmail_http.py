@@ -146,7 +146,8 @@ class GmailHttp:
                         raise MailboxError(f"Gmail API {path}: invalid JSON reply") from None
                 reason, message = _error_details(body)
                 detail = f"{status} {reason}".strip() + (f": {message}" if message else "")
-                detail = detail.replace(self._token, "***")
+                if self._token:
+                    detail = detail.replace(self._token, "***")
                 if status == 401 and not renewed:
                     renewed = True
                     fresh = self._token_for(True) or ""

@@ -147,12 +147,6 @@ class SecretsFile:
                 v["status"] = "current" if passed else "failed"
         self._save(data)
 
-    def value(self, slug: str, name: str, version: int) -> str:
-        for v in self._load().get("tenants", {}).get(slug, {}).get(name, []):
-            if v["version"] == version:
-                return v["value"]
-        raise SecretsError(f"tenant {slug}: secret {name} has no version {version}")
-
     def revoke(self, slug: str, name: str) -> int:
         """Every version revoked; returns how many there were."""
         data = self._load()
@@ -202,14 +196,14 @@ class EnvironmentSecrets:
                            f"({BACKEND_VAR}=env): set {self._prefix(slug)}{name.upper()} "
                            "instead")
 
-    put = settle = value = revoke = _read_only
+    put = settle = revoke = _read_only
 
 
 def secrets_store(environ: Mapping[str, str] | None = None) -> Any:
     """The configured backend: the encrypted file (the embedded default), the environment
     (`STEWARD_SECRETS_BACKEND=env`, read-only, for development) or Vault/OpenBao (`vault`,
     resources/secrets_vault.py). All answer the same calls: tenant_current, put, settle,
-    value, revoke, listing."""
+    revoke, listing."""
     environ = os.environ if environ is None else environ
     backend = (environ.get(BACKEND_VAR) or "file").lower()
     if backend == "file":

@@ -113,11 +113,6 @@ class VaultSecrets:
                 failed = (self._meta(kv, slug, name).get("custom_metadata") or {}).get("failed")
                 self._mark(kv, slug, name, failed=",".join(filter(None, [failed, str(version)])))
 
-    def value(self, slug: str, name: str, version: int) -> str:
-        kv = self._client(slug)
-        with self._talking(slug, name):
-            return self._read(kv, slug, name, version)
-
     def revoke(self, slug: str, name: str) -> int:
         kv = self._client(slug)
         with self._talking(slug, name):

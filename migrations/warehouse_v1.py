@@ -6,9 +6,11 @@ writing the orders table. A trigger fires only when a row really changes, and ea
 natural key (`ON CONFLICT DO NOTHING` / `INSERT OR IGNORE`), so a rerun that changes nothing
 writes nothing and an event is never counted twice.
 
-PostgreSQL runs one statement-level trigger per statement (transition tables: a COPY of 500
-touches writes its 500 events in one INSERT ... SELECT); SQLite runs a row-level trigger. Both
-are generated from the same expressions, written with `{n}` (the new row) and `{o}` (the old).
+On PostgreSQL an insert event is a statement-level trigger (transition tables: a COPY of 500
+touches writes its 500 events in one INSERT ... SELECT) and a status change a row-level
+trigger with a WHEN condition, so the many updates that change nothing of interest (a
+dispatcher's claims) call no function; SQLite runs row-level triggers. Both are generated from
+the same expressions, written with `{n}` (the new row) and `{o}` (the old).
 Payloads hold ids, statuses, amounts and reasons, never addresses or message text.
 """
 
@@ -180,19 +182,23 @@ def sqlite_statements(event: Event) -> list[str]:
 
 def postgres_statements(event: Event) -> list[str]:
     function = f"warehouse_{event.name}"
-    source = "new_rows n"
-    transition = "NEW TABLE AS new_rows"
     if event.operation == "UPDATE":
-        source += " JOIN old_rows o ON o.id = n.id"
-        transition = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
-    where = f" WHERE {event.when.format(n='n', o='o')}" if event.when else ""
+        values = _values(event, "NEW", "OLD", "jsonb_build_object")
+        when = f" WHEN ({event.when.format(n='NEW', o='OLD')})" if event.when else ""
+        return [
+            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"INSERT INTO warehouse_events ({COLUMNS}) SELECT {values} "
+            f"ON CONFLICT (tenant_id, event_key) DO NOTHING; RETURN NULL; END $$",
+            f"CREATE TRIGGER {function} AFTER UPDATE OF {', '.join(event.watch)} "
+            f"ON {event.table} FOR EACH ROW{when} EXECUTE FUNCTION {function}()",
+        ]
     values = _values(event, "n", "o", "jsonb_build_object")
     return [
         f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"INSERT INTO warehouse_events ({COLUMNS}) SELECT {values} FROM {source}{where} "
+        f"INSERT INTO warehouse_events ({COLUMNS}) SELECT {values} FROM new_rows n "
         f"ON CONFLICT (tenant_id, event_key) DO NOTHING; RETURN NULL; END $$",
-        f"CREATE TRIGGER {function} AFTER {event.operation} ON {event.table} "
-        f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        f"CREATE TRIGGER {function} AFTER INSERT ON {event.table} "
+        f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
     ]
 
 

@@ -72,7 +72,8 @@ def _orders(day: sa.ColumnElement, within: sa.ColumnElement, dialect: str) -> sa
         _total(amount, moved, _text("to_status") == "delivered"),
         _count(moved, _text("to_status") == "cancelled"),
         _total(amount, moved, _text("to_status") == "cancelled"),
-    ).where(within, e.c.event_type.in_(["order_placed", "order_status_changed"]))
+    ).where(within, e.c.event_type.in_(["order_placed", "order_status_changed"])
+            ).group_by(e.c.tenant_id)
 
 
 def _pipeline(day: sa.ColumnElement, within: sa.ColumnElement, dialect: str) -> sa.Select:
@@ -150,7 +151,8 @@ def _response_times(day: sa.ColumnElement, within: sa.ColumnElement, dialect: st
         e.c.tenant_id, day, sa.func.count(), sa.func.sum(minutes),
         _count(minutes <= 60), _count(minutes <= 240), _count(minutes <= 1440),
         sa.func.max(minutes),
-    ).where(within, e.c.event_type == "touch", _text("answers_since").is_not(None))
+    ).where(within, e.c.event_type == "touch", _text("answers_since").is_not(None)
+            ).group_by(e.c.tenant_id)
 
 
 def _actions(day: sa.ColumnElement, within: sa.ColumnElement, dialect: str) -> sa.Select:
@@ -182,7 +184,8 @@ def _mail(day: sa.ColumnElement, within: sa.ColumnElement, dialect: str) -> sa.S
         _count(feedback, _text("kind") == "complaint"),
         _count(e.c.event_type == "suppression_added"),
     ).where(within, e.c.event_type.in_(
-        ["message_stored", "outbox_settled", "delivery_feedback", "suppression_added"]))
+        ["message_stored", "outbox_settled", "delivery_feedback", "suppression_added"])
+    ).group_by(e.c.tenant_id)
 
 
 def _feedback(day: sa.ColumnElement, within: sa.ColumnElement, dialect: str) -> sa.Select:
@@ -195,7 +198,7 @@ def _feedback(day: sa.ColumnElement, within: sa.ColumnElement, dialect: str) -> 
         _count(answered, _text("sentiment") == "negative"),
         _total(_number("score"), answered),
         _count(answered, e.c.payload["score"].as_float().is_not(None)),
-    ).where(within, e.c.event_type == "feedback_status")
+    ).where(within, e.c.event_type == "feedback_status").group_by(e.c.tenant_id)
 
 
 def _compliance(day: sa.ColumnElement, within: sa.ColumnElement, dialect: str) -> sa.Select:
@@ -203,7 +206,7 @@ def _compliance(day: sa.ColumnElement, within: sa.ColumnElement, dialect: str) -
     return sa.select(
         e.c.tenant_id, day, _count(_text("from_status").is_(None)),
         _count(status == "complete"), _count(status == "waived"), _count(status == "cancelled"),
-    ).where(within, e.c.event_type == "compliance_check")
+    ).where(within, e.c.event_type == "compliance_check").group_by(e.c.tenant_id)
 
 
 QUERIES: dict[str, Query] = {
@@ -218,9 +221,6 @@ QUERIES: dict[str, Query] = {
     compliance_daily.name: _compliance,
 }
 BY_NAME = {t.name: t for t in FACTS}
-GROUPED_BY_TENANT = {orders_daily.name, response_times_daily.name, mail_daily.name,
-                     feedback_daily.name, compliance_daily.name}
-
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(), UTC)
@@ -234,10 +234,7 @@ def day_query(fact: str, dialect: str) -> sa.Select:
     it once: a year's backfill runs it 365 times."""
     within = sa.and_(e.c.occurred_at >= sa.bindparam("start", type_=e.c.occurred_at.type),
                      e.c.occurred_at < sa.bindparam("end", type_=e.c.occurred_at.type))
-    stmt = QUERIES[fact](sa.bindparam("day", type_=sa.Date), within, dialect)
-    if fact in GROUPED_BY_TENANT:
-        stmt = stmt.group_by(e.c.tenant_id)
-    return stmt
+    return QUERIES[fact](sa.bindparam("day", type_=sa.Date), within, dialect)
 
 
 def day_params(day: date) -> dict[str, Any]:
@@ -298,20 +295,17 @@ def build_day(scope: WarehouseScope, day: date, now: datetime, through: int) -> 
     return rows
 
 
-def late_days(scope: WarehouseScope, fact: str, before: Iterable[date]) -> list[date]:
-    """Days this fact was built for that have events recorded since its newest build saw."""
-    seen = scope.execute(
-        sa.select(sa.func.max(warehouse_builds.c.events_through))
-        .where(warehouse_builds.c.fact == fact)
-    ).scalar()
+def late_days(scope: WarehouseScope, before: Iterable[date]) -> list[date]:
+    """Built days (other than `before`) that have events recorded since the newest build saw:
+    one look for every fact, since a day's facts are always built together."""
+    seen = scope.execute(sa.select(sa.func.max(warehouse_builds.c.events_through))).scalar()
     if seen is None:
         return []
     day = utc_day(e.c.occurred_at, scope.conn.dialect.name)
     stamps = scope.execute(sa.select(day).where(e.c.id > seen).distinct()).scalars()
     days = {as_date(value) for value in stamps}
     built = set(scope.execute(
-        sa.select(warehouse_builds.c.day).where(warehouse_builds.c.fact == fact,
-                                                warehouse_builds.c.day.in_(days))
+        sa.select(warehouse_builds.c.day).where(warehouse_builds.c.day.in_(days)).distinct()
     ).scalars()) if days else set()
     return sorted(built - set(before))
 

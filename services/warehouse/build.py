@@ -29,7 +29,7 @@ def build_days(db: Database, days: list[date], now: datetime) -> Built:
     half built."""
     with db.warehouse() as scope:
         through = facts.newest_event(scope)
-        late = sorted({d for table in FACTS for d in facts.late_days(scope, table.name, days)})
+        late = facts.late_days(scope, days)
     result = Built(sorted(days), late, {t.name: 0 for t in FACTS}, through)
     for day in sorted(set(days) | set(late)):
         with db.warehouse() as scope:

@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from resources.mailbox.base import MailboxAuthError
-from resources.mailbox.oauth import MICROSOFT_SCOPES
+from resources.mailbox.oauth import MICROSOFT_SCOPES, post_form
 
 AUTHORIZE_URLS = {
     "google": "https://accounts.google.com/o/oauth2/v2/auth",
@@ -40,17 +37,9 @@ class ConsentError(MailboxAuthError):
     """The owner did not consent, or the provider refused the flow: said in one line."""
 
 
-def post_form(url: str, form: dict[str, str], timeout: float = 30) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(url, data=urlencode(form).encode(), method="POST",
-                                     headers={"Accept": "application/json"})
+def _post(url: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        try:
-            return exc.code, json.loads(exc.read() or b"{}")
-        except ValueError:
-            return exc.code, {}
+        return post_form(url, form)
     except OSError as exc:
         raise ConsentError(f"{urlsplit(url).netloc} cannot be reached: {exc}") from None
 
@@ -67,7 +56,7 @@ def device_flow(provider: str, client_id: str, client_secret: str, token_url: st
                 device_url: str, show: Callable[[str], None],
                 sleep: Callable[[float], None] = time.sleep,
                 clock: Callable[[], float] = time.monotonic) -> str:
-    status, start = post_form(device_url, {"client_id": client_id, "scope": SCOPES[provider]})
+    status, start = _post(device_url, {"client_id": client_id, "scope": SCOPES[provider]})
     if status != 200 or "device_code" not in start:
         raise ConsentError(f"{provider} refused the device flow: {start.get('error', status)}")
     show(f"On any device, open {start['verification_uri']} and enter the code "
@@ -78,7 +67,7 @@ def device_flow(provider: str, client_id: str, client_secret: str, token_url: st
             "client_id": client_id, "client_secret": client_secret}
     while clock() < deadline:
         sleep(interval)
-        status, reply = post_form(token_url, form)
+        status, reply = _post(token_url, form)
         if status == 200:
             return _refresh_token(reply, provider)
         error = reply.get("error")
@@ -139,7 +128,7 @@ def loopback_flow(provider: str, client_id: str, client_secret: str, token_url: 
                            "(state mismatch): start again")
     if "code" not in answer:
         raise ConsentError(f"{provider} did not grant access: {answer.get('error', 'no code')}")
-    status, reply = post_form(token_url, {
+    status, reply = _post(token_url, {
         "grant_type": "authorization_code", "code": answer["code"], "redirect_uri": redirect,
         "client_id": client_id, "client_secret": client_secret, "code_verifier": verifier})
     if status != 200:

@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from agent.retry import backoff_seconds
@@ -101,58 +102,67 @@ class TokenSource:
                 "client_secret": self.client_secret, "refresh_token": self.refresh_token}
         if self.provider == "microsoft":
             form["scope"] = MICROSOFT_SCOPES
-        body = urlencode(form).encode()
         host = urlsplit(self.token_url).netloc
         failure: MailboxError = MailboxError("no token request made")
         for attempt in range(1, ATTEMPTS + 1):
-            request = urllib.request.Request(
-                self.token_url, data=body, method="POST",
-                headers={"Content-Type": "application/x-www-form-urlencoded",
-                         "Accept": "application/json"})
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return self._granted(json.loads(response.read()))
-            except urllib.error.HTTPError as exc:
-                code, text = self._refusal(exc)
-                if code in REVOKED:
-                    raise MailboxRevokedError(
-                        f"tenant {self.tenant_slug}: the {self.provider} refresh token was "
-                        f"refused ({code}{': ' + text if text else ''}); the mailbox needs "
-                        "consent again (steward inbox connect)") from None
-                if code in WRONG_CLIENT or exc.code in (400, 401, 403):
-                    raise MailboxAuthError(
-                        f"tenant {self.tenant_slug}: the {self.provider} token endpoint refused "
-                        f"the client ({exc.code} {code or ''}{': ' + text if text else ''}); "
-                        "check oauth_client_id and oauth_client_secret") from None
-                failure = MailboxUnreachableError(
-                    f"tenant {self.tenant_slug}: token endpoint {host} answered {exc.code} "
-                    f"after {attempt} tries")
+                status, reply = post_form(self.token_url, form, self.timeout)
+                if status == 200:
+                    return self._granted(reply)
             except (OSError, ValueError) as exc:
                 failure = MailboxUnreachableError(
                     f"tenant {self.tenant_slug}: token endpoint {host}: "
                     f"{describe_network_error(exc) if isinstance(exc, OSError) else 'bad reply'}"
                     f" after {attempt} tries")
+            else:
+                code, text = self._refusal(reply)
+                if code in REVOKED:
+                    raise MailboxRevokedError(
+                        f"tenant {self.tenant_slug}: the {self.provider} refresh token was "
+                        f"refused ({code}{': ' + text if text else ''}); the mailbox needs "
+                        "consent again (steward inbox connect)")
+                if code in WRONG_CLIENT or status in (400, 401, 403):
+                    raise MailboxAuthError(
+                        f"tenant {self.tenant_slug}: the {self.provider} token endpoint refused "
+                        f"the client ({status} {code or ''}{': ' + text if text else ''}); "
+                        "check oauth_client_id and oauth_client_secret")
+                failure = MailboxUnreachableError(
+                    f"tenant {self.tenant_slug}: token endpoint {host} answered {status} "
+                    f"after {attempt} tries")
             if attempt < ATTEMPTS:
                 self.sleep(backoff_seconds(attempt, FIRST_WAIT, LAST_WAIT))
         raise failure
 
-    def _granted(self, reply: object) -> tuple[str, float, str | None]:
-        if not isinstance(reply, dict) or not isinstance(reply.get("access_token"), str):
+    def _granted(self, reply: dict[str, Any]) -> tuple[str, float, str | None]:
+        if not isinstance(reply.get("access_token"), str):
             raise ValueError("no access_token in the reply")
         lifetime = float(reply.get("expires_in") or 3600)
         rotated = reply.get("refresh_token")
         return reply["access_token"], lifetime, rotated if isinstance(rotated, str) else None
 
-    def _refusal(self, exc: urllib.error.HTTPError) -> tuple[str | None, str]:
+    def _refusal(self, reply: dict[str, Any]) -> tuple[str | None, str]:
         """The OAuth error code and description, with any secret of ours taken out."""
-        try:
-            reply = json.loads(exc.read() or b"{}")
-        except ValueError:
-            return None, ""
-        if not isinstance(reply, dict):
-            return None, ""
         text = str(reply.get("error_description") or "")[:200]
         for secret in (self.client_secret, self.refresh_token):
             text = text.replace(secret, "***")
         code = reply.get("error")
         return (code if isinstance(code, str) else None), text
+
+
+def post_form(url: str, form: dict[str, str], timeout: float = 30) -> tuple[int, dict[str, Any]]:
+    """POST a form to an OAuth endpoint: the status and the JSON object it answered ({} when
+    the body is no JSON object). A network failure raises its OSError."""
+    request = urllib.request.Request(
+        url, data=urlencode(form).encode(), method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded",
+                 "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read()
+    try:
+        reply = json.loads(body or b"{}")
+    except ValueError:
+        reply = {}
+    return status, reply if isinstance(reply, dict) else {}

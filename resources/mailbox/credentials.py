@@ -42,7 +42,7 @@ GRANT = {"oauth_provider": "STEWARD_MAILBOX_OAUTH_PROVIDER_",
          "oauth_client_secret": "STEWARD_MAILBOX_CLIENT_SECRET_",
          "oauth_refresh_token": "STEWARD_MAILBOX_REFRESH_TOKEN_",
          "oauth_token_url": "STEWARD_MAILBOX_TOKEN_URL_"}
-STRING_KEYS = ("mailbox_password", "oauth_token", *GRANT)
+# every secret a mailbox may use -> its environment variable prefix
 ENVIRONMENT = {"mailbox_password": PASSWORD_VAR, "oauth_token": TOKEN_VAR, **GRANT}
 
 
@@ -188,10 +188,10 @@ def _file_entry(path: Path, tenant_slug: str) -> dict[str, Any]:
     if entry is None:
         return {}
     if not isinstance(entry, dict) or not all(
-        isinstance(entry.get(k, ""), str) for k in STRING_KEYS
+        isinstance(entry.get(k, ""), str) for k in ENVIRONMENT
     ):
         raise MailboxError(
-            f"secrets file {path}: tenants.{tenant_slug} must map {', '.join(STRING_KEYS)} "
+            f"secrets file {path}: tenants.{tenant_slug} must map {', '.join(ENVIRONMENT)} "
             "to strings"
         )
     return entry

@@ -15,7 +15,6 @@ access to root. Anyone else runs every part as themselves.
 from __future__ import annotations
 
 import grp
-import json
 import os
 import pwd
 import secrets
@@ -23,18 +22,18 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from imapclient import IMAPClient
 
+from tests.mailbox.loopback import LoopbackServer, send_json
 from tests.mailbox.tls import ServerCertificate, make_certificate
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -119,28 +118,18 @@ class DovecotServer:
 class _TokenInfo(BaseHTTPRequestHandler):
     """Dovecot's oauth2 passdb asks here whether a bearer token is valid and whose it is."""
 
-    server: _TokenServer
+    server: Any
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         token = self.path.rsplit("=", 1)[-1]
-        user = self.server.tokens.get(token)
+        user = self.server.fake.get(token)
         status, body = (
             (200, {"email": user, "active": True}) if user else (401, {"error": "invalid_token"})
         )
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: Dovecot's log records every login."""
-
-
-class _TokenServer(ThreadingHTTPServer):
-    daemon_threads = True
-    tokens: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -251,9 +240,7 @@ def run_dovecot(accounts: int = 60) -> Iterator[DovecotServer]:
     # started by root, and they need to reach their home directories.
     directory = Path(tempfile.mkdtemp(prefix="steward-dovecot-"))
     directory.chmod(0o755)
-    tokens = _TokenServer(("127.0.0.1", 0), _TokenInfo)
-    tokens.tokens = {}
-    threading.Thread(target=tokens.serve_forever, daemon=True).start()
+    tokens = LoopbackServer(_TokenInfo, {}).start()  # the fake: access token -> user
     process = None
     try:
         who = identities()
@@ -263,7 +250,7 @@ def run_dovecot(accounts: int = 60) -> Iterator[DovecotServer]:
         (directory / "passwd").write_text(
             "".join(f"{user}:{{PLAIN}}{pw}\n" for user, pw in passwords.items())
         )
-        token_url = f"http://127.0.0.1:{tokens.server_address[1]}/tokeninfo?access_token="
+        token_url = f"{tokens.url}/tokeninfo?access_token="
         (directory / "oauth2.conf.ext").write_text(
             f"tokeninfo_url = {token_url}\nusername_attribute = email\n"
         )
@@ -273,7 +260,7 @@ def run_dovecot(accounts: int = 60) -> Iterator[DovecotServer]:
             free_port(),
             free_port(),
             passwords,
-            tokens.tokens,
+            tokens.fake,
         )
         config = directory / "dovecot.conf"
         config.write_text(
@@ -293,6 +280,5 @@ def run_dovecot(accounts: int = 60) -> Iterator[DovecotServer]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        tokens.shutdown()
-        tokens.server_close()
+        tokens.stop()
         shutil.rmtree(directory, ignore_errors=True)

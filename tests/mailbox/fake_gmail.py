@@ -9,7 +9,6 @@ rate-limit reason and Retry-After, 404 for an expired startHistoryId, 500 now an
 from __future__ import annotations
 
 import base64
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.mailbox.loopback import LoopbackServer
+from tests.mailbox.loopback import LoopbackServer, send_json
 
 API = "/gmail/v1/users/me"
 
@@ -220,14 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
         status, body, headers = self.server.fake.handle(
             parts.path, parse_qs(parts.query), self.headers.get("Authorization")
         )
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, body, headers)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the fake's `requests` list is what tests look at."""

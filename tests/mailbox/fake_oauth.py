@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.mailbox.loopback import LoopbackServer
+from tests.mailbox.loopback import LoopbackServer, send_json
 
 
 @dataclass
@@ -35,10 +35,15 @@ class FakeOAuth:
     devices: dict[str, int] = field(default_factory=dict)  # device code -> polls left
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (challenge, uri)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # what "now" is for expiry: time.time, which the tests move with clock_at (time-machine)
+    # together with Steward's own token cache
+    clock: Callable[[], float] = time.time
+    # in every token it issues, so two fakes' tokens never collide in a shared server
+    name: str = field(default_factory=lambda: secrets.token_hex(3))
 
     def accepts(self, token: str) -> bool:
         with self.lock:
-            return self.issued.get(token, 0.0) > time.time()
+            return self.issued.get(token, 0.0) > self.clock()
 
     def revoke(self, refresh_token: str) -> None:
         with self.lock:
@@ -66,8 +71,8 @@ class FakeOAuth:
     def _issue(self, refresh: str | None = None) -> tuple[int, dict[str, Any]]:
         with self.lock:
             self.grants += 1
-            token = f"access-{self.grants}-{int(time.time())}"
-            self.issued[token] = time.time() + self.lifetime
+            token = f"access-{self.name}-{self.grants}"
+            self.issued[token] = self.clock() + self.lifetime
         if self.on_issue:
             self.on_issue(token)
         reply = {"access_token": token, "expires_in": self.lifetime, "token_type": "Bearer",
@@ -129,12 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
         form = {k: v[-1] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         fake = self.server.fake
         status, body = fake.device_start(form) if self.path == "/device" else fake.handle(form)
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""

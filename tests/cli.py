@@ -48,13 +48,15 @@ def _checked(ran: Ran, ok: bool) -> Ran:
     return ran
 
 
-def steward(env: dict[str, str], *args: str, ok: bool = True) -> Ran:
-    """Run the CLI in process with exactly `env` as its environment; `ok=False` expects one
-    `error: ...` line on stderr and a non-zero exit code."""
+def steward(env: dict[str, str], *args: str, ok: bool = True, input: str | None = None) -> Ran:
+    """Run the CLI in process with exactly `env` as its environment, `input` as what a person
+    types at its prompts; `ok=False` expects one `error: ...` line on stderr and a non-zero
+    exit code."""
     overrides: dict[str, str | None] = dict.fromkeys(os.environ)
     overrides.update(_with_test_clock(env))
     overrides.update(WIDTH)
-    result = CliRunner().invoke(app, list(args), env=overrides, catch_exceptions=False)
+    result = CliRunner().invoke(app, list(args), env=overrides, input=input,
+                                catch_exceptions=False)
     return _checked(Ran(result.stdout, result.stderr, result.exit_code), ok)
 
 

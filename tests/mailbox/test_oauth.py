@@ -9,9 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from pipelines.cli import app
 from resources.mailbox.base import MailboxAuthError, MailboxUnreachableError
 from resources.mailbox.credentials import Credentials
 from resources.mailbox.oauth import TokenSource
@@ -123,10 +121,10 @@ def test_steward_inbox_connect_checks_and_keeps_a_grant_encrypted(
     assert "unknown provider" in steward(env, *args[:3], "--provider", "yahoo", "--client-id",
                                          "x", ok=False).stderr
 
-    wrong = CliRunner().invoke(app, args, input="bad-secret\nrefresh-token-9Zk4\n", env=env)
-    assert wrong.exit_code == 1 and "not kept" in wrong.stderr and "bad-secret" not in wrong.stderr
-    ok = CliRunner().invoke(app, args, input="client-secret-7Q2x\nrefresh-token-9Zk4\n", env=env)
-    assert ok.exit_code == 0, ok.stderr
+    wrong = steward(env, *args, input="bad-secret\nrefresh-token-9Zk4\n", ok=False)
+    assert wrong.returncode == 1 and "not kept" in wrong.stderr
+    assert "bad-secret" not in wrong.stderr
+    ok = steward(env, *args, input="client-secret-7Q2x\nrefresh-token-9Zk4\n")
     assert "google grant checked" in ok.stdout and "client-secret" not in ok.stdout
     path = Path(cli_env["STEWARD_HOME"]) / "secrets.enc"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and b"client-secret" not in path.read_bytes()
@@ -200,8 +198,7 @@ def test_the_device_and_browser_consent_flows_end_in_a_kept_grant(
            "STEWARD_OAUTH_DEVICE_URL": fake_oauth.device_url}
     args = ["inbox", "connect", "acme", "--provider", "microsoft", "--client-id",
             fake.client_id, "--flow", "device"]
-    result = CliRunner().invoke(app, args, input=f"{fake.client_secret}\n", env=env)
-    assert result.exit_code == 0, result.stderr
+    result = steward(env, *args, input=f"{fake.client_secret}\n")
     assert "enter the code WDJB-MJHT" in result.stdout
     creds = Credentials.for_tenant("acme", env)
     assert creds.grant.refresh_token.startswith("refresh-from-device-")

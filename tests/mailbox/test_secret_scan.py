@@ -10,9 +10,7 @@ import socket
 from pathlib import Path
 
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
-from pipelines.cli import app
 from tests.cli import steward
 from tests.mailbox.fake_gmail import FakeGmailServer
 from tests.mailbox.fake_oauth import FakeOAuthServer
@@ -44,8 +42,7 @@ def test_no_planted_secret_reaches_logs_storage_or_output(
     outputs = []
 
     def run(*args: str, value: str | None = None, ok: bool = True) -> None:
-        result = CliRunner().invoke(app, list(args), env=env, input=value)
-        assert (result.exit_code == 0) == ok, result.stdout + result.stderr
+        result = steward(env, *args, input=value, ok=ok)
         outputs.append(result.stdout + result.stderr)
 
     steward(env, "db", "upgrade")

@@ -9,9 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from pipelines.cli import app
 from resources.database import Database
 from resources.mailbox.base import MailboxAuthError
 from resources.mailbox.credentials import Credentials
@@ -22,11 +20,6 @@ from tests.helpers import rows
 from tests.mailbox.fake_oauth import FakeOAuthServer
 
 NOW = datetime(2026, 3, 10, 9, tzinfo=UTC)
-
-
-def run(env: dict[str, str], *args: str, value: str | None = None):
-    return CliRunner().invoke(app, list(args), input=None if value is None else value + "\n",
-                              env=env)
 
 
 def test_versions_rotation_and_revocation_in_the_encrypted_file(steward_env: Path) -> None:
@@ -74,26 +67,25 @@ def test_steward_secret_rotates_with_a_check_and_audits_every_step(
     steward(cli_env, "db", "upgrade")
     steward(cli_env, "tenant", "add", "acme")
     env = {**cli_env, "STEWARD_OAUTH_TOKEN_URL": fake_oauth.token_url}
-    connect = run(env, "inbox", "connect", "acme", "--provider", "google", "--client-id",
-                  "steward-client", value="client-secret-7Q2x\nrefresh-token-9Zk4")
-    assert connect.exit_code == 0, connect.stderr
-    listed = run(env, "secret", "list", "--tenant", "acme").stdout
+    steward(env, "inbox", "connect", "acme", "--provider", "google", "--client-id",
+            "steward-client", input="client-secret-7Q2x\nrefresh-token-9Zk4\n")
+    listed = steward(env, "secret", "list", "--tenant", "acme").stdout
     assert "oauth_refresh_token" in listed and "refresh-token-9Zk4" not in listed
 
     fake_oauth.fake.refresh_tokens.add("refresh-token-new")
-    bad = run(env, "secret", "rotate", "oauth_refresh_token", "--tenant", "acme",
-              value="refresh-token-wrong")
-    assert bad.exit_code == 1 and "failed its check" in bad.stderr
+    bad = steward(env, "secret", "rotate", "oauth_refresh_token", "--tenant", "acme",
+                  input="refresh-token-wrong\n", ok=False)
+    assert bad.returncode == 1 and "failed its check" in bad.stderr
     assert "refresh-token-wrong" not in bad.stderr
     assert Credentials.for_tenant("acme", env).grant.refresh_token == "refresh-token-9Zk4"
-    good = run(env, "secret", "rotate", "oauth_refresh_token", "--tenant", "acme",
-               value="refresh-token-new")
-    assert good.exit_code == 0 and "checked and current" in good.stdout
+    good = steward(env, "secret", "rotate", "oauth_refresh_token", "--tenant", "acme",
+                   input="refresh-token-new\n")
+    assert "checked and current" in good.stdout
     assert Credentials.for_tenant("acme", env).grant.refresh_token == "refresh-token-new"
 
-    assert run(env, "secret", "set", "api_key", "--tenant", "acme", value="k-1").exit_code == 0
-    assert run(env, "secret", "revoke", "api_key", "--tenant", "acme").exit_code == 0
-    audit = run(env, "secret", "audit", "--tenant", "acme").stdout
+    steward(env, "secret", "set", "api_key", "--tenant", "acme", input="k-1\n")
+    steward(env, "secret", "revoke", "api_key", "--tenant", "acme")
+    audit = steward(env, "secret", "audit", "--tenant", "acme").stdout
     for line in ("api_key\t-\trevoke", "api_key\t1\tset", "oauth_refresh_token\t3\trotate",
                  "oauth_refresh_token\t2\tcheck\tsteward secret rotate\tfailed"):
         assert line in audit, line

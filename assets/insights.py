@@ -70,9 +70,10 @@ def weekly_insights(context: dg.AssetExecutionContext, database: Database) -> dg
     now = datetime.now(UTC)
     folder = steward_home() / "reports"
     rows, charts = [], []
+    tenants = database.tenants()
     for key in context.partition_keys:
         week = date.fromisoformat(key)
-        for tenant in database.tenants():
+        for tenant in tenants:
             result = judge_week(database, tenant.slug, week, now)
             report = weekly_report(database, tenant.slug, week, folder, now)
             with_pattern = sum(p.status == "pattern" for p in result.patterns)

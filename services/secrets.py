@@ -18,6 +18,7 @@ from resources.mailbox.credentials import Credentials
 from resources.mailbox.resource import Mailboxes
 from resources.secrets import secrets_store
 from resources.store import secret_audit
+from resources.store.tenants import get_tenant
 
 LOGIN = {"mailbox_password": "password", "oauth_token": "oauth_token"}
 GRANT = {"oauth_client_secret": "client_secret", "oauth_refresh_token": "refresh_token",
@@ -35,7 +36,7 @@ def _check(db: Database, mailboxes: Mailboxes, slug: str, name: str, value: str)
     """None when the value works (or there is no check for it), else why it does not."""
     if name not in LOGIN and name not in GRANT:
         return None
-    url = next(t for t in db.tenants() if t.slug == slug).settings.mailbox
+    url = get_tenant(db, slug).settings.mailbox
     try:
         current = Credentials.for_tenant(slug)
         if name in GRANT:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from agent.insights import MIN_ORDERS
 from assets.insights import weekly_partitions
+from assets.partitions import partition_tags
 from pipelines.cli.common import CliError, out, ready_database
 from pipelines.cli.run import QUIET_LOGS
 from pipelines.instance import get_instance
@@ -24,7 +25,6 @@ from resources.store import insights as store
 from resources.store.tenants import get_tenant
 
 app = typer.Typer(no_args_is_help=True, help="Insights: weekly build, show per tenant.")
-PARTITION = "dagster/partition"
 
 
 def _monday(value: str | None) -> date:
@@ -47,7 +47,7 @@ def build(week: str = typer.Option(None, "--week",
     if monday.isoformat() not in weekly_partitions.get_partition_keys():
         raise CliError(f"the week of {monday} has not ended yet, or is before the first week")
     instance = get_instance()
-    run_id = launch_job(instance, "insights", {PARTITION: monday.isoformat()}, QUIET_LOGS)
+    run_id = launch_job(instance, "insights", partition_tags([monday.isoformat()]), QUIET_LOGS)
     result = wait_for_run(instance, run_id)
     if result.status.value != "SUCCESS":
         raise CliError(f"run {run_id} {result.status.value.lower()}: "

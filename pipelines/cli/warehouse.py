@@ -14,6 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from assets.partitions import partition_tags
 from assets.warehouse import FIRST_DAY
 from pipelines.cli.common import CliError, out, ready_database
 from pipelines.cli.run import QUIET_LOGS
@@ -26,8 +27,6 @@ from services.warehouse.export import export_days
 from services.warehouse.status import built_days, day_totals
 
 app = typer.Typer(no_args_is_help=True, help="Warehouse facts: build, export, status.")
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 def _day(value: str, option: str) -> date:
@@ -67,7 +66,8 @@ def build(
     """Build the facts for the days, every tenant, in one Dagster run."""
     ready_database()
     first, last = _range(day, start, end, last_days)
-    tags = {RANGE_START: first.isoformat(), RANGE_END: last.isoformat()}
+    days = (last - first).days + 1
+    tags = partition_tags([(first + timedelta(days=n)).isoformat() for n in range(days)])
     instance = get_instance()
     started = time.monotonic()
     run_id = launch_job(instance, "warehouse", tags, QUIET_LOGS)
@@ -75,7 +75,6 @@ def build(
     if result.status.value != "SUCCESS":
         raise CliError(f"run {run_id} {result.status.value.lower()}: "
                        f"{run_failure_summary(instance, run_id)}")
-    days = (last - first).days + 1
     out.print(f"warehouse: run {run_id} built {days} day(s), {first} to {last}, "
               f"in {time.monotonic() - started:.1f}s")
     for name, passed, severity, detail in check_results(instance, run_id):

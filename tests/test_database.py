@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -11,10 +13,11 @@ from alembic.runtime.migration import MigrationContext
 
 import migrations
 from resources.database import Database, DatabaseError
+from resources.database.frames import rows_frame
 from resources.database.scoping import UnscopedQueryError
 from resources.store import schema
 from tests.conftest import create_pg_database, drop_pg_database
-from tests.helpers import seed_tenant
+from tests.helpers import NOW, seed_tenant
 
 
 def test_upgrade_from_empty_reaches_head_and_matches_the_code(db: Database) -> None:
@@ -198,6 +201,36 @@ def test_scope_reads_updates_and_deletes_only_its_tenant(db: Database) -> None:
         rows = scope.execute(scope.select(contacts.c.email, contacts.c.title)).all()
         assert len(rows) == 2
         assert all(r.title is None for r in rows)
+
+
+def test_frame_reads_times_as_utc_datetimes_on_both_backends(db: Database) -> None:
+    """A tenant's frame has one datetime64 UTC column per timestamp column, missing values NaT,
+    whatever the backend gives (aware datetimes on PostgreSQL, naive UTC on SQLite)."""
+    seed_tenant(db, "alpha", contacts=3)
+    contacts = schema.contacts
+    with db.for_tenant("alpha") as scope:
+        scope.execute(sa.update(contacts).where(contacts.c.email == "c1@alpha.example")
+                      .values(last_touch_at=None))
+        frame = scope.frame(scope.select(contacts.c.email, contacts.c.last_touch_at)
+                            .order_by(contacts.c.email))
+        empty = scope.frame(scope.select(contacts.c.last_touch_at).where(contacts.c.id < 0))
+    touched = pd.to_datetime(frame["last_touch_at"], utc=True)
+    assert str(touched.dtype).startswith("datetime64") and str(touched.dt.tz) in ("UTC", "Etc/UTC")
+    assert touched.isna().tolist() == [False, True, False]
+    assert touched.iloc[0] == pd.Timestamp(NOW - timedelta(days=5))
+    assert list(frame["email"]) == [f"c{i}@alpha.example" for i in range(3)]
+    assert empty.empty and list(empty.columns) == ["last_touch_at"]
+
+
+def test_rows_frame_converts_only_columns_of_aware_datetimes() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    rows = [(1, datetime(2026, 3, 1, 5, tzinfo=plus_two), datetime(2026, 1, 1), "a"),
+            (2, None, None, None)]
+    frame = rows_frame(rows, ["id", "at", "naive", "text"])
+    assert str(frame["at"].dtype) == "datetime64[us, UTC]"
+    assert frame["at"].iloc[0] == pd.Timestamp("2026-03-01T03:00:00Z") and pd.isna(frame["at"][1])
+    assert frame["naive"].dt.tz is None and frame["id"].tolist() == [1, 2]
+    assert frame["text"].iloc[0] == "a" and pd.isna(frame["text"].iloc[1])
 
 
 def test_update_rows_sets_each_rows_values_and_only_in_its_tenant(db: Database) -> None:

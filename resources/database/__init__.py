@@ -24,6 +24,7 @@ from sqlalchemy.sql import visitors
 import migrations
 from agent.settings import TenantSettings
 from resources.database.bulk import COPY_THRESHOLD, copy_insert, dialect_insert
+from resources.database.frames import rows_frame
 from resources.paths import default_database_url
 from resources.store import schema
 
@@ -199,11 +200,8 @@ class TenantScope:
         return self.execute(stmt).scalar()
 
     def frame(self, stmt: Any) -> pd.DataFrame:
-        import pandas as pd  # loaded on first use: it costs every CLI call a quarter second
-
         result = self.execute(stmt)
-        # plain tuples: pandas probes each Row for attributes, which SQLAlchemy answers slowly
-        return pd.DataFrame(list(map(tuple, result.fetchall())), columns=list(result.keys()))
+        return rows_frame(result.fetchall(), list(result.keys()))
 
     def count(self, table: sa.Table) -> int:
         return int(self.scalar(self.select(sa.func.count()).select_from(table)))

@@ -39,7 +39,8 @@ PHASES = ("plan", "act", "react", "reflect", "checks")
 PARTS = (
     ("plan: gather, all of it", "services.cycle.phases", "gather"),
     ("plan: gather: validate new orders", "services.cycle.gather", "validate_new_orders"),
-    ("plan: gather: engagement clocks (pandas)", "services.cycle.gather", "contact_clocks"),
+    ("plan: gather: engagement clocks, all of it", "services.cycle.gather", "engagement_clocks"),
+    ("plan: gather: engagement clocks: pandas", "services.clocks", "contact_clocks"),
     ("act: gate (propose), all of it", "services.cycle.phases", "propose"),
     ("act: gate: state load", "services.gate", "load_state"),
     ("act: dispatch", "services.cycle.phases", "dispatch_tenant"),
@@ -118,8 +119,8 @@ def _time_parts(seconds: Counter) -> dict:
     for label, module_name, name in PARTS:
         module = importlib.import_module(module_name)
         original = getattr(module, name, None)
-        if original is None:  # moved since: that part is simply not shown
-            continue
+        if original is None:  # a part that silently vanished from the profile would mislead
+            raise SystemExit(f"bench/cycle/profile.py: {module_name}.{name} is gone; update PARTS")
 
         def timed(*args, _original=original, _label=label, **kwargs):
             began = time.perf_counter()

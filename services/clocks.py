@@ -1,5 +1,5 @@
-"""Every contact's engagement clock (agent/engagement.py) from three set-based reads: the
-contacts, their latest outbound touch (a window function) and latest inbound one (an aggregate),
+"""Every contact's engagement clock (agent/engagement.py) from two reads: the contacts, with the
+latest touch each way that the database keeps on them as touches are written (migration 0019),
 and the open deals. The cycle's plan reads it, and so does a campaign's segment by engagement.
 """
 
@@ -8,16 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import sqlalchemy as sa
 
 from agent.engagement import contact_clocks
 from resources.database import TenantScope
-from resources.store.schema import contacts, deals, touches
+from resources.store.schema import contacts, deals
 
 
 def engagement_clocks(scope: TenantScope, hour: datetime) -> pd.DataFrame:
     thresholds = scope.tenant.settings.thresholds
-    return contact_clocks(_contacts(scope), _last_touches(scope), _open_deals(scope), hour,
+    return contact_clocks(_contacts(scope), _open_deals(scope), hour,
                           thresholds.engagement_days, thresholds.engagement_due_soon_days)
 
 
@@ -30,41 +29,12 @@ def _contacts(scope: TenantScope) -> pd.DataFrame:
             contacts.c.account_id,
             contacts.c.created_at,
             contacts.c.last_touch_at,
+            contacts.c.last_outbound_at,
+            contacts.c.last_outbound_type,
+            contacts.c.last_outbound_by,
+            contacts.c.last_inbound_at,
         )
     )
-
-
-def _last_touches(scope: TenantScope) -> pd.DataFrame:
-    inbound = touches.c.touch_type.like("%\\_in", escape="\\")
-    ranked = (
-        scope.select(
-            touches.c.contact_id,
-            touches.c.touch_type,
-            touches.c.occurred_at,
-            touches.c.by_whom,
-            sa.func.row_number()
-            .over(partition_by=touches.c.contact_id, order_by=touches.c.occurred_at.desc())
-            .label("n"),
-        )
-        .where(touches.c.contact_id.is_not(None), sa.not_(inbound))
-        .subquery()
-    )
-    ours = scope.frame(
-        sa.select(
-            ranked.c.contact_id, ranked.c.touch_type, ranked.c.occurred_at, ranked.c.by_whom
-        ).where(ranked.c.n == 1)
-    )
-    theirs = scope.frame(
-        scope.select(
-            touches.c.contact_id,
-            sa.literal("email_in").label("touch_type"),
-            sa.func.max(touches.c.occurred_at).label("occurred_at"),
-            sa.literal("contact").label("by_whom"),
-        )
-        .where(touches.c.contact_id.is_not(None), inbound)
-        .group_by(touches.c.contact_id)
-    )
-    return pd.concat([ours, theirs], ignore_index=True)
 
 
 def _open_deals(scope: TenantScope) -> pd.DataFrame:

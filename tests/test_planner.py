@@ -17,13 +17,13 @@ NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 24 of 30 days gone: 78% of th
 def inputs(overdue: int = 3, budget: int = 2, behind: bool = False, thin: bool = False,
            requests: list | None = None) -> PlanInputs:
     contacts = pd.DataFrame(
-        [(n, f"c{n}@x.example", f"Name{n}" if n else None, 1, NOW - timedelta(days=30 + n), None)
+        [(n, f"c{n}@x.example", f"Name{n}" if n else None, 1, NOW - timedelta(days=30 + n))
          for n in range(overdue)],
-        columns=["id", "email", "first_name", "account_id", "created_at", "last_touch_at"],
-    )
-    touches = pd.DataFrame(columns=["contact_id", "touch_type", "occurred_at", "by_whom"])
+        columns=["id", "email", "first_name", "account_id", "created_at"],
+    ).assign(last_touch_at=None, last_outbound_at=None, last_outbound_type=None,
+             last_outbound_by=None, last_inbound_at=None)
     deals = pd.DataFrame(columns=["contact_id", "account_id", "stage", "amount"])
-    clocks = contact_clocks(contacts, touches, deals, NOW)
+    clocks = contact_clocks(contacts, deals, NOW)
     goal = pace(NOW, 10, 0, 100 if behind else None, None)
     return PlanInputs(NOW, clocks, stats(clocks), budget, goal, thin, requests or [])
 

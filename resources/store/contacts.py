@@ -137,28 +137,11 @@ def _enrich(scope: TenantScope, items: list[Item], current: dict[str, dict[str, 
     return enriched
 
 
-def record_touches(
-    scope: TenantScope, rows: list[dict[str, Any]], last_touch: dict[int, datetime]
-) -> int:
-    """Touches on the engagement clock (one per source key), and each contact's last touch moved
-    forward, never back. Returns the touches that were new."""
-    new = scope.insert(touches, rows, skip_conflicts_on=("tenant_id", "source_key"))
-    # One statement executed for many rows: a round trip per contact was a fifth of the time
-    # spent storing a batch of mail.
-    if last_touch:
-        scope.execute(
-            sa.update(contacts)
-            .where(
-                contacts.c.id == sa.bindparam("contact"),
-                sa.or_(
-                    contacts.c.last_touch_at.is_(None),
-                    contacts.c.last_touch_at < sa.bindparam("when"),
-                ),
-            )
-            .values(last_touch_at=sa.bindparam("when")),
-            [{"contact": c, "when": w} for c, w in last_touch.items()],
-        )
-    return new
+def record_touches(scope: TenantScope, rows: list[dict[str, Any]]) -> int:
+    """Touches on the engagement clock (one per source key); the database moves each contact's
+    latest touches forward, never back (the trigger of migration 0019). Returns the touches that
+    were new."""
+    return scope.insert(touches, rows, skip_conflicts_on=("tenant_id", "source_key"))
 
 
 def record_outbound_touch(db: Database, slug: str, row: dict[str, Any], now: datetime) -> None:
@@ -180,7 +163,7 @@ def record_outbound_touch(db: Database, slug: str, row: dict[str, Any], now: dat
             "by_whom": "steward",
             "source_key": f"outbox:{row['idempotency_key']}"[:500],
         }
-        record_touches(scope, [touch], {contact.id: now})
+        record_touches(scope, [touch])
 
 
 def set_away(scope: TenantScope, away_until: dict[int, date]) -> None:

@@ -122,7 +122,13 @@ contacts = sa.Table(
     sa.Column("address", sa.Text),
     sa.Column("source", sa.String(40), nullable=False, server_default="manual"),
     sa.Column("provenance", JSON),
+    # The latest touch of any kind, ours (when, type, by whom) and their latest mail: kept by a
+    # trigger on touches (migration 0019); last_touch_at may also be recorded by hand.
     sa.Column("last_touch_at", sa.DateTime(timezone=True)),
+    sa.Column("last_outbound_at", sa.DateTime(timezone=True)),
+    sa.Column("last_outbound_type", sa.String(30)),
+    sa.Column("last_outbound_by", sa.String(200)),
+    sa.Column("last_inbound_at", sa.DateTime(timezone=True)),
     sa.Column("ooo_until", sa.Date),
     sa.Column("profile", JSON),  # what compliance checks verify (license, insurance, W-9...)
     _now(),

@@ -25,7 +25,6 @@ def record_outcomes(
     counts: IngestCounts,
 ) -> None:
     touch_rows, pause_rows, suppress_rows, signal_rows = [], [], [], []
-    last_touch: dict[int, datetime] = {}
     away_until: dict[int, date] = {}  # per contact, the latest message's return date wins
     for item in items:
         msg, facts = item.msg, item.facts
@@ -52,7 +51,6 @@ def record_outcomes(
                     "source_key": f"msg:{msg.message_key}",
                 }
             )
-            last_touch[contact.id] = max(when, last_touch.get(contact.id, when))
         if item.direction == "in" and msg.in_reply_to and not automated:
             pause_rows.append(
                 {
@@ -97,7 +95,7 @@ def record_outcomes(
             away_until[contact.id] = facts.out_of_office_until
     stored = [i for i in items if not i.quarantine and i.facts and i.msg.message_key in ids]
     suppress_rows += feedback_outcomes(scope, stored, ids, now, counts)
-    counts.touches += record_touches(scope, touch_rows, last_touch)
+    counts.touches += record_touches(scope, touch_rows)
     counts.cadence_pauses += pause_cadences(scope, pause_rows)
     new = suppress(scope, suppress_rows)
     counts.suppressed += new.total()

@@ -127,3 +127,38 @@ def test_0019_fills_the_clocks_from_the_touches_already_stored(backend: str,
         db.engine.dispose()
         if admin_url:
             drop_pg_database(admin_url)
+
+
+def test_the_trigger_plans_against_the_contacts_table_as_it_is_now() -> None:
+    """A session that wrote touches while contacts was small, then loaded many contacts, must
+    not keep the plan it made then: 0019's statements, planned once per session, scanned the
+    whole table for every batch of touches written after (migration 0020)."""
+    admin_url, _ = create_pg_database("steward_plan")
+    db = Database(url=admin_url)
+    try:
+        db.upgrade()
+        add_tenant(db, "alpha")
+        insert_touch = sa.text(
+            "INSERT INTO touches (tenant_id, contact_id, touch_type, occurred_at, by_whom, "
+            "source_key, created_at) SELECT :t, g, 'email_out', :at, 'steward', :key || g, :at "
+            "FROM generate_series(1, CAST(:last AS int)) g")  # contacts 1..last: a new table
+        add_contacts = sa.text(
+            "INSERT INTO contacts (tenant_id, email, source, created_at, updated_at) "
+            "SELECT :t, 'c' || g || '@alpha.example', 'import', :at, :at "
+            "FROM generate_series(CAST(:first AS int), CAST(:last AS int)) g")
+        scans = sa.text("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'contacts'")
+        with db.engine.begin() as conn:  # one session, one transaction: no ANALYZE in between
+            tenant = conn.execute(sa.text("SELECT id FROM tenants")).scalar()
+            conn.execute(add_contacts, {"t": tenant, "at": ago(1), "first": 1, "last": 5})
+            conn.execute(insert_touch, {"t": tenant, "at": ago(1), "last": 5, "key": "a"})
+            conn.execute(add_contacts, {"t": tenant, "at": ago(1), "first": 6, "last": 60_000})
+            before = conn.execute(scans).scalar()
+            conn.execute(insert_touch, {"t": tenant, "at": NOW, "last": 3, "key": "b"})
+            after = conn.execute(scans).scalar()
+            moved = conn.execute(sa.text(
+                "SELECT count(*) FROM contacts WHERE last_outbound_at = :now"), {"now": NOW})
+            assert moved.scalar() == 3
+        assert after == before
+    finally:
+        db.engine.dispose()
+        drop_pg_database(admin_url)

@@ -123,7 +123,7 @@ def run(args, admin_url: str, app_url: str, tmp: Path, storage_url: str | None) 
         documents=0,
     )
     clock = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    loaded = data.load(app_url, 0, args.tenants, size, clock, True, args.workers, admin_url)
+    loaded = data.load(app_url, 0, args.tenants, size, clock, True, args.workers)
     vacuum = data.analyze(admin_url)
     counts = data.row_counts(admin)
 

@@ -69,19 +69,11 @@ def load(
     now: datetime,
     all_hours: bool,
     workers: int,
-    admin_url: str | None = None,
 ) -> Loaded:
-    """`admin_url`, when given, has the first tenant loaded alone and the tables analyzed before
-    the others. Without statistics (this server runs without autovacuum) each loader planned the
-    touches trigger's UPDATE of contacts (migration 0019) as a scan of the whole table, which
-    grew to 2,000,000 rows: the load took 1,190 s instead of about 350."""
     started = time.perf_counter()
     slugs = register(Database(url=app_url), first, count, all_hours)
     jobs = [(app_url, index, size, now) for index in range(first, first + count)]
     build = insert = 0.0
-    if admin_url and len(jobs) > 1:
-        build, insert = _load_one(jobs.pop(0))
-        analyze(admin_url)
     if workers <= 1:
         results = map(_load_one, jobs)
     else:

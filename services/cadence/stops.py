@@ -8,22 +8,20 @@ planning and again just before dispatch, so a reply between the two stops the st
 from __future__ import annotations
 
 from datetime import datetime
-from itertools import zip_longest
 from typing import Any
-
-import sqlalchemy as sa
 
 from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store.contacts import chunks
-from resources.store.schema import contacts, suppressions
+from resources.store.schema import contacts
+from resources.store.suppressions import reasons
 
 
 def shared_stops(scope: TenantScope, enrollments: list[dict[str, Any]]) -> dict[int, str]:
     """The first shared stop rule that holds, by enrollment id."""
     contact_ids = sorted({e["contact_id"] for e in enrollments if e["contact_id"]})
-    addresses = sorted({e["address"].lower() for e in enrollments if e["address"]})
-    replied, suppressed = _facts(scope, contact_ids, addresses)
+    replied = _last_replies(scope, contact_ids)
+    suppressed = reasons(scope, [e["address"] for e in enrollments if e["address"]])
     stops: dict[int, str] = {}
     for e in enrollments:
         started = aware(e["started_at"])
@@ -38,32 +36,14 @@ def shared_stops(scope: TenantScope, enrollments: list[dict[str, Any]]) -> dict[
     return stops
 
 
-def _facts(scope: TenantScope, contact_ids: list[int],
-           addresses: list[str]) -> tuple[dict[int, datetime], dict[str, str]]:
-    """Each contact's latest reply (kept on the contact as its touches are written, migration
-    0019) and each address's suppression reason, in one statement: every engine asks this,
-    some of them twice, every hour. A side with no keys is left out rather than asked with an
-    empty IN: PostgreSQL plans that as a scan of the whole table, parallel at a thousand
-    tenants, and starts its workers (4 ms) to find nothing."""
-    replied: dict[int, datetime] = {}
-    suppressed: dict[str, str] = {}
-    email = sa.func.lower(suppressions.c.email)
-    for ids, some in zip_longest(chunks(contact_ids), chunks(addresses), fillvalue=[]):
-        parts = []
-        if ids:
-            parts.append(scope.select(
-                sa.literal("reply").label("kind"), sa.cast(contacts.c.id, sa.String).label("key"),
-                contacts.c.last_inbound_at.label("at"), sa.null().label("reason"),
-            ).where(contacts.c.id.in_(ids), contacts.c.last_inbound_at.is_not(None)))
-        if some:
-            parts.append(scope.select(
-                sa.literal("suppressed").label("kind"), email.label("key"),
-                sa.null().label("at"), suppressions.c.reason.label("reason"),
-            ).where(email.in_(some)))
-        both = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-        for r in scope.execute(sa.select(both)).all():
-            if r.kind == "reply":
-                replied[int(r.key)] = aware(r.at)
-            else:
-                suppressed[r.key] = r.reason
-    return replied, suppressed
+def _last_replies(scope: TenantScope, contact_ids: list[int]) -> dict[int, datetime]:
+    """Each contact's latest reply, read by key from the contact, which keeps it as its touches
+    are written (migration 0019), instead of aggregating the tenant's touches every hour."""
+    found: dict[int, datetime] = {}
+    for part in chunks(contact_ids):
+        rows = scope.execute(
+            scope.select(contacts.c.id, contacts.c.last_inbound_at)
+            .where(contacts.c.id.in_(part), contacts.c.last_inbound_at.is_not(None))
+        ).all()
+        found.update({contact: aware(when) for contact, when in rows})
+    return found

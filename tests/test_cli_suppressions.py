@@ -11,8 +11,9 @@ import pytest
 
 from resources.database import Database
 from resources.store import schema
-from resources.store.suppressions import suppress
+from resources.store.suppressions import lift, suppress
 from resources.store.tenants import add_tenant, update_tenant
+from services.cadence.stops import shared_stops
 from services.gate import propose
 from tests.cli import steward
 from tests.helpers import NOW, clock_at, customer_email, rows
@@ -69,3 +70,16 @@ def test_a_refused_removal_is_one_error_line(db, env):
     assert "unknown tenant" in steward(
         env, "suppression", "list", "--tenant", "ghost", ok=False).stderr
     assert len(rows(db, schema.suppressions, "acme")) == 2
+
+
+def test_the_stop_rules_see_a_suppression_written_or_lifted_in_their_own_transaction(db, env):
+    """The suppressions a transaction has read are kept for it (the hour's engines all ask), and
+    a suppression written or lifted in the same transaction is seen by the next question."""
+    enrolled = [{"id": n, "contact_id": None, "address": f"C{n}@acme.example",
+                 "started_at": NOW} for n in (1, 3)]
+    with db.for_tenant("acme") as scope:
+        assert shared_stops(scope, enrolled) == {1: "c1@acme.example is suppressed (hard_bounce)"}
+        suppress(scope, [{"email": "c3@acme.example", "reason": "complaint", "detail": "ARF"}])
+        assert shared_stops(scope, enrolled)[3] == "c3@acme.example is suppressed (complaint)"
+        lift(scope, "c1@acme.example", "kenny", "the mailbox exists again", NOW)
+        assert shared_stops(scope, enrolled) == {3: "c3@acme.example is suppressed (complaint)"}

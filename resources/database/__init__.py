@@ -116,11 +116,16 @@ class Tenant:
 
 
 class TenantScope:
-    """One tenant's view of the database inside one transaction."""
+    """One tenant's view of the database inside one transaction.
+
+    `kept` holds reads a store module keeps for the rest of the transaction (the tenant's
+    suppressions, asked by every cadence engine of an hour); the module that writes such a table
+    drops its entry."""
 
     def __init__(self, conn: Connection, tenant: Tenant):
         self.conn = conn
         self.tenant = tenant
+        self.kept: dict[str, Any] = {}
 
     @property
     def tenant_id(self) -> int:

@@ -17,9 +17,12 @@ from resources.store.contacts import chunks
 from resources.store.schema import cadence_pauses, suppressions
 from resources.store.warehouse import record_event
 
+KEPT = "suppressions"  # TenantScope.kept
+
 
 def suppress(scope: TenantScope, rows: list[dict[str, Any]]) -> Counter[str]:
     """One suppression per address; the first reason stands. Returns the new ones by reason."""
+    scope.kept.pop(KEPT, None)
     by_reason: dict[str, dict[str, dict[str, Any]]] = {}
     seen: set[str] = set()
     for row in rows:
@@ -32,6 +35,16 @@ def suppress(scope: TenantScope, rows: list[dict[str, Any]]) -> Counter[str]:
         )
         for reason, group in by_reason.items()
     })
+
+
+def every_reason(scope: TenantScope) -> dict[str, str]:
+    """Every suppressed address of the tenant with its reason, by lower-cased address, read once
+    per transaction: an hour's plan asks its cadence engines' stop rules and its own follow-ups,
+    eight questions of one small table."""
+    if KEPT not in scope.kept:
+        address = sa.func.lower(suppressions.c.email)
+        scope.kept[KEPT] = dict(scope.execute(scope.select(address, suppressions.c.reason)).all())
+    return scope.kept[KEPT]
 
 
 def reasons(scope: TenantScope, addresses: Iterable[str]) -> dict[str, str]:
@@ -74,6 +87,7 @@ def lift(scope: TenantScope, email: str, by: str, why: str, now: datetime) -> di
     if row is None:
         raise LookupError(f"{address} is not suppressed for tenant {scope.tenant.slug}")
     scope.execute(sa.delete(suppressions).where(suppressions.c.id == row["id"]))
+    scope.kept.pop(KEPT, None)
     record_event(
         scope,
         f"suppression_lifted:{row['id']}",

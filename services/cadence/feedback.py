@@ -32,7 +32,7 @@ from resources.store import cadences as enrollments
 from resources.store import cases as case_store
 from resources.store import feedback as store
 from resources.store.schema import feedback
-from resources.store.suppressions import reasons
+from resources.store.suppressions import every_reason
 from services.cadence.advance import Advanced, advance, calendar_of
 from services.cadence.feedback_replies import advance_follow_ups, read_replies
 from services.cadence.stops import shared_stops
@@ -124,7 +124,7 @@ def _request_or_skip(scope: TenantScope, due: list[dict[str, Any]], hour: dateti
     if not due:
         return
     cases = case_store.open_cases(scope)
-    suppressed = reasons(scope, [r["email"] for r in due if r["email"]])
+    suppressed = every_reason(scope)
     enroll, changes = [], []
     for row in due:
         address = (row["email"] or "").lower()

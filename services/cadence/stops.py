@@ -14,14 +14,14 @@ from resources.database import TenantScope
 from resources.database.clock import aware
 from resources.store.contacts import chunks
 from resources.store.schema import contacts
-from resources.store.suppressions import reasons
+from resources.store.suppressions import every_reason
 
 
 def shared_stops(scope: TenantScope, enrollments: list[dict[str, Any]]) -> dict[int, str]:
     """The first shared stop rule that holds, by enrollment id."""
     contact_ids = sorted({e["contact_id"] for e in enrollments if e["contact_id"]})
     replied = _last_replies(scope, contact_ids)
-    suppressed = reasons(scope, [e["address"] for e in enrollments if e["address"]])
+    suppressed = every_reason(scope)
     stops: dict[int, str] = {}
     for e in enrollments:
         started = aware(e["started_at"])

@@ -31,8 +31,8 @@ from resources.store.schema import (
     messages,
     orders,
     signals,
-    suppressions,
 )
+from resources.store.suppressions import every_reason
 from services.broadcasts.engine import broadcasts_engine
 from services.cadence.advance import Advanced
 from services.cadence.compliance import compliance_engine
@@ -120,9 +120,7 @@ def gather(
         requests=_requests(scope),
         passed_on=order_check.fixes + [a for done in advanced.values() for a in done.actions]
         + answers.actions + recommended,
-        suppressed=frozenset(
-            r[0].lower() for r in scope.execute(scope.select(suppressions.c.email))
-        ),
+        suppressed=frozenset(every_reason(scope)),
         decided=decided,
     )
     return Gathered(inputs, order_check, _new_messages(scope, since),

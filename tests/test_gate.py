@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agent.actions import Action
+from agent.settings import TenantSettings
 from resources.database import Database
 from resources.store import schema
 from resources.store import tasks as task_store
@@ -157,6 +158,27 @@ def test_two_mails_to_one_contact_in_a_batch_respect_the_touch_gap(acme: Databas
     results = propose(acme, "acme", [first, second], NOW)
     assert [r.status for r in results] == ["queued", "deferred"]
     assert results[1].rule == "min_touch_gap"
+
+
+def test_our_touch_of_any_kind_keeps_the_touch_gap_and_their_mail_does_not(acme: Database):
+    """The gap counts from our latest touch as the contact keeps it (a call a person logged, a
+    visit of a kind Steward never writes itself), not from mail the client sent us."""
+    with acme.for_tenant("acme") as scope:
+        ids = dict(scope.execute(scope.select(schema.contacts.c.email, schema.contacts.c.id)).all())
+        scope.insert(schema.touches, [
+            {"contact_id": ids["c1@acme.example"], "touch_type": "call", "by_whom": "human:ann",
+             "occurred_at": NOW - timedelta(hours=2)},
+            {"contact_id": ids["c2@acme.example"], "touch_type": "site_visit",
+             "by_whom": "human:ann", "occurred_at": NOW - timedelta(hours=3)},
+            {"contact_id": ids["c3@acme.example"], "touch_type": "email_in", "by_whom": "client",
+             "occurred_at": NOW - timedelta(hours=1)},
+        ])
+    results = propose(acme, "acme", [follow_up(1), follow_up(2), follow_up(3)], NOW)
+    assert [(r.status, r.rule) for r in results] == [
+        ("deferred", "min_touch_gap"), ("deferred", "min_touch_gap"), ("queued", "allowed")]
+    gap = timedelta(hours=TenantSettings().thresholds.min_touch_gap_hours)
+    assert [r.not_before for r in results[:2]] == [
+        NOW - timedelta(hours=2) + gap, NOW - timedelta(hours=3) + gap]
 
 
 def test_a_batch_whose_counter_moved_is_decided_again_one_by_one(acme: Database):

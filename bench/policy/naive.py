@@ -23,7 +23,7 @@ from agent.killswitch import decide
 from agent.policy import window_start
 from agent.settings import TenantSettings
 from bench.policy.world import NOW, World
-from resources.store.policy_state import LIVE_OUTBOX, OUTBOUND_TOUCHES
+from resources.store.policy_state import LIVE_OUTBOX
 from resources.store.system_config import KEY as KILL_KEY
 
 Q_TENANT = "SELECT timezone, agent_enabled, settings FROM tenants WHERE id = %s"
@@ -40,7 +40,7 @@ Q_SUPPRESSED = "SELECT reason FROM suppressions WHERE tenant_id = %s AND lower(e
 Q_LAST_TOUCH = """SELECT max(at) FROM (
       SELECT t.occurred_at AS at FROM touches t JOIN contacts c ON c.id = t.contact_id
        WHERE t.tenant_id = %s AND c.tenant_id = %s AND lower(c.email) = %s
-         AND t.touch_type = ANY(%s)
+         AND t.touch_type NOT LIKE '%%!_in' ESCAPE '!'
       UNION ALL
       SELECT coalesce(o.sent_at, o.created_at) FROM outbox o
        WHERE o.tenant_id = %s AND lower(o.target) = %s
@@ -139,9 +139,8 @@ class Naive:
 
     def timing(self, address: str, now: datetime) -> Verdict | None:
         gap = timedelta(hours=self.settings.thresholds.min_touch_gap_hours)
-        outbound, live = list(OUTBOUND_TOUCHES), list(LIVE_OUTBOX)
         t = self.tenant_id
-        last = self.one(Q_LAST_TOUCH, t, t, address, outbound, t, address, live)
+        last = self.one(Q_LAST_TOUCH, t, t, address, t, address, list(LIVE_OUTBOX))
         if last is not None and now - last < gap:
             return "defer", "min_touch_gap", last + gap
         back = self.one(Q_OOO, t, address)

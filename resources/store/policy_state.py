@@ -26,10 +26,8 @@ from resources.store.schema import (
     outbox,
     signals,
     suppressions,
-    touches,
 )
 
-OUTBOUND_TOUCHES = ("email_out", "call", "meeting", "visit", "sms_out")
 LIVE_OUTBOX = ("pending", "claimed", "sending", "sent", "dry_run", "delivery_unknown")
 
 
@@ -73,16 +71,15 @@ def _suppressed(scope: TenantScope) -> dict[str, str]:
 
 
 def _last_touches(scope: TenantScope, addresses: frozenset[str] | None) -> dict[str, datetime]:
-    """Our last touch per address (of `addresses` only, when given): recorded outbound touches
-    and mail already queued or sent."""
+    """Our last touch per address (of `addresses` only, when given): the latest touch that is
+    not inbound, which the contact keeps as its touches are written (migration 0019, the same
+    clock the engagement engine reads), and mail already queued or sent."""
     if addresses is not None and not addresses:
         return {}
     email, target = sa.func.lower(contacts.c.email), sa.func.lower(outbox.c.target)
-    touched = (
-        scope.select(email.label("email"), touches.c.occurred_at.label("at"))
-        .select_from(touches.join(contacts, touches.c.contact_id == contacts.c.id))
-        .where(touches.c.touch_type.in_(OUTBOUND_TOUCHES), contacts.c.email.is_not(None))
-    )
+    touched = scope.select(
+        email.label("email"), contacts.c.last_outbound_at.label("at")
+    ).where(contacts.c.last_outbound_at.is_not(None), contacts.c.email.is_not(None))
     queued = scope.select(
         target.label("email"),
         sa.func.coalesce(outbox.c.sent_at, outbox.c.created_at).label("at"),

@@ -13,6 +13,7 @@ hour; an hour already past is a replay that decides but neither records nor send
 outcomes are in `agent_runs` and `reflections` and on each partition's materialization.
 """
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -65,7 +66,13 @@ def run_phase(
     name: str,
     phase: Callable[[Cycle], Outcome],
 ) -> dict[str, Outcome]:
-    """Run `phase` for every tenant of the partition range; failures are the tenant's alone."""
+    """Run `phase` for every tenant of the partition range; failures are the tenant's alone.
+
+    What the run process holds by now (Dagster, the definitions, the resources: some 400,000
+    objects) lives as long as the process, so it is frozen out of the garbage collector: a full
+    collection, which the tenants' rows bring on every 20 to 40 tenants, walked all of it again
+    (about 0.2 s each; 4.5 ms a tenant in a lab's next hour, 0.6 ms frozen)."""
+    gc.freeze()
     hour = run_hour(context)
     now = datetime.now(UTC)
     replay = hour < launched_hour(context)

@@ -120,29 +120,33 @@ def reject(
 def expire(db: Database, slug: str, now: datetime | None = None) -> int:
     """Approvals nobody answered in time: the task fails and the action is dropped, visibly,
     and so does the task whose send it was."""
-    now = now or datetime.now(UTC)
     with db.for_tenant(slug) as scope:
-        rows = scope.execute(
-            scope.select(tasks.c.id, tasks.c.status, tasks.c.context).where(
-                tasks.c.kind == "approval",
-                tasks.c.approval_status == "pending",
-                tasks.c.approval_expires_at < now,
-            )
-        ).all()
-        expired = store.move_many(
-            scope,
-            [store.Move(row.id, row.status, EXPIRED) for row in rows],
-            "failed",
-            "failed",
-            ACTOR,
-            now,
-            approval_status="expired",
-            last_error=EXPIRED,
+        return expire_in(scope, now or datetime.now(UTC))
+
+
+def expire_in(scope: TenantScope, now: datetime) -> int:
+    """`expire` inside the caller's transaction (the cycle's react phase)."""
+    rows = scope.execute(
+        scope.select(tasks.c.id, tasks.c.status, tasks.c.context).where(
+            tasks.c.kind == "approval",
+            tasks.c.approval_status == "pending",
+            tasks.c.approval_expires_at < now,
         )
-        held = [_action(task["context"]) for task in expired]
-        ledger.mark_expired(scope, [action.idempotency_key for action in held], now)
-        for action in held:
-            _answer_proposer(scope, action, "expired", ACTOR, EXPIRED, now)
+    ).all()
+    expired = store.move_many(
+        scope,
+        [store.Move(row.id, row.status, EXPIRED) for row in rows],
+        "failed",
+        "failed",
+        ACTOR,
+        now,
+        approval_status="expired",
+        last_error=EXPIRED,
+    )
+    held = [_action(task["context"]) for task in expired]
+    ledger.mark_expired(scope, [action.idempotency_key for action in held], now)
+    for action in held:
+        _answer_proposer(scope, action, "expired", ACTOR, EXPIRED, now)
     return len(expired)
 
 

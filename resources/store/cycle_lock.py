@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agent.alerts import CYCLE_LOCK_TTL
-from resources.database import Database
+from resources.database import Database, TenantScope
 from resources.database.clock import aware
 from resources.store.schema import cycle_locks
 
@@ -56,6 +56,6 @@ def acquire(
     ), stale
 
 
-def release(db: Database, slug: str, holder: str) -> None:
-    with db.for_tenant(slug) as scope:
-        scope.execute(sa.delete(cycle_locks).where(cycle_locks.c.holder == holder))
+def release(scope: TenantScope, holder: str) -> None:
+    """In the caller's transaction: a cycle closes its record and frees the tenant at once."""
+    scope.execute(sa.delete(cycle_locks).where(cycle_locks.c.holder == holder))

@@ -29,7 +29,7 @@ from agent.policy import evaluate
 from agent.reflection import delivery_outcomes
 from resources.alerts import Alerts
 from resources.clients import Clients
-from resources.database import Database
+from resources.database import Database, TenantScope
 from resources.database.clock import aware
 from resources.store import cycle_lock as lock
 from resources.store import cycle_runs as runs
@@ -178,11 +178,11 @@ def act_phase(c: Cycle, clients: Clients) -> Outcome:
 
 
 def react_phase(c: Cycle) -> Outcome:
-    record = owned(c)
-    if record is None:
-        return Outcome("skipped", "no cycle of this run to react to")
-    expired = 0 if c.replay else approvals.expire(c.db, c.slug, c.now)
     with c.db.for_tenant(c.slug) as scope:
+        record = held(scope, c)
+        if record is None:
+            return Outcome("skipped", "no cycle of this run to react to")
+        expired = 0 if c.replay else approvals.expire_in(scope, c.now)
         before = runs.previous(scope, c.hour)
         since = before["started_at"] if before else record["started_at"]
         outcomes = delivery_outcomes(
@@ -211,12 +211,17 @@ def fail(c: Cycle, phase: str, message: str) -> None:
         if record is not None and record["dagster_run_id"] == c.run_id:
             runs.add_error(scope, record["id"], phase, message)
             runs.update(scope, record["id"], status="failed", finished_at=c.now)
-    lock.release(c.db, c.slug, c.run_id)
+        lock.release(scope, c.run_id)
 
 
 def owned(c: Cycle) -> dict[str, Any] | None:
     with c.db.for_tenant(c.slug) as scope:
-        record = runs.get(scope, c.hour)
+        return held(scope, c)
+
+
+def held(scope: TenantScope, c: Cycle) -> dict[str, Any] | None:
+    """This hour's cycle record if this run holds it and it is still running, else None."""
+    record = runs.get(scope, c.hour)
     if record is None or record["dagster_run_id"] != c.run_id or record["status"] != "running":
         return None
     return record

@@ -13,16 +13,16 @@ from resources.store import cycle_lock as lock
 from resources.store import cycle_runs as runs
 from resources.store.schema import policy_violations
 from resources.store.warehouse import record_event
-from services.cycle.phases import Cycle, owned
+from services.cycle.phases import Cycle, held
 from services.outcome import Outcome
 
 
 def reflect_phase(c: Cycle) -> Outcome:
-    record = owned(c)
-    if record is None:
-        return Outcome("skipped", "no cycle of this run to reflect on")
-    m = {k: v for k, v in record["metrics"].items() if k != "decisions"}
     with c.db.for_tenant(c.slug) as scope:
+        record = held(scope, c)
+        if record is None:
+            return Outcome("skipped", "no cycle of this run to reflect on")
+        m = {k: v for k, v in record["metrics"].items() if k != "decisions"}
         before = runs.previous(scope, c.hour)
         earlier = runs.reflection_metrics(scope, before["id"]) if before else None
         blocked = _blocked(scope, record["started_at"])
@@ -50,7 +50,7 @@ def reflect_phase(c: Cycle) -> Outcome:
             finished_at=finished,
             duration_ms=int((finished - aware(record["started_at"])).total_seconds() * 1000),
         )
-    lock.release(c.db, c.slug, c.run_id)
+        lock.release(scope, c.run_id)
     return Outcome("done", text, m)
 
 

@@ -3,6 +3,7 @@ stands in the ledger and the outbox (agent/cadence.py decides what to do with th
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,24 +18,68 @@ OPEN = ("active", "paused")
 SENT = ("sent", "dry_run", "delivered")
 NOT_SENT = ("failed", "blocked")  # outbox outcomes that end a step without mail
 REFUSED = ("blocked", "rejected", "expired")  # ledger outcomes that end a step without mail
+KEPT = "cadences"  # TenantScope.kept: the open enrollments and steps planned this transaction read
 
 
 def open_enrollments(scope: TenantScope, cadence: str) -> list[dict[str, Any]]:
     """The cadence's active and paused enrollments, each with its latest step's standing:
-    `settled_at` (sent, or finally not sent) or `pending` (why it is still on its way)."""
-    rows = [
-        dict(r)
-        for r in scope.execute(
-            scope.select(cadence_enrollments).where(
-                cadence_enrollments.c.cadence == cadence,
-                cadence_enrollments.c.status.in_(OPEN),
-            )
-        ).mappings()
-    ]
+    `settled_at` (sent, or finally not sent) or `pending` (why it is still on its way).
+
+    An hour's engines ask for five cadences or more in turn, so the first question in a
+    transaction reads every cadence's at once; a cadence whose enrollments or steps were written
+    since is read again on its own. The rows are the caller's to change."""
+    kept = scope.kept.get(KEPT)
+    if kept is None:
+        kept = scope.kept[KEPT] = _Kept(_read_open(scope, None))
+    elif cadence in kept.stale:
+        kept.rows[cadence] = _read_open(scope, cadence).get(cadence, [])
+        kept.stale.discard(cadence)
+    return [dict(row) for row in kept.rows.get(cadence, [])]
+
+
+@dataclass
+class _Kept:
+    """What `open_enrollments` and `planned_in_hour` read in this transaction (TenantScope.kept)."""
+
+    rows: dict[str, list[dict[str, Any]]]  # by cadence
+    stale: set[str] = field(default_factory=set)  # cadences whose rows were written since
+    hour: datetime | None = None  # the hour of `planned`
+    planned: dict[str, dict[int, int]] = field(default_factory=dict)  # by cadence
+    stale_planned: set[str] = field(default_factory=set)
+
+
+def _read_open(scope: TenantScope, cadence: str | None) -> dict[str, list[dict[str, Any]]]:
+    """Open enrollments (of `cadence`, or of all) with their latest steps' standing, by cadence."""
+    where = [cadence_enrollments.c.status.in_(OPEN)]
+    if cadence is not None:
+        where.append(cadence_enrollments.c.cadence == cadence)
+    rows = [dict(r) for r in scope.execute(
+        scope.select(cadence_enrollments).where(*where).order_by(cadence_enrollments.c.id)
+    ).mappings()]
     latest = _latest_steps(scope, [r for r in rows if r["steps_planned"]])
+    found: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         row.update(latest.get(row["id"], {"settled_at": None, "pending": None, "outcome": None}))
-    return rows
+        found.setdefault(row["cadence"], []).append(row)
+    return found
+
+
+def _written(
+    scope: TenantScope, ids: set[int], cadences: set[str] = frozenset(), steps: bool = False
+) -> None:
+    """Mark what a write changed as stale in the transaction's kept reads: the cadences named
+    and those of the enrollment ids (all of it for an id the reads do not know)."""
+    kept = scope.kept.get(KEPT)
+    if kept is None:
+        return
+    known = {row["id"]: name for name, rows in kept.rows.items() for row in rows}
+    if not ids <= known.keys():
+        del scope.kept[KEPT]
+        return
+    names = cadences | {known[i] for i in ids}
+    kept.stale |= names
+    if steps:
+        kept.stale_planned |= names
 
 
 def _latest_steps(scope: TenantScope, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -111,11 +156,14 @@ def standing(step: dict[str, Any]) -> dict[str, Any]:
 
 
 def enroll(scope: TenantScope, rows: list[dict[str, Any]]) -> int:
-    return scope.insert(
+    inserted = scope.insert(
         cadence_enrollments,
         rows,
         skip_conflicts_on=("tenant_id", "cadence", "entity_type", "entity_id", "round"),
     )
+    if inserted:
+        _written(scope, set(), {r["cadence"] for r in rows})
+    return inserted
 
 
 def latest_rounds(scope: TenantScope, cadence: str, entity_ids: list[int]) -> dict[int, dict]:
@@ -148,24 +196,49 @@ def record_steps(scope: TenantScope, rows: list[dict[str, Any]]) -> int:
         {"id": r["enrollment_id"], "steps_planned": r["step"], "updated_at": r["planned_at"]}
         for r in rows
     ])
+    _written(scope, {r["enrollment_id"] for r in rows}, steps=True)
     return inserted
 
 
 def planned_in_hour(scope: TenantScope, cadence: str, hour: datetime) -> dict[int, int]:
     """Steps of the cadence planned in this cycle hour, by enrollment: a rerun proposes them again
-    (the gate then finds them decided) instead of planning the next step."""
+    (the gate then finds them decided) instead of planning the next step. Read for every
+    cadence at once, as `open_enrollments` is."""
+    kept = scope.kept.get(KEPT)
+    if kept is None:
+        kept = scope.kept[KEPT] = _Kept(_read_open(scope, None))
+    if kept.hour != hour:
+        kept.hour, kept.planned, kept.stale_planned = hour, _read_planned(scope, None, hour), set()
+    elif cadence in kept.stale_planned:
+        kept.planned[cadence] = _read_planned(scope, cadence, hour).get(cadence, {})
+        kept.stale_planned.discard(cadence)
+    return dict(kept.planned.get(cadence, {}))
+
+
+def _read_planned(
+    scope: TenantScope, cadence: str | None, hour: datetime
+) -> dict[str, dict[int, int]]:
+    """Steps planned in `hour` (of `cadence`, or of all), by cadence and enrollment."""
+    where = [cadence_steps.c.cycle_hour == hour]
+    if cadence is not None:
+        where.append(cadence_enrollments.c.cadence == cadence)
     rows = scope.execute(
-        scope.select(cadence_steps.c.enrollment_id, cadence_steps.c.step)
+        scope.select(cadence_enrollments.c.cadence, cadence_steps.c.enrollment_id,
+                     cadence_steps.c.step)
         .select_from(cadence_steps)
         .join(cadence_enrollments, cadence_enrollments.c.id == cadence_steps.c.enrollment_id)
-        .where(cadence_enrollments.c.cadence == cadence, cadence_steps.c.cycle_hour == hour)
+        .where(*where)
     ).all()
-    return dict(rows)
+    found: dict[str, dict[int, int]] = {}
+    for name, enrollment, step in rows:
+        found.setdefault(name, {})[enrollment] = step
+    return found
 
 
 def update_enrollments(scope: TenantScope, rows: list[dict[str, Any]]) -> None:
     """Each row's values (with its `id`) on its enrollment, batched."""
     scope.update_rows(cadence_enrollments, rows)
+    _written(scope, {r["id"] for r in rows})
 
 
 def update_enrollment(scope: TenantScope, enrollment_id: int, now: datetime, **values) -> None:
@@ -174,3 +247,4 @@ def update_enrollment(scope: TenantScope, enrollment_id: int, now: datetime, **v
         .where(cadence_enrollments.c.id == enrollment_id)
         .values(updated_at=now, **values)
     )
+    _written(scope, {enrollment_id})

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bench.cycle import data, floor, profile, runs
+from bench.cycle import autoanalyze, data, floor, profile, runs
 from bench.datagen import APP_ROLE, drop_database, scratch_database
 from pipelines.demo import DemoSize
 from resources.database import Database, normalize_url
@@ -138,7 +138,8 @@ def run(args, admin_url: str, app_url: str, tmp: Path, storage_url: str | None) 
     margin = args.hour_margin if args.hour_margin is not None else 23 if args.production else 8
     hour = wait_for_margin(margin)
     later = None
-    with stderr_to(log), daemon_running(args.production, tmp) as settled:
+    with stderr_to(log), daemon_running(args.production, tmp) as settled, \
+            autoanalyze.standing_in(admin_url) as analyzed:
         cycle = runs.run_cycle(instance, hour, args.timeout)
         crossed = datetime.now(UTC) >= hour + timedelta(hours=1)
         if args.next_hour:
@@ -148,6 +149,9 @@ def run(args, admin_url: str, app_url: str, tmp: Path, storage_url: str | None) 
         print(f"daemon: the sensors' first runs took {settled():.1f}s before the cycle; runs "
               f"by job when it ended: {others}")
     eml = sum(1 for _ in (tmp / "steward" / "outbox").rglob("*.eml"))
+    if analyzed:
+        print(f"autovacuum is off on this server: the bench analyzed as it would have, "
+              f"{len(analyzed)} times ({', '.join(sorted(set(analyzed)))})")
 
     print(f"machine: {platform.node()} {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
     print(

@@ -28,10 +28,8 @@ def open_enrollments(scope: TenantScope, cadence: str) -> list[dict[str, Any]]:
     An hour's engines ask for five cadences or more in turn, so the first question in a
     transaction reads every cadence's at once; a cadence whose enrollments or steps were written
     since is read again on its own. The rows are the caller's to change."""
-    kept = scope.kept.get(KEPT)
-    if kept is None:
-        kept = scope.kept[KEPT] = _Kept(_read_open(scope, None))
-    elif cadence in kept.stale:
+    kept = _kept(scope)
+    if cadence in kept.stale:
         kept.rows[cadence] = _read_open(scope, cadence).get(cadence, [])
         kept.stale.discard(cadence)
     return [dict(row) for row in kept.rows.get(cadence, [])]
@@ -46,6 +44,13 @@ class _Kept:
     hour: datetime | None = None  # the hour of `planned`
     planned: dict[str, dict[int, int]] = field(default_factory=dict)  # by cadence
     stale_planned: set[str] = field(default_factory=set)
+
+
+def _kept(scope: TenantScope) -> _Kept:
+    """The transaction's kept reads, every cadence's open enrollments read on first use."""
+    if KEPT not in scope.kept:
+        scope.kept[KEPT] = _Kept(_read_open(scope, None))
+    return scope.kept[KEPT]
 
 
 def _read_open(scope: TenantScope, cadence: str | None) -> dict[str, list[dict[str, Any]]]:
@@ -204,9 +209,7 @@ def planned_in_hour(scope: TenantScope, cadence: str, hour: datetime) -> dict[in
     """Steps of the cadence planned in this cycle hour, by enrollment: a rerun proposes them again
     (the gate then finds them decided) instead of planning the next step. Read for every
     cadence at once, as `open_enrollments` is."""
-    kept = scope.kept.get(KEPT)
-    if kept is None:
-        kept = scope.kept[KEPT] = _Kept(_read_open(scope, None))
+    kept = _kept(scope)
     if kept.hour != hour:
         kept.hour, kept.planned, kept.stale_planned = hour, _read_planned(scope, None, hour), set()
     elif cadence in kept.stale_planned:

@@ -27,6 +27,7 @@ from resources.store.schema import (
     signals,
     suppressions,
 )
+from resources.store.suppressions import every_reason
 
 LIVE_OUTBOX = ("pending", "claimed", "sending", "sent", "dry_run", "delivery_unknown")
 
@@ -50,7 +51,7 @@ def load_state(
         settings=settings,
         timezone=scope.tenant.timezone,
         kill=kill,
-        suppressed=_suppressed(scope),
+        suppressed=every_reason(scope),
         last_touch=_last_touches(scope, addresses),
         ooo_until=_out_of_office(scope, now),
         request_signals=_open_requests(scope),
@@ -63,11 +64,6 @@ def load_state(
         pipeline_thin=_open_deals(scope) < settings.thresholds.thin_pipeline_deals,
         usage=ratelimit.usage(scope, now),
     )
-
-
-def _suppressed(scope: TenantScope) -> dict[str, str]:
-    rows = scope.execute(scope.select(suppressions.c.email, suppressions.c.reason))
-    return {r.email.lower(): r.reason for r in rows}
 
 
 def _last_touches(scope: TenantScope, addresses: frozenset[str] | None) -> dict[str, datetime]:
